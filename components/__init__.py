@@ -1,0 +1,1 @@
+"""Small custom Streamlit components used by app.py (UI code only)."""

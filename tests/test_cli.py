@@ -1,0 +1,31 @@
+"""`python -m vae.train` end to end on a real subset of MNIST."""
+
+import subprocess
+import sys
+
+import vae
+from tests.conftest import ROOT, SHARED_MNIST
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "vae.train", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_command_line_trains_saves_and_summarises(tmp_path):
+    out = tmp_path / "model"
+    result = run_cli("--dataset", "mnist", "--arch", "dense", "--epochs", "1", "--beta", "1",
+                     "--data-dir", str(SHARED_MNIST), "--limit", "400", "--test-limit", "500",
+                     "--hidden", "64,32", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "test negative ELBO" in result.stdout and "5-NN accuracy" in result.stdout
+    assert "epoch 1/1 [" in result.stderr and "100.0%" in result.stderr  # the progress bar
+    model = vae.load_model(out)
+    assert model.metrics["train_images"] == 400 and model.config.hidden_units == (64, 32)
+
+
+def test_command_line_reports_a_bad_data_folder(tmp_path):
+    result = run_cli("--data-dir", str(tmp_path / "nowhere"), "--epochs", "1")
+    assert result.returncode == 2
+    assert "error:" in result.stderr and "nowhere" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,94 @@
+"""prepare_image: pictures of digits in, MNIST-style 28x28 inputs out, clear errors otherwise."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from vae.images import prepare_image
+
+
+def png_bytes(image, fmt="PNG", **params):
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+def scanned(digit, size=400):
+    """A real MNIST digit as dark ink on white paper, upscaled like a scan."""
+    paper = Image.fromarray(((1 - digit) * 255).astype(np.uint8))
+    return paper.resize((size, size), Image.Resampling.BICUBIC)
+
+
+def correlation(a, b):
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def test_scanned_mnist_digits_come_back_as_themselves(mnist):
+    for index in range(10):
+        digit = mnist.x_test[index]
+        prepared = prepare_image(png_bytes(scanned(digit)))
+        assert prepared.shape == (28, 28) and prepared.dtype == np.float32
+        assert 0 <= prepared.min() and prepared.max() <= 1
+        assert correlation(prepared, digit) > 0.9
+
+
+def test_result_follows_the_mnist_recipe(mnist):
+    prepared = prepare_image(png_bytes(scanned(mnist.x_test[0])))
+    rows, cols = np.nonzero(prepared > 0.05)
+    assert max(rows.max() - rows.min(), cols.max() - cols.min()) + 1 in (19, 20, 21)
+    mass_row = (np.arange(28)[:, None] * prepared).sum() / prepared.sum()
+    mass_col = (np.arange(28)[None, :] * prepared).sum() / prepared.sum()
+    assert abs(mass_row - 14) < 1 and abs(mass_col - 14) < 1
+    assert prepared[0].max() == 0 and prepared[:, 0].max() == 0  # dark background
+
+
+def test_accepts_a_path_and_a_pil_image(tmp_path, mnist):
+    picture = scanned(mnist.x_test[1])
+    picture.save(tmp_path / "digit.png")
+    np.testing.assert_allclose(prepare_image(tmp_path / "digit.png"), prepare_image(picture))
+
+
+def test_thin_strokes_on_a_big_canvas_get_mnist_thickness():
+    canvas = Image.new("RGBA", (600, 600), (0, 0, 0, 0))
+    ImageDraw.Draw(canvas).line([(300, 80), (300, 520)], fill=(0, 0, 0, 255), width=3)
+    prepared = prepare_image(png_bytes(canvas))
+    widths = (prepared > 0.5).sum(axis=1)
+    assert np.median(widths[widths > 0]) >= 2  # a hair-thin line would be 0-1 px
+
+
+def test_photo_with_uneven_light_and_ruled_lines_keeps_only_the_digit():
+    size = 800
+    light = np.linspace(0.5, 1.0, size)[None, :, None] * np.ones((size, 1, 1))
+    paper = light * np.array([250, 245, 225])
+    for y in range(40, size, 40):
+        paper[y:y + 2] *= np.array([0.8, 0.85, 1.0])   # faint blue ruled lines
+    photo = Image.fromarray(paper.astype(np.uint8))
+    ImageDraw.Draw(photo).ellipse([250, 150, 550, 650], outline=(30, 40, 160), width=14)
+    prepared = prepare_image(png_bytes(photo, "JPEG", quality=85))
+    # A clean zero: a bright ring, an empty middle, nothing left of the ruled lines.
+    assert prepared[14, 14] < 0.1 and prepared[10:18, :14].max() > 0.8 and prepared[10:18, 14:].max() > 0.8
+    assert (prepared > 0.3).sum() < 200
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"hello, this is text", "not an image"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>', "SVG"),
+])
+def test_unusable_input_gets_a_message_fit_for_a_user(data, message):
+    with pytest.raises(ValueError, match=message):
+        prepare_image(data)
+
+
+def test_truncated_png_is_reported(mnist):
+    data = png_bytes(scanned(mnist.x_test[2]))
+    with pytest.raises(ValueError, match="truncated or damaged|not an image"):
+        prepare_image(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("colour", [0, 255])
+def test_blank_images_say_there_is_no_digit(colour):
+    with pytest.raises(ValueError, match="No digit found"):
+        prepare_image(png_bytes(Image.new("L", (100, 100), colour)))

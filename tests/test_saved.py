@@ -1,0 +1,87 @@
+"""Saved models: identical round trips, damaged files rejected with the file named."""
+
+import json
+import numpy as np
+import pytest
+
+import vae
+from vae.saved import CONFIG_FILE, METRICS_FILE, WEIGHTS_FILE
+
+
+def test_round_trip_gives_identical_decoder_output(tiny_model, tmp_path):
+    path = tiny_model.save(tmp_path / "model")
+    loaded = vae.load_model(path)
+    z = np.random.default_rng(0).normal(size=(16, 2))
+    np.testing.assert_array_equal(loaded.decode(z), tiny_model.decode(z))
+    images = np.random.default_rng(1).uniform(size=(4, 28, 28))
+    np.testing.assert_array_equal(loaded.encode(images)[0], tiny_model.encode(images)[0])
+    assert loaded.config == tiny_model.config
+    assert loaded.metrics["test_nelbo"] == tiny_model.metrics["test_nelbo"]
+
+
+def test_saved_folder_describes_itself(tiny_model, tmp_path):
+    path = tiny_model.save(tmp_path / "model")
+    assert sorted(p.name for p in path.iterdir()) == sorted([CONFIG_FILE, WEIGHTS_FILE, METRICS_FILE])
+    config = json.loads((path / CONFIG_FILE).read_text())
+    assert config["arch"] == "dense" and config["latent_dim"] == 2
+    # Only the finished folder remains: no staging folders are left behind.
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_truncated_weights_are_rejected_naming_the_file(tiny_model, tmp_path):
+    path = tiny_model.save(tmp_path / "model")
+    weights = path / WEIGHTS_FILE
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    with pytest.raises(vae.ModelFileError, match=r"model\.weights\.h5.*truncated"):
+        vae.load_model(path)
+
+
+def test_config_that_does_not_match_the_weights_is_rejected(tiny_model, tmp_path):
+    path = tiny_model.save(tmp_path / "model")
+    config = json.loads((path / CONFIG_FILE).read_text())
+    config["hidden_units"] = [128, 64]
+    (path / CONFIG_FILE).write_text(json.dumps(config))
+    with pytest.raises(vae.ModelFileError, match="do not match"):
+        vae.load_model(path)
+
+
+@pytest.mark.parametrize("name", [CONFIG_FILE, METRICS_FILE, WEIGHTS_FILE])
+def test_missing_file_is_named(tiny_model, tmp_path, name):
+    path = tiny_model.save(tmp_path / "model")
+    (path / name).unlink()
+    with pytest.raises(vae.ModelFileError, match=name.replace(".", r"\.") + ": missing"):
+        vae.load_model(path)
+
+
+def test_garbage_config_is_rejected(tiny_model, tmp_path):
+    path = tiny_model.save(tmp_path / "model")
+    (path / CONFIG_FILE).write_text('{"arch": "dense", "evil": "__import__(\'os\')"}')
+    with pytest.raises(vae.ModelFileError, match="Unknown config keys: evil"):
+        vae.load_model(path)
+
+
+def test_saving_over_an_existing_model_replaces_it(tiny_model, tmp_path):
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "stale.txt").write_text("old")
+    tiny_model.save(target)
+    assert not (target / "stale.txt").exists()
+    vae.load_model(target)
+
+
+def test_loading_code_has_no_unsafe_paths():
+    import inspect
+
+    import vae.saved
+
+    source = inspect.getsource(vae.saved)
+    for unsafe in ("safe_mode=False", "pickle", "Lambda", "load_model(", "allow_pickle=True"):
+        assert unsafe not in source.replace("def load_model(", "")
+
+
+def test_assets_stay_under_ten_megabytes():
+    from vae.saved import BUNDLED_MODEL_DIR
+
+    assets = BUNDLED_MODEL_DIR.parent
+    total = sum(p.stat().st_size for p in assets.rglob("*") if p.is_file())
+    assert total < 10 * 2 ** 20

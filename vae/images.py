@@ -1,0 +1,232 @@
+"""Turn any picture of a digit into the 28x28 input an MNIST model expects.
+
+MNIST's own recipe (LeCun et al.): the digit is cropped to its ink, scaled so that its
+longer side is 20 px (anti-aliased), and centred by its centre of mass in a 28x28 field,
+light ink on a dark background. Real uploads need more than that: phone photos of paper
+have uneven light and faint ruled lines, and drawings on a large canvas have strokes that
+turn hair-thin at 20 px. `prepare_image` normalises the background, drops faint marks,
+and thickens thin strokes to MNIST-like width before the MNIST recipe.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 50_000_000        # a 48 MP phone photo passes; a decompression bomb does not
+WORK_SIZE = 512                # longer side the picture is reduced to before analysis
+STROKE_SIZE = 100              # longer side of the cropped digit while strokes are measured
+TARGET_STROKE = 0.12           # MNIST strokes are about 12% of the digit's longer side
+SUPPORTED = "PNG, JPEG, GIF, BMP or WebP"
+
+
+def _open(source) -> Image.Image:
+    """Open bytes, a path or a PIL image, refusing unusable input with a readable message."""
+    if isinstance(source, Image.Image):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(f"{path}: no such file.")
+        if path.stat().st_size > MAX_UPLOAD_BYTES:
+            raise ValueError(f"The file is {path.stat().st_size / 2**20:.1f} MB; "
+                             f"the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
+        source = path.read_bytes()
+    if not isinstance(source, (bytes, bytearray, memoryview)):
+        raise ValueError(f"Expected image bytes, a path or a PIL image, not {type(source).__name__}.")
+    data = bytes(source)
+    if not data:
+        raise ValueError("The file is empty.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValueError(f"The file is {len(data) / 2**20:.1f} MB; "
+                         f"the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
+    head = data[:512].lstrip().lower()
+    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
+        raise ValueError(f"SVG drawings are not supported; export the drawing as {SUPPORTED}.")
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError as error:
+        raise ValueError(f"This file is not an image that can be read; use {SUPPORTED}.") from error
+    except Image.DecompressionBombError as error:
+        raise ValueError("The image has too many pixels to open safely.") from error
+    return image
+
+
+def _check_size(image: Image.Image) -> None:
+    # Decided from the header alone, before any pixel is decoded.
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ValueError(f"The image is {width} x {height} pixels ({width * height / 1e6:.0f} MP); "
+                         f"the limit is {MAX_PIXELS / 1e6:.0f} MP.")
+    if width < 8 or height < 8:
+        raise ValueError(f"The image is only {width} x {height} pixels; it is too small to hold a digit.")
+
+
+def _load_first_frame(image: Image.Image) -> Image.Image:
+    """Decode the first frame, upright (EXIF orientation applied), reduced to WORK_SIZE."""
+    _check_size(image)
+    try:
+        image.seek(0)
+        if image.format == "JPEG":
+            # Let the JPEG decoder skip detail we would throw away anyway.
+            image.draft(image.mode, (WORK_SIZE * 2, WORK_SIZE * 2))
+        image.load()
+        image = ImageOps.exif_transpose(image)
+    except Image.DecompressionBombError as error:
+        raise ValueError("The image has too many pixels to open safely.") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ValueError(f"The image file is truncated or damaged ({error}).") from error
+    if max(image.size) > WORK_SIZE:
+        image = image.copy()
+        image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
+    return image
+
+
+def _grey_and_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """Greyscale in [0, 1] (alpha composited on white) and the alpha channel if it varies."""
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if values.max() > 255 else 255.0
+        return np.clip(values / top, 0, 1), None
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if not has_alpha:
+        return np.asarray(image.convert("L"), dtype=np.float64) / 255.0, None
+    rgba = image.convert("RGBA")
+    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64) / 255.0
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    grey = np.asarray(Image.alpha_composite(white, rgba).convert("L"), dtype=np.float64) / 255.0
+    return grey, (alpha if alpha.min() < 0.98 else None)
+
+
+def _blur(values: np.ndarray, radius: float) -> np.ndarray:
+    image = Image.fromarray((np.clip(values, 0, 1) * 255).astype(np.uint8))
+    return np.asarray(image.filter(ImageFilter.GaussianBlur(radius)), dtype=np.float64) / 255.0
+
+
+def _background(grey: np.ndarray, dark_ink: bool) -> np.ndarray:
+    """Local paper brightness (or darkness), estimated at low resolution and smoothed.
+
+    A rank filter at low resolution wipes out the strokes and keeps the slow changes of
+    light across a photo; the blur removes the blockiness of the small image.
+    """
+    small = Image.fromarray((grey * 255).astype(np.uint8))
+    small.thumbnail((32, 32), Image.Resampling.BOX)
+    rank = ImageFilter.MaxFilter(5) if dark_ink else ImageFilter.MinFilter(5)
+    small = small.filter(rank).filter(ImageFilter.GaussianBlur(1.5))
+    full = small.resize((grey.shape[1], grey.shape[0]), Image.Resampling.BILINEAR)
+    return np.asarray(full, dtype=np.float64) / 255.0
+
+
+def _otsu(values: np.ndarray) -> float:
+    """Otsu's threshold of values in [0, 1] (maximises between-class variance)."""
+    hist, edges = np.histogram(values, bins=64, range=(0, 1))
+    centers = (edges[:-1] + edges[1:]) / 2
+    weight = np.cumsum(hist)
+    mean = np.cumsum(hist * centers)
+    total_weight, total_mean = weight[-1], mean[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (total_mean * weight - mean * total_weight) ** 2 / (weight * (total_weight - weight))
+    return float(centers[np.nanargmax(between[:-1])])
+
+
+def ink_map(grey: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
+    """Ink strength in [0, 1] (1 = full stroke) from a greyscale picture, background removed."""
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    dark_ink = np.median(border) >= 0.5
+    if dark_ink:
+        # Dividing by the local paper brightness cancels uneven light (shading, shadows).
+        ink = 1.0 - grey / np.maximum(_background(grey, True), 1e-3)
+    else:
+        ink = grey - _background(grey, False)
+    ink = np.clip(ink, 0.0, 1.0)
+    if ink.max() < 0.15 and alpha is not None:
+        ink = alpha  # strokes carried only in transparency (e.g. white strokes on a clear canvas)
+    return ink
+
+
+def _clean(ink: np.ndarray) -> np.ndarray:
+    """Drop faint marks (ruled lines, paper grain) and stretch strokes to full strength."""
+    if ink.max() < 0.15:
+        raise ValueError("No digit found: the image is blank (no ink stands out from the background).")
+    threshold = max(_otsu(ink), 0.15)
+    strokes = ink[ink > threshold]
+    if strokes.size < 10:
+        raise ValueError("No digit found: the marks in the image are too small or too faint.")
+    high = np.percentile(strokes, 75)
+    low = threshold * 0.6
+    return np.clip((ink - low) / max(high - low, 1e-3), 0.0, 1.0)
+
+
+def _crop(ink: np.ndarray) -> np.ndarray:
+    rows = np.flatnonzero(ink.max(axis=1) > 0.05)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.05)
+    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def _to_image(values: np.ndarray) -> Image.Image:
+    return Image.fromarray((np.clip(values, 0, 1) * 255).astype(np.uint8))
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a binary mask: area / (half the perimeter) for thin shapes."""
+    area = mask.sum()
+    inner = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
+    perimeter = area - inner.sum()
+    return float(2.0 * area / max(perimeter, 1))
+
+
+def _normalise_strokes(ink: np.ndarray) -> np.ndarray:
+    """Resize the cropped digit to STROKE_SIZE and thicken strokes thinner than MNIST's."""
+    scale = STROKE_SIZE / max(ink.shape)
+    image = _to_image(ink)
+    if scale < 1:
+        # Max-filter before shrinking so a 1-px line survives as a line, not a grey haze.
+        size = int(1 / scale) | 1
+        if size > 1:
+            image = image.filter(ImageFilter.MaxFilter(min(size, 9)))
+    new_size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+    image = image.resize(new_size, Image.Resampling.LANCZOS if scale > 1 else Image.Resampling.BOX)
+    padded = ImageOps.expand(image, border=STROKE_SIZE // 5, fill=0)
+    values = np.asarray(padded, dtype=np.float64) / 255.0
+    width = _stroke_width(values > 0.5)
+    target = TARGET_STROKE * STROKE_SIZE
+    if width < target * 0.75:
+        grow = int(round(target - width)) | 1
+        values = np.asarray(_to_image(values).filter(ImageFilter.MaxFilter(min(grow, 15))),
+                            dtype=np.float64) / 255.0
+        values = _blur(values, 1.0)
+    return _crop(values)
+
+
+def _center_in_field(digit: np.ndarray) -> np.ndarray:
+    """Scale so the longer side is 20 px and place by centre of mass in a 28x28 field."""
+    scale = 20.0 / max(digit.shape)
+    size = (max(1, round(digit.shape[1] * scale)), max(1, round(digit.shape[0] * scale)))
+    small = np.asarray(_to_image(digit).resize(size, Image.Resampling.LANCZOS), dtype=np.float64) / 255.0
+    small = np.clip(small, 0, 1)
+    rows, cols = np.indices(small.shape)
+    total = small.sum()
+    center_row, center_col = (rows * small).sum() / total, (cols * small).sum() / total
+    top = int(np.clip(round(14 - center_row), 0, 28 - small.shape[0]))
+    left = int(np.clip(round(14 - center_col), 0, 28 - small.shape[1]))
+    field = np.zeros((28, 28), np.float32)
+    field[top:top + small.shape[0], left:left + small.shape[1]] = small
+    return field
+
+
+def prepare_image(source) -> np.ndarray:
+    """Any picture of one digit (bytes, path or PIL image) -> (28, 28) float32 in [0, 1].
+
+    The result is light ink on black like MNIST. Raises ValueError with a message fit to
+    show a user when the input cannot be used (empty, damaged, not an image, SVG, too
+    many pixels or bytes, or no ink at all).
+    """
+    image = _load_first_frame(_open(source))
+    grey, alpha = _grey_and_alpha(image)
+    ink = _clean(ink_map(grey, alpha))
+    return _center_in_field(_normalise_strokes(_crop(ink)))

@@ -1,0 +1,102 @@
+"""Operations in latent space: paths, grids, prior samples, and their decoding in one batch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vae.saved import TrainedVAE
+
+METHODS = ("linear", "spherical")
+
+
+def interpolate(start: np.ndarray, end: np.ndarray, steps: int,
+                method: str = "linear") -> np.ndarray:
+    """`steps` points from `start` to `end` inclusive, shape (steps, latent_dim).
+
+    Spherical interpolation (slerp, Shoemake 1985) follows the great circle between the
+    two vectors and interpolates their lengths, which keeps a path through a Gaussian
+    prior in regions of typical norm instead of cutting through the low-norm centre.
+    """
+    if steps < 2:
+        raise ValueError(f"An interpolation needs at least 2 steps, not {steps}.")
+    if method not in METHODS:
+        raise ValueError(f"Unknown interpolation {method!r}; choose one of {METHODS}.")
+    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    t = np.linspace(0.0, 1.0, steps)[:, None]  # (steps, 1)
+    if method == "linear":
+        return (1 - t) * start + t * end
+    start_norm, end_norm = np.linalg.norm(start), np.linalg.norm(end)
+    if start_norm < 1e-9 or end_norm < 1e-9:
+        return (1 - t) * start + t * end
+    cos_angle = np.clip(np.dot(start, end) / (start_norm * end_norm), -1.0, 1.0)
+    angle = np.arccos(cos_angle)
+    if angle < 1e-6:
+        return (1 - t) * start + t * end
+    unit_start, unit_end = start / start_norm, end / end_norm
+    directions = (np.sin((1 - t) * angle) * unit_start + np.sin(t * angle) * unit_end) / np.sin(angle)
+    return directions * ((1 - t) * start_norm + t * end_norm)
+
+
+def path_through(waypoints: np.ndarray, steps_per_leg: int, method: str = "linear") -> np.ndarray:
+    """A path visiting every waypoint in order, (legs * (steps - 1) + 1, latent_dim)."""
+    waypoints = np.asarray(waypoints, np.float64)
+    if len(waypoints) < 2:
+        raise ValueError("A path needs at least two waypoints.")
+    legs = [interpolate(a, b, steps_per_leg, method) for a, b in zip(waypoints[:-1], waypoints[1:])]
+    # Each leg starts where the previous ended; drop the repeated point.
+    return np.concatenate([legs[0]] + [leg[1:] for leg in legs[1:]])
+
+
+def grid_points(n: int, x_range: tuple[float, float], y_range: tuple[float, float]) -> np.ndarray:
+    """An n x n grid of 2-D points, row-major from the top-left (high y) corner: (n * n, 2)."""
+    xs = np.linspace(x_range[0], x_range[1], n)
+    ys = np.linspace(y_range[1], y_range[0], n)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    return np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
+
+
+def tile(images: np.ndarray, columns: int) -> np.ndarray:
+    """(n, h, w) images -> one (rows * h, columns * w) mosaic, row-major."""
+    n, height, width = images.shape
+    rows = -(-n // columns)
+    padded = np.zeros((rows * columns, height, width), images.dtype)
+    padded[:n] = images
+    # (rows, columns, h, w) -> (rows, h, columns, w) -> (rows * h, columns * w)
+    return padded.reshape(rows, columns, height, width).transpose(0, 2, 1, 3).reshape(
+        rows * height, columns * width)
+
+
+def decode_grid(model: TrainedVAE, n: int, x_range: tuple[float, float],
+                y_range: tuple[float, float]) -> np.ndarray:
+    """The decoded manifold as one (n * 28, n * 28) image, in a single batched call."""
+    return tile(model.decode(grid_points(n, x_range, y_range)), n)
+
+
+def sample_prior(n: int, latent_dim: int = 2, seed: int | None = None) -> np.ndarray:
+    """n draws of z ~ N(0, I), shape (n, latent_dim)."""
+    return np.random.default_rng(seed).standard_normal((n, latent_dim))
+
+
+def reparameterized_samples(mean: np.ndarray, log_var: np.ndarray, n: int,
+                            seed: int | None = None) -> np.ndarray:
+    """n draws of z = mean + sigma * eps, eps ~ N(0, I): the reparameterization trick."""
+    eps = np.random.default_rng(seed).standard_normal((n, len(mean)))
+    return np.asarray(mean) + np.exp(0.5 * np.asarray(log_var)) * eps
+
+
+def sigma_ellipse(mean: np.ndarray, log_var: np.ndarray, k: float = 1.0,
+                  points: int = 60) -> np.ndarray:
+    """Outline of the k-sigma ellipse of a diagonal 2-D Gaussian: (points, 2)."""
+    angles = np.linspace(0.0, 2 * np.pi, points)
+    sigma = np.exp(0.5 * np.asarray(log_var, np.float64))
+    return np.stack([mean[0] + k * sigma[0] * np.cos(angles),
+                     mean[1] + k * sigma[1] * np.sin(angles)], axis=1)
+
+
+def latent_extent(points: np.ndarray, quantile: float = 0.005, margin: float = 0.1
+                  ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Axis ranges that hold all but the outermost points, with a margin: ((x0, x1), (y0, y1))."""
+    low = np.quantile(points, quantile, axis=0)
+    high = np.quantile(points, 1 - quantile, axis=0)
+    pad = (high - low) * margin
+    return (float(low[0] - pad[0]), float(high[0] + pad[0])), (float(low[1] - pad[1]), float(high[1] + pad[1]))

@@ -1,0 +1,267 @@
+"""Trained models as self-describing directories: config.json, model.weights.h5, metrics.json.
+
+Loading rebuilds the architecture from the JSON config with this package's own code and
+then reads plain weight arrays from HDF5, so nothing in a model file is ever executed
+(no pickle, no `Lambda`, no deserialized layers). Saving is atomic: a complete directory
+is renamed into place, so an interrupted save never leaves a model that loads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from vae.model import TrainConfig, build_trainer
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.weights.h5"
+METRICS_FILE = "metrics.json"
+WEIGHTS_FORMAT = "vae-explorer-weights-1"
+BUNDLED_MODEL_DIR = Path(__file__).resolve().parent.parent / "assets" / "model"
+# Probabilities are kept a hair away from 0 and 1 so that log(p) and log(1 - p) stay
+# finite for anyone scoring the decoder's output; the effect on the NELBO is < 0.001 nats.
+PROBABILITY_EPSILON = 1e-6
+ENCODE_BATCH = 2048
+
+
+class ModelFileError(ValueError):
+    """A saved model is missing, truncated or inconsistent; the message names the file."""
+
+
+class TrainedVAE:
+    """A trained encoder/decoder pair with the config and metrics that describe it."""
+
+    def __init__(self, config: TrainConfig, trainer, metrics: dict | None = None,
+                 path: Path | None = None):
+        import tensorflow as tf
+
+        self.config = config
+        self.trainer = trainer
+        self.encoder = trainer.encoder
+        self.decoder = trainer.decoder
+        self.metrics = dict(metrics or {})
+        self.path = path
+        # One traced graph per model: a direct call costs well under a millisecond,
+        # where `predict` costs tens, and graphs are safe to call from many threads.
+        self._encode_graph = tf.function(
+            lambda images: self.encoder(images, training=False)[:2],
+            input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)])
+        self._decode_graph = tf.function(
+            lambda z: self.decoder(z, training=False),
+            input_signature=[tf.TensorSpec((None, config.latent_dim), tf.float32)])
+
+    def __repr__(self) -> str:
+        return f"TrainedVAE({self.config.arch}, {self.config.dataset}, path={self.path})"
+
+    def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Images (n, 28, 28) in [0, 1] -> (z_mean, z_log_var), each (n, latent_dim)."""
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim == 2:
+            images = images[None]
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise ValueError(f"encode expects images of shape (n, 28, 28), got {images.shape}.")
+        means, log_vars = [], []
+        for start in range(0, max(len(images), 1), ENCODE_BATCH):
+            mean, log_var = self._encode_graph(images[start:start + ENCODE_BATCH])
+            means.append(mean.numpy())
+            log_vars.append(log_var.numpy())
+        return np.concatenate(means), np.concatenate(log_vars)
+
+    def decode_logits(self, z: np.ndarray) -> np.ndarray:
+        """Latent points (n, latent_dim) -> Bernoulli logits (n, 28, 28)."""
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim == 1:
+            z = z[None]
+        if z.ndim != 2 or z.shape[1] != self.config.latent_dim:
+            raise ValueError(
+                f"decode expects points of shape (n, {self.config.latent_dim}), got {z.shape}.")
+        return self._decode_graph(z).numpy()
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """Latent points (n, latent_dim) -> images (n, 28, 28), float32 in [0, 1]."""
+        probabilities = 1.0 / (1.0 + np.exp(-self.decode_logits(z)))
+        return np.clip(probabilities, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON).astype(np.float32)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model directory atomically; returns its path."""
+        return save_model(self, path)
+
+
+def save_model(model: TrainedVAE, path: str | os.PathLike) -> Path:
+    """Write config, weights and metrics into a temporary folder, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
+    try:
+        (staging / CONFIG_FILE).write_text(model.config.to_json())
+        write_weights(model.trainer, staging / WEIGHTS_FILE)
+        (staging / METRICS_FILE).write_text(json.dumps(model.metrics, indent=2, sort_keys=True))
+        for item in staging.iterdir():
+            with open(item, "rb") as handle:
+                os.fsync(handle.fileno())
+        _replace_directory(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    model.path = path
+    return path
+
+
+def _replace_directory(new: Path, target: Path) -> None:
+    if not target.exists():
+        os.rename(new, target)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    os.rename(target, old)
+    os.rename(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _read_json(path: Path, what: str) -> dict:
+    if not path.is_file():
+        raise ModelFileError(f"{path}: missing {what}. The model folder is incomplete; "
+                             "train it again or use another model.")
+    try:
+        values = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"{path}: {what} is not valid JSON ({error}); "
+                             "the file is damaged. Train the model again.") from error
+    if not isinstance(values, dict):
+        raise ModelFileError(f"{path}: {what} should hold a JSON object.")
+    return values
+
+
+def write_weights(trainer, path: Path) -> None:
+    """Store every variable as a plain HDF5 array, in order, named by its Keras path.
+
+    A variable whose values are all exact in float16 (the bundled model is rounded to
+    half precision to fit the size budget) is stored as float16: lossless, half the size.
+    """
+    import h5py
+
+    with h5py.File(path, "w") as handle:
+        handle.attrs["format"] = WEIGHTS_FORMAT
+        for number, variable in enumerate(trainer.weights):
+            values = np.asarray(variable.numpy())
+            half = values.astype(np.float16)
+            exact = values.dtype == np.float32 and np.array_equal(half.astype(np.float32), values)
+            dataset = handle.create_dataset(f"{number:04d}", data=half if exact else values)
+            dataset.attrs["path"] = variable.path
+
+
+def read_weights(trainer, path: Path, config_path: Path) -> None:
+    """Assign the stored arrays to a freshly built trainer, checking count, names and shapes."""
+    import h5py
+
+    def mismatch(detail: str) -> ModelFileError:
+        return ModelFileError(f"{path}: the weights do not match {config_path} ({detail}). "
+                              "The files come from different models; train the model again.")
+
+    with h5py.File(path, "r") as handle:
+        if handle.attrs.get("format") != WEIGHTS_FORMAT:
+            raise ModelFileError(f"{path}: not a weights file written by this program.")
+        names = sorted(handle.keys())
+        if len(names) != len(trainer.weights):
+            raise mismatch(f"{len(names)} arrays stored, {len(trainer.weights)} expected")
+        for name, variable in zip(names, trainer.weights):
+            dataset = handle[name]
+            if tuple(dataset.shape) != tuple(variable.shape):
+                raise mismatch(f"{variable.path} has shape {tuple(variable.shape)}, "
+                               f"the file holds {tuple(dataset.shape)}")
+            try:
+                values = dataset[()]
+            except OSError as error:
+                raise ModelFileError(f"{path}: the weights file is truncated ({error}). "
+                                     "Train the model again.") from error
+            variable.assign(values.astype(variable.dtype))
+
+
+def round_to_float16(model: "TrainedVAE") -> None:
+    """Round the weights to float16 precision in place (halves the saved size)."""
+    for variable in model.trainer.weights:
+        if variable.dtype == "float32":
+            variable.assign(np.asarray(variable.numpy()).astype(np.float16).astype(np.float32))
+
+
+def _check_weights_file(path: Path) -> None:
+    import h5py
+
+    if not path.is_file():
+        raise ModelFileError(f"{path}: missing weights file. Train the model again.")
+    try:
+        with h5py.File(path, "r") as handle:
+            handle.visit(lambda name: None)
+    except OSError as error:
+        raise ModelFileError(f"{path}: the weights file is truncated or not HDF5 ({error}). "
+                             "Train the model again.") from error
+
+
+def load_model(path: str | os.PathLike | None = None) -> TrainedVAE:
+    """Load a model directory (default: the bundled model in assets/model).
+
+    Raises ModelFileError (a ValueError) naming the file when the config, the weights
+    or the metrics are missing, damaged, or do not fit together.
+    """
+    path = Path(path) if path is not None else BUNDLED_MODEL_DIR
+    if not path.is_dir():
+        raise ModelFileError(f"{path}: no model folder here.")
+    values = _read_json(path / CONFIG_FILE, "the model config")
+    try:
+        config = TrainConfig.from_dict(values)
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(f"{path / CONFIG_FILE}: {error}") from error
+    metrics = _read_json(path / METRICS_FILE, "the model metrics")
+    weights = path / WEIGHTS_FILE
+    _check_weights_file(weights)
+    trainer = build_trainer(config)
+    read_weights(trainer, weights, path / CONFIG_FILE)
+    return TrainedVAE(config, trainer, metrics, path)
+
+
+def cache_dir() -> Path:
+    """Where trained models are cached: $VAE_CACHE_DIR or ~/.cache/vae-explorer."""
+    root = os.environ.get("VAE_CACHE_DIR")
+    if root:
+        return Path(root)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "vae-explorer"
+
+
+def cache_key(config: TrainConfig, data_source: str) -> str:
+    """A readable, stable folder name for a config trained on a data source."""
+    digest = hashlib.sha256((config.to_json() + data_source).encode()).hexdigest()[:12]
+    return f"{config.dataset}-{config.arch}-e{config.epochs}-b{config.beta:g}-{digest}"
+
+
+def cached_model_path(config: TrainConfig, data_source: str) -> Path:
+    return cache_dir() / "models" / cache_key(config, data_source)
+
+
+def list_cached_models() -> list[Path]:
+    """Complete model folders in the cache (partial saves are hidden dot-folders)."""
+    root = cache_dir() / "models"
+    try:
+        return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return []
+
+
+@contextlib.contextmanager
+def training_lock(config: TrainConfig, data_source: str):
+    """Hold an exclusive lock per (config, data) so one configuration trains once at a time."""
+    lock_path = cache_dir() / "locks" / f"{cache_key(config, data_source)}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
