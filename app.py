@@ -276,7 +276,6 @@ def interpolate_tab(model: vae.TrainedVAE, data: vae.Dataset, base: dict) -> Non
     method_col.radio("Interpolation", ["linear", "spherical"], key="path_method", horizontal=True)
     if clear_col.button("Clear the path", disabled=not st.session_state.waypoints, width="stretch"):
         st.session_state.waypoints = []
-        st.rerun()
     waypoints = st.session_state.waypoints
     st.write("Waypoints: " + (" → ".join(f"**{chr(65 + i)}** {w['label']}" for i, w in enumerate(waypoints))
                               or "none yet (add two or more)"))
@@ -290,7 +289,6 @@ def interpolate_tab(model: vae.TrainedVAE, data: vae.Dataset, base: dict) -> Non
 
 def add_waypoint(z, label: str) -> None:
     st.session_state.waypoints = st.session_state.waypoints + [{"z": [float(v) for v in z], "label": label}]
-    st.rerun()
 
 
 def add_upload(model: vae.TrainedVAE, name: str, source) -> None:
@@ -341,7 +339,6 @@ def show_upload(model: vae.TrainedVAE, upload: dict) -> None:
                      caption="decodes of z = μ + σ·ε, ε ~ N(0, I) (the reparameterization trick)")
     if st.button("Decode at this digit's mean on the map"):
         st.session_state.chosen = {"z": mean.tolist(), "index": None, "source": upload["name"]}
-        st.rerun()
 
 
 def manifold_tab(model: vae.TrainedVAE, base: dict) -> None:
@@ -409,7 +406,9 @@ def main() -> None:
     data = get_test_data(model.config.dataset)
     base = get_map_base(st.session_state.model_path, model.config.dataset, view["marker_size"])
     model_card(model, data)
-    explorer(model, data, base, view)
+    # The map is drawn last, into a slot above the tabs, so that what the tabs change in
+    # this run (a new upload, a waypoint, samples) is already on it.
+    map_slot = st.container()
     tabs = st.tabs(["Interpolate", "Your digit", "Manifold", "Sample", "How it works"])
     with tabs[0]:
         interpolate_tab(model, data, base)
@@ -421,6 +420,8 @@ def main() -> None:
         sample_tab(model)
     with tabs[4]:
         how_it_works_tab(model)
+    with map_slot:
+        explorer(model, data, base, view)
 
 
 main()

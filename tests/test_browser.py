@@ -46,7 +46,8 @@ def decoded_heading(page):
 
 def test_map_shows_the_ten_thousand_test_digits(page):
     assert page.evaluate(browser.MAP_POINTS_JS) == 10000
-    legend = page.locator(".js-plotly-plot .legendtext").all_inner_texts()
+    legend = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .legendtext')]"
+                           ".map(element => element.textContent)")
     assert [str(d) for d in range(10)] == legend[:10]
     assert page.get_by_text("test NELBO").first.is_visible()
 
