@@ -108,13 +108,13 @@ def test_interpolation_renders_a_filmstrip(page):
     page.get_by_text("10 frames").wait_for()
     page.wait_for_function("""() => document.querySelector('.js-plotly-plot')._fullData
                                    .some(t => t.name === 'path')""", timeout=TIMEOUT)
-    assert page.get_by_role("button", name="Download the morph as an animated GIF").is_visible()
+    page.get_by_text("Download the morph as an animated GIF").wait_for()
 
 
 def test_drawing_on_the_canvas_encodes_the_drawing(page):
     page.get_by_role("tab", name="Your digit").click()
     canvas = page.locator("canvas[aria-label='drawing canvas']")
-    canvas.wait_for()
+    canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + 140, box["y"] + 40)
     page.mouse.down()
@@ -122,8 +122,9 @@ def test_drawing_on_the_canvas_encodes_the_drawing(page):
         page.mouse.move(box["x"] + 140, box["y"] + 40 + step * 10)
     page.mouse.up()
     page.get_by_role("button", name="Use drawing").click()
-    page.get_by_text("drawing 1").first.wait_for()
     page.get_by_text("what the model sees (28×28)").wait_for()
+    assert page.locator("strong", has_text="drawing 1").first.is_visible()
+    assert page.get_by_text("No digit found").count() == 0
 
 
 def test_a_tiny_training_run_from_the_sidebar_completes(page):

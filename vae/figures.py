@@ -18,7 +18,7 @@ from PIL import Image
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 GRID_TRACE_NAME = "click grid"
-CLICK_GRID_SIZE = 100
+CLICK_GRID_SIZE = 140
 FONT_SIZE = 16
 
 
@@ -38,13 +38,18 @@ def data_traces(points: np.ndarray, labels: np.ndarray, class_names: tuple[str, 
 
 
 def click_grid_trace(x_range: tuple[float, float], y_range: tuple[float, float],
-                     n: int = CLICK_GRID_SIZE) -> dict:
+                     n: int = CLICK_GRID_SIZE, reach: float = 1.6) -> dict:
     """An invisible dense grid under the data, so that a click on empty space selects a point.
 
-    Streamlit reports selected points, not click coordinates; with a 100 x 100 grid the
-    selected grid point is within 0.5% of the axis range of where the user clicked.
+    Streamlit reports selected points, not click coordinates. The grid is square and
+    reaches past the data (`reach` times the larger span) because the map keeps a 1:1
+    aspect ratio and widens one axis to fill the plot; a click lands within about 0.7%
+    of the axis range of a grid point.
     """
-    xs, ys = np.meshgrid(np.linspace(*x_range, n), np.linspace(*y_range, n))
+    span = reach * max(x_range[1] - x_range[0], y_range[1] - y_range[0])
+    center_x, center_y = (x_range[0] + x_range[1]) / 2, (y_range[0] + y_range[1]) / 2
+    axis = np.linspace(-span / 2, span / 2, n)
+    xs, ys = np.meshgrid(center_x + axis, center_y + axis)
     return dict(type="scattergl", mode="markers", name=GRID_TRACE_NAME, x=xs.ravel(), y=ys.ravel(),
                 marker=dict(size=6, color="rgba(0,0,0,0)"), hoverinfo="none", showlegend=False,
                 selected=dict(marker=dict(color="rgba(0,0,0,0)")),
@@ -167,4 +172,4 @@ def filmstrip(frames: np.ndarray, max_columns: int = 12) -> np.ndarray:
 
     columns = min(len(frames), max_columns)
     padded = np.pad(frames, ((0, 0), (1, 1), (1, 1)), constant_values=1.0)
-    return tile(padded, columns)
+    return tile(padded, columns, fill=1.0)

@@ -55,11 +55,11 @@ def grid_points(n: int, x_range: tuple[float, float], y_range: tuple[float, floa
     return np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
 
 
-def tile(images: np.ndarray, columns: int) -> np.ndarray:
-    """(n, h, w) images -> one (rows * h, columns * w) mosaic, row-major."""
+def tile(images: np.ndarray, columns: int, fill: float = 0.0) -> np.ndarray:
+    """(n, h, w) images -> one (rows * h, columns * w) mosaic, row-major; `fill` pads the last row."""
     n, height, width = images.shape
     rows = -(-n // columns)
-    padded = np.zeros((rows * columns, height, width), images.dtype)
+    padded = np.full((rows * columns, height, width), fill, images.dtype)
     padded[:n] = images
     # (rows, columns, h, w) -> (rows, h, columns, w) -> (rows * h, columns * w)
     return padded.reshape(rows, columns, height, width).transpose(0, 2, 1, 3).reshape(
