@@ -6,7 +6,7 @@ the `vae` package, which takes and returns plain values.
 
 from __future__ import annotations
 
-import dataclasses
+import hashlib
 import time
 from pathlib import Path
 
@@ -174,13 +174,30 @@ def model_card(model: vae.TrainedVAE, data: vae.Dataset) -> None:
 def on_map_select() -> None:
     points = st.session_state["latent_map"].selection.points
     if not points:
-        return  # a deselect or double-click: keep the chosen point
+        # Plotly sends an empty selection on a deselect, a double-click, and sometimes
+        # between two clicks; the chosen point stays chosen.
+        return
     point = points[0]
     index = point.get("customdata")
     if isinstance(index, list):
         index = index[0] if index else None
     st.session_state.chosen = {"z": [float(point["x"]), float(point["y"])],
-                               "index": None if index is None else int(index), "source": "map"}
+                               "index": None if index is None else int(index), "source": "map",
+                               "overlays": st.session_state.get("overlay_signature")}
+
+
+def chosen_needs_marker() -> bool:
+    """Whether the chosen point must be drawn as a trace.
+
+    A point chosen by clicking is shown by Plotly's own selection highlight, which lasts
+    as long as the figure does not change; redrawing the figure on every click would
+    remount the WebGL plot and cost far more than the decoding. Points chosen in other
+    ways, or clicks made before the overlays changed, get an explicit marker.
+    """
+    chosen = st.session_state.chosen
+    if not chosen:
+        return False
+    return chosen["source"] != "map" or chosen.get("overlays") != st.session_state.get("overlay_signature")
 
 
 def overlay_traces(base: dict, view: dict) -> list[dict]:
@@ -200,9 +217,6 @@ def overlay_traces(base: dict, view: dict) -> list[dict]:
         z = latent.sample_prior(16, seed=st.session_state.samples_seed)
         traces.append(dict(type="scatter", mode="markers", x=z[:, 0], y=z[:, 1], name="prior samples",
                            marker=dict(symbol="diamond", size=10, color="#333"), hoverinfo="skip"))
-    chosen = st.session_state.chosen
-    if chosen:
-        traces.append(figures.marker_trace(*chosen["z"], name="chosen point"))
     return traces
 
 
@@ -213,7 +227,12 @@ def explorer(model: vae.TrainedVAE, data: vae.Dataset, base: dict, view: dict) -
     if view["manifold"]:
         grid = decoded_grid(model, st.session_state.model_path, 24, base["x_range"], base["y_range"])
         images.append(figures.manifold_layout_image(grid, base["x_range"], base["y_range"]))
-    figure = figures.latent_map([base["grid"]] + base["traces"] + overlay_traces(base, view),
+    overlays = overlay_traces(base, view)
+    signature = repr((overlays, view, st.session_state.model_path))
+    st.session_state.overlay_signature = hashlib.sha1(signature.encode()).hexdigest()
+    if chosen_needs_marker():
+        overlays.append(figures.marker_trace(*st.session_state.chosen["z"], name="chosen point"))
+    figure = figures.latent_map([base["grid"]] + base["traces"] + overlays,
                                 base["x_range"], base["y_range"], images=images)
     with left:
         st.plotly_chart(figure, key="latent_map", on_select=on_map_select, selection_mode="points",
@@ -235,7 +254,7 @@ def decoded_panel(model: vae.TrainedVAE, data: vae.Dataset) -> None:
     if index is None:
         image = model.decode(z)[0]
         st.subheader(f"Decoded z = ({z[0, 0]:.2f}, {z[0, 1]:.2f})")
-        st.image(figures.png_bytes(image, IMAGE_SCALE), width=280)
+        st.image(figures.png_bytes(image, IMAGE_SCALE), width=IMAGE_SCALE * 28)
         return
     original = data.x_test[index]
     # One batched call: the clicked mean and the reconstruction of the original's mean.
@@ -243,9 +262,9 @@ def decoded_panel(model: vae.TrainedVAE, data: vae.Dataset) -> None:
     label = data.class_names[data.y_test[index]]
     st.subheader(f"Test #{index}: {label}")
     first, second = st.columns(2)
-    first.image(figures.png_bytes(original, IMAGE_SCALE), caption="original", width=280)
+    first.image(figures.png_bytes(original, IMAGE_SCALE), caption="original", width="stretch")
     second.image(figures.png_bytes(image, IMAGE_SCALE),
-                 caption=f"decoded at its mean z = ({z[0, 0]:.2f}, {z[0, 1]:.2f})", width=280)
+                 caption=f"decoded at its mean z = ({z[0, 0]:.2f}, {z[0, 1]:.2f})", width="stretch")
 
 
 # ---- tabs below the map -------------------------------------------------------------------

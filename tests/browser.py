@@ -77,9 +77,15 @@ TO_LATENT_JS = """([px, py]) => {
   return [xa.p2l(px - box.left - xa._offset), ya.p2l(py - box.top - ya._offset),
           xa.range[1] - xa.range[0], ya.range[1] - ya.range[0]];
 }"""
-DATA_POINT_JS = """([name, i]) => {
+# The rank-th point of a class counted from the class's centre (always inside the view).
+DATA_POINT_JS = """([name, rank]) => {
   const gd = document.querySelector('.js-plotly-plot');
   const trace = gd._fullData.find(t => t.name === name && t.customdata);
+  const n = trace.x.length;
+  const mx = trace.x.reduce((a, b) => a + b, 0) / n, my = trace.y.reduce((a, b) => a + b, 0) / n;
+  const order = [...Array(n).keys()].sort((a, b) =>
+      ((trace.x[a] - mx) ** 2 + (trace.y[a] - my) ** 2) - ((trace.x[b] - mx) ** 2 + (trace.y[b] - my) ** 2));
+  const i = order[rank];
   return [trace.x[i], trace.y[i], trace.customdata[i]];
 }"""
 

@@ -80,12 +80,10 @@ def test_a_foreign_hdf5_file_is_not_loaded(tiny_model, tmp_path):
 
 
 def test_weights_that_fit_in_float16_are_stored_at_half_size(tiny_model, tmp_path):
-    from vae.saved import round_to_float16
-
     full = tiny_model.save(tmp_path / "full")
     size_full = (full / WEIGHTS_FILE).stat().st_size
     copy = vae.load_model(full)
-    round_to_float16(copy)
+    copy.round_to_float16()
     half = copy.save(tmp_path / "half")
     assert (half / WEIGHTS_FILE).stat().st_size < 0.6 * size_full
     z = np.random.default_rng(2).normal(size=(8, 2))
@@ -98,3 +96,25 @@ def test_assets_stay_under_ten_megabytes():
     assets = BUNDLED_MODEL_DIR.parent
     total = sum(p.stat().st_size for p in assets.rglob("*") if p.is_file())
     assert total < 10 * 2 ** 20
+
+
+def test_numpy_inference_matches_keras(tiny_model):
+    from vae.inference import KerasNetwork
+
+    keras_network = KerasNetwork(tiny_model.config, tiny_model.weights)
+    images = np.random.default_rng(3).uniform(size=(32, 28, 28)).astype(np.float32)
+    keras_mean, keras_log_var = keras_network.encode(images)
+    mean, log_var = tiny_model.encode(images)
+    np.testing.assert_allclose(mean, keras_mean, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(log_var, keras_log_var, rtol=1e-4, atol=1e-5)
+    z = np.random.default_rng(4).normal(size=(16, 2)).astype(np.float32)
+    np.testing.assert_allclose(tiny_model.decode_logits(z), keras_network.decode_logits(z), rtol=1e-4, atol=1e-4)
+
+
+def test_convolutional_model_round_trip(small_mnist, tmp_path):
+    model = vae.train(vae.TrainConfig(arch="conv", epochs=1, batch_size=100, hidden_units=(16,),
+                                      conv_filters=(8, 16)), small_mnist.subset(200, 100))
+    loaded = vae.load_model(model.save(tmp_path / "conv"))
+    z = np.random.default_rng(5).normal(size=(6, 2))
+    np.testing.assert_array_equal(loaded.decode(z), model.decode(z))
+    assert loaded.encode(small_mnist.x_test[:3])[0].shape == (3, 2)

@@ -40,7 +40,7 @@ def test_beta_zero_trains_a_plain_autoencoder(small_mnist):
 
 
 def test_knn_accuracy_against_a_direct_count():
-    from vae.training import knn_accuracy
+    from vae.metrics import knn_accuracy
 
     rng = np.random.default_rng(0)
     train_points = rng.normal(size=(400, 2))

@@ -12,15 +12,32 @@ the function `vae.train` is the library call (do not `import vae.train` as a mod
 
 import os
 
-# TensorFlow's C++ start-up chatter is noise for users of a teaching tool.
+# TensorFlow's C++ start-up chatter is noise for users of a teaching tool. TensorFlow itself
+# is imported only to train or to run a convolutional model; dense models run on NumPy.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from vae.config import Progress, TrainConfig  # noqa: E402
 from vae.data import CLASS_NAMES, DATASETS, Dataset, load_dataset, read_idx  # noqa: E402
-from vae.model import TrainConfig  # noqa: E402
+from vae.images import prepare_image  # noqa: E402
+from vae.metrics import evaluate  # noqa: E402
 from vae.saved import ModelFileError, TrainedVAE, load_model  # noqa: E402
-from vae.training import Progress, evaluate, train, train_cached  # noqa: E402
+
+
+def train(config, data, on_progress=None, on_epoch_end=None):
+    """Train a VAE (see `vae.training.train`); TensorFlow is imported on the first call."""
+    from vae.training import train as train_with_keras
+
+    return train_with_keras(config, data, on_progress=on_progress, on_epoch_end=on_epoch_end)
+
+
+def train_cached(config, data, on_progress=None):
+    """Load `config`'s model from the cache or train it once (see `vae.training.train_cached`)."""
+    from vae.training import train_cached as train_cached_with_keras
+
+    return train_cached_with_keras(config, data, on_progress=on_progress)
+
 
 __all__ = [
     "CLASS_NAMES", "DATASETS", "Dataset", "ModelFileError", "Progress", "TrainConfig",
-    "TrainedVAE", "evaluate", "load_dataset", "load_model", "read_idx", "train", "train_cached",
+    "TrainedVAE", "evaluate", "load_dataset", "load_model", "prepare_image", "read_idx", "train", "train_cached",
 ]

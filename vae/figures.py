@@ -29,8 +29,12 @@ def data_traces(points: np.ndarray, labels: np.ndarray, class_names: tuple[str, 
     for label, name in enumerate(class_names):
         index = np.flatnonzero(labels == label)
         traces.append(dict(
-            type="scattergl", mode="markers", name=name, x=points[index, 0], y=points[index, 1],
-            customdata=index, marker=dict(size=marker_size, color=PALETTE[label], opacity=0.7),
+            type="scattergl", mode="markers", name=name,
+            x=points[index, 0].astype(np.float32), y=points[index, 1].astype(np.float32),
+            customdata=index.astype(np.int32),
+            marker=dict(size=marker_size, color=PALETTE[label], opacity=0.7),
+            # The clicked digit is marked by Plotly's selection style; the rest stay as they were.
+            selected=dict(marker=dict(color="black", size=14, opacity=1.0)),
             unselected=dict(marker=dict(opacity=0.7)),
             hovertemplate=f"digit {name}<br>test #%{{customdata}}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
         ))
@@ -50,9 +54,11 @@ def click_grid_trace(x_range: tuple[float, float], y_range: tuple[float, float],
     center_x, center_y = (x_range[0] + x_range[1]) / 2, (y_range[0] + y_range[1]) / 2
     axis = np.linspace(-span / 2, span / 2, n)
     xs, ys = np.meshgrid(center_x + axis, center_y + axis)
-    return dict(type="scattergl", mode="markers", name=GRID_TRACE_NAME, x=xs.ravel(), y=ys.ravel(),
+    return dict(type="scattergl", mode="markers", name=GRID_TRACE_NAME,
+                x=xs.ravel().astype(np.float32), y=ys.ravel().astype(np.float32),
                 marker=dict(size=6, color="rgba(0,0,0,0)"), hoverinfo="none", showlegend=False,
-                selected=dict(marker=dict(color="rgba(0,0,0,0)")),
+                # The clicked grid point becomes visible: that is the "you clicked here" mark.
+                selected=dict(marker=dict(color="black", size=14, opacity=1.0)),
                 unselected=dict(marker=dict(opacity=0)))
 
 

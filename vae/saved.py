@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vae.model import TrainConfig, build_trainer
+from vae.config import TrainConfig
+from vae.inference import build_network, weight_shapes
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
@@ -37,26 +38,24 @@ class ModelFileError(ValueError):
 
 
 class TrainedVAE:
-    """A trained encoder/decoder pair with the config and metrics that describe it."""
+    """A trained encoder/decoder pair with the config and metrics that describe it.
 
-    def __init__(self, config: TrainConfig, trainer, metrics: dict | None = None,
-                 path: Path | None = None):
-        import tensorflow as tf
+    `weights` are plain arrays in Keras' variable order; `names` their Keras paths.
+    """
 
+    def __init__(self, config: TrainConfig, weights: list[np.ndarray], metrics: dict | None = None,
+                 path: Path | None = None, names: list[str] | None = None):
         self.config = config
-        self.trainer = trainer
-        self.encoder = trainer.encoder
-        self.decoder = trainer.decoder
+        self.weights = [np.asarray(w) for w in weights]
+        self.names = list(names) if names else [f"variable_{i}" for i in range(len(weights))]
         self.metrics = dict(metrics or {})
         self.path = path
-        # One traced graph per model: a direct call costs well under a millisecond,
-        # where `predict` costs tens, and graphs are safe to call from many threads.
-        self._encode_graph = tf.function(
-            lambda images: self.encoder(images, training=False)[:2],
-            input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)])
-        self._decode_graph = tf.function(
-            lambda z: self.decoder(z, training=False),
-            input_signature=[tf.TensorSpec((None, config.latent_dim), tf.float32)])
+        self.network = build_network(config, self.weights)
+
+    @classmethod
+    def from_trainer(cls, config: TrainConfig, trainer, metrics: dict | None = None) -> "TrainedVAE":
+        return cls(config, [np.asarray(v.numpy()) for v in trainer.weights], metrics,
+                   names=[v.path for v in trainer.weights])
 
     def __repr__(self) -> str:
         return f"TrainedVAE({self.config.arch}, {self.config.dataset}, path={self.path})"
@@ -68,12 +67,10 @@ class TrainedVAE:
             images = images[None]
         if images.ndim != 3 or images.shape[1:] != (28, 28):
             raise ValueError(f"encode expects images of shape (n, 28, 28), got {images.shape}.")
-        means, log_vars = [], []
-        for start in range(0, max(len(images), 1), ENCODE_BATCH):
-            mean, log_var = self._encode_graph(images[start:start + ENCODE_BATCH])
-            means.append(mean.numpy())
-            log_vars.append(log_var.numpy())
-        return np.concatenate(means), np.concatenate(log_vars)
+        parts = [self.network.encode(images[start:start + ENCODE_BATCH])
+                 for start in range(0, max(len(images), 1), ENCODE_BATCH)]
+        return (np.concatenate([p[0] for p in parts]).astype(np.float32),
+                np.concatenate([p[1] for p in parts]).astype(np.float32))
 
     def decode_logits(self, z: np.ndarray) -> np.ndarray:
         """Latent points (n, latent_dim) -> Bernoulli logits (n, 28, 28)."""
@@ -83,12 +80,18 @@ class TrainedVAE:
         if z.ndim != 2 or z.shape[1] != self.config.latent_dim:
             raise ValueError(
                 f"decode expects points of shape (n, {self.config.latent_dim}), got {z.shape}.")
-        return self._decode_graph(z).numpy()
+        return self.network.decode_logits(z).astype(np.float32)
 
     def decode(self, z: np.ndarray) -> np.ndarray:
         """Latent points (n, latent_dim) -> images (n, 28, 28), float32 in [0, 1]."""
         probabilities = 1.0 / (1.0 + np.exp(-self.decode_logits(z)))
         return np.clip(probabilities, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON).astype(np.float32)
+
+    def round_to_float16(self) -> None:
+        """Round the weights to float16 precision (halves the saved size, losslessly stored)."""
+        self.weights = [w.astype(np.float16).astype(np.float32) if w.dtype == np.float32 else w
+                        for w in self.weights]
+        self.network = build_network(self.config, self.weights)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model directory atomically; returns its path."""
@@ -102,7 +105,7 @@ def save_model(model: TrainedVAE, path: str | os.PathLike) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
     try:
         (staging / CONFIG_FILE).write_text(model.config.to_json())
-        write_weights(model.trainer, staging / WEIGHTS_FILE)
+        write_weights(model.weights, model.names, staging / WEIGHTS_FILE)
         (staging / METRICS_FILE).write_text(json.dumps(model.metrics, indent=2, sort_keys=True))
         for item in staging.iterdir():
             with open(item, "rb") as handle:
@@ -139,7 +142,7 @@ def _read_json(path: Path, what: str) -> dict:
     return values
 
 
-def write_weights(trainer, path: Path) -> None:
+def write_weights(weights: list[np.ndarray], names: list[str], path: Path) -> None:
     """Store every variable as a plain HDF5 array, in order, named by its Keras path.
 
     A variable whose values are all exact in float16 (the bundled model is rounded to
@@ -149,46 +152,44 @@ def write_weights(trainer, path: Path) -> None:
 
     with h5py.File(path, "w") as handle:
         handle.attrs["format"] = WEIGHTS_FORMAT
-        for number, variable in enumerate(trainer.weights):
-            values = np.asarray(variable.numpy())
+        for number, (values, name) in enumerate(zip(weights, names)):
             half = values.astype(np.float16)
             exact = values.dtype == np.float32 and np.array_equal(half.astype(np.float32), values)
             dataset = handle.create_dataset(f"{number:04d}", data=half if exact else values)
-            dataset.attrs["path"] = variable.path
+            dataset.attrs["path"] = name
 
 
-def read_weights(trainer, path: Path, config_path: Path) -> None:
-    """Assign the stored arrays to a freshly built trainer, checking count, names and shapes."""
+def read_weights(path: Path, config: TrainConfig, config_path: Path) -> tuple[list[np.ndarray], list[str]]:
+    """The stored arrays and names, checked in count and shape against what `config` builds."""
     import h5py
 
     def mismatch(detail: str) -> ModelFileError:
         return ModelFileError(f"{path}: the weights do not match {config_path} ({detail}). "
                               "The files come from different models; train the model again.")
 
+    expected = weight_shapes(config)
+    arrays, names = [], []
     with h5py.File(path, "r") as handle:
         if handle.attrs.get("format") != WEIGHTS_FORMAT:
             raise ModelFileError(f"{path}: not a weights file written by this program.")
-        names = sorted(handle.keys())
-        if len(names) != len(trainer.weights):
-            raise mismatch(f"{len(names)} arrays stored, {len(trainer.weights)} expected")
-        for name, variable in zip(names, trainer.weights):
-            dataset = handle[name]
-            if tuple(dataset.shape) != tuple(variable.shape):
-                raise mismatch(f"{variable.path} has shape {tuple(variable.shape)}, "
-                               f"the file holds {tuple(dataset.shape)}")
+        keys = sorted(handle.keys())
+        if len(keys) != len(expected):
+            raise mismatch(f"{len(keys)} arrays stored, {len(expected)} expected")
+        for key, shape in zip(keys, expected):
+            dataset = handle[key]
+            if tuple(dataset.shape) != tuple(shape):
+                raise mismatch(f"array {key} has shape {tuple(dataset.shape)}, the config needs {tuple(shape)}")
             try:
                 values = dataset[()]
             except OSError as error:
                 raise ModelFileError(f"{path}: the weights file is truncated ({error}). "
                                      "Train the model again.") from error
-            variable.assign(values.astype(variable.dtype))
-
-
-def round_to_float16(model: "TrainedVAE") -> None:
-    """Round the weights to float16 precision in place (halves the saved size)."""
-    for variable in model.trainer.weights:
-        if variable.dtype == "float32":
-            variable.assign(np.asarray(variable.numpy()).astype(np.float16).astype(np.float32))
+            if not np.all(np.isfinite(values)):
+                raise ModelFileError(f"{path}: array {key} holds NaN or infinite values; "
+                                     "the model is broken. Train it again.")
+            arrays.append(values.astype(np.float32))
+            names.append(str(dataset.attrs.get("path", key)))
+    return arrays, names
 
 
 def _check_weights_file(path: Path) -> None:
@@ -221,9 +222,8 @@ def load_model(path: str | os.PathLike | None = None) -> TrainedVAE:
     metrics = _read_json(path / METRICS_FILE, "the model metrics")
     weights = path / WEIGHTS_FILE
     _check_weights_file(weights)
-    trainer = build_trainer(config)
-    read_weights(trainer, weights, path / CONFIG_FILE)
-    return TrainedVAE(config, trainer, metrics, path)
+    arrays, names = read_weights(weights, config, path / CONFIG_FILE)
+    return TrainedVAE(config, arrays, metrics, path, names)
 
 
 def cache_dir() -> Path:

@@ -74,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(file=sys.stderr)
     if args.half_precision:
-        from vae.saved import round_to_float16
-
-        round_to_float16(model)
+        model.round_to_float16()
         model.metrics.update(vae.evaluate(model, data), weights="float16")
     model.metrics["command"] = "python -m vae.train " + " ".join(argv if argv is not None else sys.argv[1:])
     out = Path(args.out) if args.out else cached_model_path(model.config, data.source)

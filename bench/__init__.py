@@ -1,0 +1,1 @@
+"""Benchmarks: run each as `python -m bench.<name>`; none is part of the test suite."""

@@ -1,0 +1,48 @@
+"""What every benchmark prints: the machine, the versions, and a table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+
+
+def cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def conditions() -> str:
+    import importlib.metadata as metadata
+
+    versions = []
+    for package in ("tensorflow-cpu", "tensorflow", "keras", "numpy", "streamlit", "plotly"):
+        try:
+            versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            continue
+    chromium = ""
+    if os.path.exists("/usr/bin/chromium"):
+        out = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True)
+        chromium = out.stdout.strip()
+    return (f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}\n"
+            f"python {platform.python_version()}; " + ", ".join(versions)
+            + (f"; {chromium}" if chromium else ""))
+
+
+def summary(values: list[float]) -> dict:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"median": statistics.median(ordered), "p95": p95, "max": ordered[-1], "n": len(ordered)}
+
+
+def table(rows: list[tuple], header: tuple) -> str:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    line = lambda row: "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths))
+    return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])

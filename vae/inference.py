@@ -1,0 +1,95 @@
+"""Running a trained network on a batch: NumPy for dense models, Keras for convolutional ones.
+
+The explorer only ever runs the trained networks forward. For the dense architecture
+that is a few matrix products, which NumPy does as fast as TensorFlow does; serving from
+NumPy keeps TensorFlow (2 s to import, hundreds of MB) out of the app until someone trains.
+Weights are a list of arrays in the order Keras creates them for `vae.model.build_trainer`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vae.config import TrainConfig
+
+
+def dense_weight_shapes(config: TrainConfig) -> list[tuple[int, ...]]:
+    """Shapes of the dense VAE's variables, in Keras' order (encoder, heads, decoder)."""
+    shapes, width = [], 28 * 28
+    for units in config.hidden_units:
+        shapes += [(width, units), (units,)]
+        width = units
+    shapes += [(width, config.latent_dim), (config.latent_dim,)] * 2  # z_mean, z_log_var
+    width = config.latent_dim
+    for units in reversed(config.hidden_units):
+        shapes += [(width, units), (units,)]
+        width = units
+    return shapes + [(width, 28 * 28), (28 * 28,)]
+
+
+def weight_shapes(config: TrainConfig) -> list[tuple[int, ...]]:
+    if config.arch == "dense":
+        return dense_weight_shapes(config)
+    from vae.model import build_trainer  # the conv layout is Keras' to decide
+
+    return [tuple(variable.shape) for variable in build_trainer(config).weights]
+
+
+class DenseNetwork:
+    """The dense encoder and decoder as float32 NumPy matrix products."""
+
+    def __init__(self, config: TrainConfig, weights: list[np.ndarray]):
+        pairs = [(weights[i].astype(np.float32), weights[i + 1].astype(np.float32))
+                 for i in range(0, len(weights), 2)]
+        depth = len(config.hidden_units)
+        self.encoder_layers = pairs[:depth]
+        self.mean_head, self.log_var_head = pairs[depth], pairs[depth + 1]
+        self.decoder_layers = pairs[depth + 2:-1]
+        self.output_layer = pairs[-1]
+
+    @staticmethod
+    def _relu_stack(x: np.ndarray, layers) -> np.ndarray:
+        for kernel, bias in layers:
+            x = np.maximum(x @ kernel + bias, 0.0)
+        return x
+
+    def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        hidden = self._relu_stack(images.reshape(len(images), -1), self.encoder_layers)  # (n, 784) -> (n, h)
+        return hidden @ self.mean_head[0] + self.mean_head[1], hidden @ self.log_var_head[0] + self.log_var_head[1]
+
+    def decode_logits(self, z: np.ndarray) -> np.ndarray:
+        hidden = self._relu_stack(z, self.decoder_layers)
+        logits = hidden @ self.output_layer[0] + self.output_layer[1]
+        return logits.reshape(len(z), 28, 28)  # (n, 784) -> (n, 28, 28)
+
+
+class KerasNetwork:
+    """Any architecture, through Keras: a traced graph per direction, called directly."""
+
+    def __init__(self, config: TrainConfig, weights: list[np.ndarray], trainer=None):
+        import tensorflow as tf
+
+        from vae.model import build_trainer
+
+        if trainer is None:
+            trainer = build_trainer(config)
+            for variable, values in zip(trainer.weights, weights):
+                variable.assign(values.astype(variable.dtype))
+        encoder, decoder = trainer.encoder, trainer.decoder
+        # A direct call of a traced graph costs well under a millisecond where `predict`
+        # costs tens, and graphs are safe to call from many sessions' threads at once.
+        self._encode = tf.function(lambda images: encoder(images, training=False)[:2],
+                                   input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)])
+        self._decode = tf.function(lambda z: decoder(z, training=False),
+                                   input_signature=[tf.TensorSpec((None, config.latent_dim), tf.float32)])
+
+    def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mean, log_var = self._encode(images)
+        return mean.numpy(), log_var.numpy()
+
+    def decode_logits(self, z: np.ndarray) -> np.ndarray:
+        return self._decode(z).numpy()
+
+
+def build_network(config: TrainConfig, weights: list[np.ndarray]):
+    return DenseNetwork(config, weights) if config.arch == "dense" else KerasNetwork(config, weights)
