@@ -23,11 +23,12 @@ from vae.metrics import evaluate  # noqa: E402
 from vae.saved import ModelFileError, TrainedVAE, load_model  # noqa: E402
 
 
-def train(config, data, on_progress=None, on_epoch_end=None):
+def train(config, data, on_progress=None, on_epoch_end=None, callbacks=None):
     """Train a VAE (see `vae.training.train`); TensorFlow is imported on the first call."""
     from vae.training import train as train_with_keras
 
-    return train_with_keras(config, data, on_progress=on_progress, on_epoch_end=on_epoch_end)
+    return train_with_keras(config, data, on_progress=on_progress, on_epoch_end=on_epoch_end,
+                            callbacks=callbacks)
 
 
 def train_cached(config, data, on_progress=None):

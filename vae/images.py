@@ -19,7 +19,8 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000        # a 48 MP phone photo passes; a decompression bomb does not
-WORK_SIZE = 512                # longer side the picture is reduced to before analysis
+WORK_SIZE = 512                # longer side the digit's region is reduced to before analysis
+DECODE_SIZE = 2048             # JPEGs are decoded at no less than this (DCT scaling is free)
 STROKE_SIZE = 100              # longer side of the cropped digit while strokes are measured
 TARGET_STROKE = 0.12           # MNIST strokes are about 12% of the digit's longer side
 SUPPORTED = "PNG, JPEG, GIF, BMP or WebP"
@@ -68,22 +69,19 @@ def _check_size(image: Image.Image) -> None:
 
 
 def _load_first_frame(image: Image.Image) -> Image.Image:
-    """Decode the first frame, upright (EXIF orientation applied), reduced to WORK_SIZE."""
+    """Decode the first frame (animations), upright (EXIF orientation applied)."""
     _check_size(image)
     try:
         image.seek(0)
         if image.format == "JPEG":
             # Let the JPEG decoder skip detail we would throw away anyway.
-            image.draft(image.mode, (WORK_SIZE * 2, WORK_SIZE * 2))
+            image.draft(image.mode, (DECODE_SIZE, DECODE_SIZE))
         image.load()
         image = ImageOps.exif_transpose(image)
     except Image.DecompressionBombError as error:
         raise ValueError("The image has too many pixels to open safely.") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ValueError(f"The image file is truncated or damaged ({error}).") from error
-    if max(image.size) > WORK_SIZE:
-        image = image.copy()
-        image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
     return image
 
 
@@ -162,6 +160,46 @@ def _clean(ink: np.ndarray) -> np.ndarray:
     return np.clip((ink - low) / max(high - low, 1e-3), 0.0, 1.0)
 
 
+def _block_reduce(values: np.ndarray, factor: int, keep_dark: bool) -> np.ndarray:
+    """Shrink by an integer factor keeping each block's darkest (or lightest) value.
+
+    Averaging would fade a 2-px pen line on a 4000-px photo into the paper; taking the
+    extreme of each block keeps every stroke.
+    """
+    height, width = values.shape
+    padded = np.pad(values, ((0, -height % factor), (0, -width % factor)), mode="edge")
+    blocks = padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor)
+    return blocks.min(axis=(1, 3)) if keep_dark else blocks.max(axis=(1, 3))
+
+
+def _focus(grey: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Crop a large picture to the region around its ink, then reduce it to WORK_SIZE.
+
+    A small digit on a huge canvas or photo would shrink to a few pixels if the whole
+    picture were reduced; locating the ink on a coarse copy and cropping the full-size
+    picture keeps the digit's detail.
+    """
+    if max(grey.shape) <= WORK_SIZE:
+        return grey, alpha
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    dark_ink = np.median(border) >= 0.5
+    factor = -(-max(grey.shape) // WORK_SIZE)
+    coarse_alpha = None if alpha is None else _block_reduce(alpha, factor, keep_dark=False)
+    ink = _clean(ink_map(_block_reduce(grey, factor, dark_ink), coarse_alpha))
+    rows = np.flatnonzero(ink.max(axis=1) > 0.05)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.05)
+    margin = max(rows[-1] - rows[0], cols[-1] - cols[0]) // 4 + 2
+    top, bottom = max(0, (rows[0] - margin) * factor), min(grey.shape[0], (rows[-1] + 1 + margin) * factor)
+    left, right = max(0, (cols[0] - margin) * factor), min(grey.shape[1], (cols[-1] + 1 + margin) * factor)
+    grey = grey[top:bottom, left:right]
+    alpha = None if alpha is None else alpha[top:bottom, left:right]
+    if max(grey.shape) > WORK_SIZE:
+        factor = -(-max(grey.shape) // WORK_SIZE)
+        grey = _block_reduce(grey, factor, dark_ink)
+        alpha = None if alpha is None else _block_reduce(alpha, factor, keep_dark=False)
+    return grey, alpha
+
+
 def _crop(ink: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(ink.max(axis=1) > 0.05)
     cols = np.flatnonzero(ink.max(axis=0) > 0.05)
@@ -227,6 +265,6 @@ def prepare_image(source) -> np.ndarray:
     many pixels or bytes, or no ink at all).
     """
     image = _load_first_frame(_open(source))
-    grey, alpha = _grey_and_alpha(image)
+    grey, alpha = _focus(*_grey_and_alpha(image))
     ink = _clean(ink_map(grey, alpha))
     return _center_in_field(_normalise_strokes(_crop(ink)))

@@ -51,11 +51,13 @@ def _optimizer(config: TrainConfig, steps: int):
 
 def train(config: TrainConfig, data: Dataset,
           on_progress: Callable[[Progress], None] | None = None,
-          on_epoch_end: Callable[[int, dict], None] | None = None) -> TrainedVAE:
+          on_epoch_end: Callable[[int, dict], None] | None = None,
+          callbacks: list | None = None) -> TrainedVAE:
     """Train a VAE on `data.x_train` and return it with its test metrics.
 
     `on_progress` is called after every batch with a Progress; `on_epoch_end(epoch, logs)`
-    after every epoch. Raises ValueError when the dataset has no training images.
+    after every epoch; `callbacks` are extra Keras callbacks (the benchmarks' curves).
+    Raises ValueError when the dataset has no training images.
     """
     require_training_data(data)
     if config.dataset != data.name:
@@ -65,7 +67,7 @@ def train(config: TrainConfig, data: Dataset,
     trainer = build_trainer(config)
     # XLA fuses the small dense layers' kernels; on a 2-core CPU it cuts step time.
     trainer.compile(optimizer=_optimizer(config, config.epochs * batches), jit_compile=True)
-    callbacks = []
+    callbacks = list(callbacks or [])
     if on_progress is not None:
         callbacks.append(ProgressCallback(on_progress, config.epochs, batches))
     if on_epoch_end is not None:

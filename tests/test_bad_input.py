@@ -1,0 +1,132 @@
+"""What a classroom uploads: every awkward file gets a clear answer, never a crash.
+
+All fixtures are made here, from real MNIST digits or from scratch.
+"""
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vae.images import MAX_UPLOAD_BYTES, prepare_image
+
+
+def encoded(image, fmt="PNG", **params):
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+def paper_digit(digit, size=280):
+    """A real MNIST digit as dark ink on white, enlarged."""
+    return Image.fromarray(((1 - digit) * 255).astype(np.uint8)).resize((size, size), Image.Resampling.BICUBIC)
+
+
+def correlation(a, b):
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def test_empty_file():
+    with pytest.raises(ValueError, match="empty"):
+        prepare_image(b"")
+
+
+def test_text_file_renamed_png():
+    with pytest.raises(ValueError, match="not an image"):
+        prepare_image(b"Dear teacher,\nthis is not a picture.\n" * 20)
+
+
+def test_svg_is_refused_with_advice():
+    svg = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28"><path d="M4 4L24 24"/></svg>'
+    with pytest.raises(ValueError, match="SVG.*export"):
+        prepare_image(svg)
+
+
+def test_truncated_png(mnist):
+    data = encoded(paper_digit(mnist.x_test[0]))
+    with pytest.raises(ValueError, match="truncated or damaged|not an image"):
+        prepare_image(data[: len(data) * 2 // 3])
+
+
+def png_header_only(width, height):
+    """A valid PNG signature and header claiming a huge image, with a tiny body."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    with pytest.raises(ValueError, match="pixels"):
+        prepare_image(png_header_only(30000, 30000))  # 900 MP claimed in a 100-byte file
+
+
+def test_a_file_over_the_upload_limit():
+    with pytest.raises(ValueError, match="limit is 10 MB"):
+        prepare_image(b"\x89PNG" + b"\x00" * (MAX_UPLOAD_BYTES + 1))
+
+
+def test_animated_gif_uses_its_first_frame(mnist):
+    first, second = paper_digit(mnist.x_test[0]).convert("P"), paper_digit(mnist.x_test[1]).convert("P")
+    gif = encoded(first, "GIF", save_all=True, append_images=[second], duration=100, loop=0)
+    prepared = prepare_image(gif)
+    assert correlation(prepared, mnist.x_test[0]) > 0.9
+    assert correlation(prepared, mnist.x_test[0]) > correlation(prepared, mnist.x_test[1])
+
+
+def test_cmyk_jpeg(mnist):
+    prepared = prepare_image(encoded(paper_digit(mnist.x_test[2]).convert("CMYK"), "JPEG", quality=95))
+    assert correlation(prepared, mnist.x_test[2]) > 0.9
+
+
+def test_sixteen_bit_png(mnist):
+    values = ((1 - mnist.x_test[3]) * 65535).astype(np.uint16)
+    picture = Image.fromarray(values).resize((280, 280), Image.Resampling.NEAREST)
+    assert picture.mode.startswith("I")
+    prepared = prepare_image(encoded(picture))
+    assert correlation(prepared, mnist.x_test[3]) > 0.85
+
+
+def test_fully_transparent_rgba_has_no_digit():
+    with pytest.raises(ValueError, match="No digit found"):
+        prepare_image(encoded(Image.new("RGBA", (200, 200), (0, 0, 0, 0))))
+
+
+@pytest.mark.parametrize("colour", [0, 255])
+def test_all_white_and_all_black_say_there_is_no_ink(colour):
+    with pytest.raises(ValueError, match="No digit found"):
+        prepare_image(encoded(Image.new("RGB", (640, 480), (colour,) * 3), "JPEG"))
+
+
+def test_exif_rotated_phone_photo_is_turned_upright(mnist):
+    digit = mnist.x_test[0]  # a 7: not symmetric under a quarter turn
+    upright = paper_digit(digit, 600)
+    # A phone stores the sensor's pixels sideways and says "rotate 90° clockwise" in EXIF.
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    prepared = prepare_image(encoded(stored.convert("RGB"), "JPEG", quality=92, exif=exif.tobytes()))
+    assert correlation(prepared, digit) > 0.85
+    assert correlation(prepared, np.rot90(digit)) < 0.6
+
+
+def test_huge_canvas_with_a_tiny_digit(mnist):
+    canvas = Image.new("L", (4000, 3000), 255)
+    canvas.paste(paper_digit(mnist.x_test[4], 70), (2900, 600))
+    prepared = prepare_image(encoded(canvas))
+    assert correlation(prepared, mnist.x_test[4]) > 0.85
+
+
+def test_twelve_megapixel_photo(mnist):
+    photo = Image.new("RGB", (4000, 3000), (236, 232, 220))
+    photo.paste(paper_digit(mnist.x_test[5], 1800).convert("RGB"), (1100, 600))
+    prepared = prepare_image(encoded(photo, "JPEG", quality=90))
+    assert correlation(prepared, mnist.x_test[5]) > 0.85
+
+
+def test_light_digit_on_dark_background_is_not_inverted(mnist):
+    picture = Image.fromarray((mnist.x_test[6] * 255).astype(np.uint8)).resize((280, 280))
+    assert correlation(prepare_image(encoded(picture)), mnist.x_test[6]) > 0.9
