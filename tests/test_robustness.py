@@ -1,0 +1,95 @@
+"""Broken caches, killed trainings and concurrent requests: nothing half-done ever loads."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import vae
+from tests.conftest import ROOT, SHARED_MNIST
+from vae.saved import WEIGHTS_FILE, list_cached_models
+
+
+def test_a_training_process_killed_half_way_leaves_no_model(tmp_path):
+    out = tmp_path / "model"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vae.train", "--data-dir", str(SHARED_MNIST), "--epochs", "200",
+         "--limit", "2000", "--test-limit", "200", "--hidden", "32", "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # Wait until it is really training (the progress bar is moving), then kill it hard.
+        deadline = time.monotonic() + 120
+        seen = ""
+        while "epoch 2/" not in seen and time.monotonic() < deadline:
+            seen += process.stderr.read(64)
+        assert "epoch 2/" in seen, seen
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert not out.exists()
+    leftovers = [p for p in tmp_path.iterdir()]
+    for leftover in leftovers:  # a staging folder may remain; it must never load as a model
+        with pytest.raises(vae.ModelFileError):
+            vae.load_model(leftover)
+
+
+def test_an_interrupted_save_is_never_visible(tiny_model, tmp_path, monkeypatch):
+    import vae.saved
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed while writing metrics")
+
+    monkeypatch.setattr(vae.saved.json, "dumps", crash)
+    with pytest.raises(KeyboardInterrupt):
+        tiny_model.save(tmp_path / "model")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_two_sessions_asking_for_the_same_model_train_it_once(small_mnist):
+    config = vae.TrainConfig(epochs=1, batch_size=100, hidden_units=(16,), seed=7)
+    trainings, results, errors = [], [], []
+
+    def session():
+        try:
+            results.append(vae.train_cached(config, small_mnist, on_progress=lambda p: trainings.append(p)))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=session) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors
+    assert len(trainings) == 3  # one run of 3 batches, not two
+    z = np.array([[0.1, 0.2]])
+    np.testing.assert_array_equal(results[0].decode(z), results[1].decode(z))
+
+
+def test_a_damaged_cache_entry_is_retrained_not_loaded(small_mnist):
+    config = vae.TrainConfig(epochs=1, batch_size=100, hidden_units=(16,), seed=8)
+    first = vae.train_cached(config, small_mnist)
+    weights = first.path / WEIGHTS_FILE
+    weights.write_bytes(weights.read_bytes()[:100])
+    seen = []
+    second = vae.train_cached(config, small_mnist, on_progress=seen.append)
+    assert seen and vae.load_model(second.path)
+
+
+def test_an_unreadable_cache_folder_lists_nothing(tmp_path, monkeypatch):
+    locked = tmp_path / "locked"
+    (locked / "models" / "mnist-dense-x").mkdir(parents=True)
+    monkeypatch.setenv("VAE_CACHE_DIR", str(locked))
+    os.chmod(locked / "models", 0)
+    try:
+        if os.access(locked / "models", os.R_OK):
+            # root reads everything; simulate the failure the way a student's laptop shows it
+            monkeypatch.setattr(type(locked), "iterdir", lambda self: (_ for _ in ()).throw(PermissionError(13, "denied")))
+        assert list_cached_models() == []
+    finally:
+        os.chmod(locked / "models", 0o755)
