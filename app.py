@@ -125,7 +125,6 @@ def train_form(dataset: str) -> None:
         start = st.form_submit_button("Train", type="primary", width="stretch")
     if start:
         config = vae.TrainConfig(dataset=dataset, arch=arch, epochs=epochs, beta=beta,
-                                 learning_rate=2e-3, lr_schedule="cosine",
                                  train_limit=None if images == 60000 else images)
         run_training(config)
 

@@ -60,3 +60,20 @@ def test_training_without_training_data_explains_how_to_get_it(monkeypatch, tmp_
     errors = " ".join(e.value for e in at.sidebar.error)
     assert "--data-dir" in errors and "VAE_DATA_DIR" in errors
     assert not at.exception
+
+
+def test_a_damaged_cached_model_falls_back_to_the_bundled_one(tiny_model, tmp_path):
+    from vae.saved import WEIGHTS_FILE, cache_dir
+
+    path = tiny_model.save(cache_dir() / "models" / "mnist-dense-e1-b1-damaged")
+    weights = path / WEIGHTS_FILE
+    weights.write_bytes(weights.read_bytes()[:300])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.session_state["chosen"] = {"z": [0.5, 0.5], "index": None, "source": "map"}
+    at.sidebar.selectbox[1].select("Cached: mnist-dense-e1-b1-damaged").run()
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "model.weights.h5" in message and "bundled model is shown instead" in message
+    assert "1024-512-256" in " ".join(c.value for c in at.caption)  # the bundled model's card
+    assert at.session_state["chosen"]["z"] == [0.5, 0.5]  # what the user had is kept

@@ -29,7 +29,7 @@ class Sampling(layers.Layer):
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        epsilon = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        epsilon = keras.random.normal(ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator)
         return z_mean + ops.exp(0.5 * z_log_var) * epsilon
 
     def get_config(self):
@@ -117,6 +117,8 @@ class VAETrainer(keras.Model):
         with tf.GradientTape() as tape:
             z_mean, z_log_var, z = self.encoder(images, training=True)
             logits = self.decoder(z, training=True)
+            # The loss is computed in float32 even when the layers run in bfloat16.
+            z_mean, z_log_var, logits = (ops.cast(t, "float32") for t in (z_mean, z_log_var, logits))
             reconstruction = ops.mean(reconstruction_loss(images, logits))
             kl = ops.mean(kl_divergence(z_mean, z_log_var))
             total = reconstruction + self.beta * kl

@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from vae.config import TrainConfig
+
 BAR_WIDTH = 30
 
 
@@ -21,11 +23,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--beta", type=float, default=1.0,
                         help="weight of the KL term; 0 trains a plain autoencoder")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--lr-schedule", default="constant", choices=["constant", "cosine"])
-    parser.add_argument("--hidden", default="512,256",
-                        help="comma-separated hidden layer widths, e.g. 512,256")
+    defaults = TrainConfig()
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    parser.add_argument("--lr-schedule", default=defaults.lr_schedule, choices=["constant", "cosine"])
+    parser.add_argument("--hidden", default=",".join(map(str, defaults.hidden_units)),
+                        help="comma-separated hidden layer widths, e.g. 512,256,128")
     parser.add_argument("--latent-dim", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=None,
