@@ -16,9 +16,9 @@ import streamlit as st
 import vae
 from components.drawing_canvas import drawing_canvas
 from vae import figures, latent
-from vae.data import DEBIAN_DIRS, bundled_test_set, load_dataset
+from vae.data import available_datasets, bundled_test_set, load_dataset
 from vae.images import prepare_image
-from vae.saved import BUNDLED_MODEL_DIR, list_cached_models
+from vae.saved import BUNDLED_MODEL_DIR, available_models
 
 st.set_page_config(page_title="VAE latent-space explorer", page_icon="🔢", layout="wide")
 
@@ -74,28 +74,11 @@ def decoded_grid(_model: vae.TrainedVAE, model_path: str, n: int, x_range, y_ran
     return latent.decode_grid(_model, n, x_range, y_range)
 
 
-def available_datasets() -> list[str]:
-    names = ["mnist"]
-    if DEBIAN_DIRS["fashion_mnist"].is_dir() or any("fashion" in p.name for p in list_cached_models()):
-        names.append("fashion_mnist")
-    return names
-
-
 # ---- sidebar: data, model, training ------------------------------------------------------
-def model_options(dataset: str) -> dict[str, str]:
-    options = {}
-    if dataset == "mnist":
-        options["Bundled model (ships with the app)"] = str(BUNDLED_MODEL_DIR)
-    for path in list_cached_models():
-        if path.name.startswith(dataset + "-"):
-            options[f"Cached: {path.name}"] = str(path)
-    return options
-
-
 def sidebar() -> tuple[str, dict]:
     st.sidebar.header("Data and model")
     dataset = st.sidebar.selectbox("Dataset", available_datasets(), format_func=DATASET_LABELS.get)
-    options = model_options(dataset)
+    options = {label: str(path) for label, path in available_models(dataset).items()}
     if options:
         labels = list(options)
         current = [label for label, path in options.items() if path == st.session_state.model_path]
@@ -209,7 +192,7 @@ def overlay_traces(base: dict, view: dict) -> list[dict]:
     elif st.session_state.waypoints:
         z = st.session_state.waypoints[0]["z"]
         traces.append(figures.marker_trace(z[0], z[1], "waypoint A", "circle-open", "black", 14))
-    for upload in st.session_state.uploads[-5:]:
+    for upload in st.session_state.uploads:
         ellipses = [latent.sigma_ellipse(upload["mean"], upload["log_var"], k) for k in (1, 2)]
         traces += figures.upload_traces(upload["mean"], ellipses, upload["name"])
     if st.session_state.samples_seed is not None:
@@ -379,25 +362,9 @@ def sample_tab(model: vae.TrainedVAE) -> None:
 
 def how_it_works_tab(model: vae.TrainedVAE) -> None:
     m = model.metrics
-    st.markdown(f"""
-**The encoder outputs a distribution, not a point.** For each image it gives a mean μ and a
-log-variance log σ² in the 2-D latent space: q(z | x) = N(μ, σ²). The map plots every test
-image's μ; an uploaded digit also shows σ as ellipses.
-
-**The reparameterization trick.** Training samples z = μ + σ · ε with ε ~ N(0, I), so the
-randomness sits in ε and gradients flow through μ and σ. The "Your digit" tab decodes a few
-such samples.
-
-**The loss** is reconstruction plus KL divergence to the prior N(0, I):
-binary cross-entropy summed over the 784 pixels + β · ½ Σ (σ² + μ² − 1 − log σ²).
-On the test set this model scores {m.get('test_reconstruction', float('nan')):.1f} +
-{m.get('test_kl', float('nan')):.1f} = **{m.get('test_nelbo', float('nan')):.1f} nats** (negative ELBO, z = μ).
-
-**The latent space is continuous.** The KL term packs the codes around the origin without
-gaps, so every point decodes to something digit-like and paths morph smoothly. Train a model
-with β = 0 (a plain autoencoder) in the sidebar and compare: its map has gaps and far-flung
-clusters, and points between them decode to noise.
-""")
+    text = (Path(__file__).parent / "components" / "how_it_works.md").read_text()
+    st.markdown(text.format(reconstruction=m.get("test_reconstruction", float("nan")),
+                            kl=m.get("test_kl", float("nan")), nelbo=m.get("test_nelbo", float("nan"))))
 
 
 # ---- page ---------------------------------------------------------------------------------

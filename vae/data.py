@@ -242,6 +242,14 @@ def load_dataset(name: str = "mnist", data_dir: str | os.PathLike | None = None,
     )
 
 
+def available_datasets() -> list[str]:
+    """Datasets the explorer can show offline: MNIST always (bundled), Fashion-MNIST when installed."""
+    names = ["mnist"]
+    if _find_idx(DEBIAN_DIRS["fashion_mnist"], IDX_FILES["x_test"]) is not None or _keras_cache_has("fashion_mnist"):
+        names.append("fashion_mnist")
+    return names
+
+
 def require_training_data(data: Dataset) -> None:
     """Raise ValueError naming the three ways to get training data when there is none."""
     if not data.has_training_data:

@@ -254,6 +254,17 @@ def list_cached_models() -> list[Path]:
         return []
 
 
+def available_models(dataset: str) -> dict[str, Path]:
+    """What the explorer can offer for a dataset: the bundled model (MNIST), then cached ones."""
+    options = {}
+    if dataset == "mnist":
+        options["Bundled model (ships with the app)"] = BUNDLED_MODEL_DIR
+    for path in list_cached_models():
+        if path.name.startswith(dataset + "-"):
+            options[f"Cached: {path.name}"] = path
+    return options
+
+
 @contextlib.contextmanager
 def training_lock(config: TrainConfig, data_source: str):
     """Hold an exclusive lock per (config, data) so one configuration trains once at a time."""
