@@ -197,7 +197,7 @@ def overlay_traces(base: dict, view: dict) -> list[dict]:
         traces += figures.upload_traces(upload["mean"], ellipses, upload["name"])
     if st.session_state.samples_seed is not None:
         z = latent.sample_prior(16, seed=st.session_state.samples_seed)
-        traces.append(dict(type="scatter", mode="markers", x=z[:, 0], y=z[:, 1], name="prior samples",
+        traces.append(dict(type="scattergl", mode="markers", x=z[:, 0], y=z[:, 1], name="prior samples",
                            marker=dict(symbol="diamond", size=10, color="#333"), hoverinfo="skip"))
     return traces
 

@@ -72,19 +72,21 @@ def prior_traces(sigmas=(1, 2, 3)) -> list[dict]:
             for k in sigmas]
 
 
+# Overlays are WebGL traces too: Plotly draws its WebGL layer above SVG traces, so an SVG
+# marker would disappear under the 10,000 data points.
 def marker_trace(x: float, y: float, name: str, symbol: str = "x", color: str = "black",
                  size: int = 18) -> dict:
-    return dict(type="scatter", mode="markers", x=[x], y=[y], name=name, hoverinfo="skip",
+    return dict(type="scattergl", mode="markers", x=[x], y=[y], name=name, hoverinfo="skip",
                 marker=dict(symbol=symbol, size=size, color=color,
                             line=dict(width=2, color="white")))
 
 
 def path_trace(path: np.ndarray, waypoints: np.ndarray) -> list[dict]:
     return [
-        dict(type="scatter", mode="lines+markers", x=path[:, 0], y=path[:, 1], name="path",
+        dict(type="scattergl", mode="lines+markers", x=path[:, 0], y=path[:, 1], name="path",
              line=dict(color="black", width=3), marker=dict(size=6, color="black"),
              hoverinfo="skip"),
-        dict(type="scatter", mode="markers+text", x=waypoints[:, 0], y=waypoints[:, 1],
+        dict(type="scattergl", mode="markers+text", x=waypoints[:, 0], y=waypoints[:, 1],
              text=[chr(ord("A") + i) for i in range(len(waypoints))], textposition="top center",
              textfont=dict(size=FONT_SIZE + 2, color="black"), name="waypoints",
              marker=dict(size=14, color="white", line=dict(color="black", width=3)),
@@ -94,14 +96,14 @@ def path_trace(path: np.ndarray, waypoints: np.ndarray) -> list[dict]:
 
 def upload_traces(mean: np.ndarray, ellipses: list[np.ndarray], label: str) -> list[dict]:
     """An uploaded digit: its mean as a star and its 1- and 2-sigma ellipses."""
-    traces = [dict(type="scatter", mode="lines", x=outline[:, 0], y=outline[:, 1],
+    traces = [dict(type="scattergl", mode="lines", x=outline[:, 0], y=outline[:, 1],
                    line=dict(color="#d62728", width=2, dash="solid" if k == 0 else "dash"),
                    name=f"{label} {k + 1}σ", hoverinfo="skip", showlegend=False)
               for k, outline in enumerate(ellipses)]
-    traces.append(dict(type="scatter", mode="markers+text", x=[mean[0]], y=[mean[1]],
+    traces.append(dict(type="scattergl", mode="markers+text", x=[mean[0]], y=[mean[1]],
                        text=[label], textposition="top center", name=label,
                        textfont=dict(size=FONT_SIZE, color="#d62728"),
-                       marker=dict(symbol="star", size=20, color="#d62728",
+                       marker=dict(symbol="star", size=26, color="#d62728",
                                    line=dict(width=1.5, color="white")),
                        hovertemplate=f"{label}<br>mean (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
     return traces
