@@ -7,7 +7,9 @@ the `vae` package, which takes and returns plain values.
 from __future__ import annotations
 
 import hashlib
-import time
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ from vae import figures, latent
 from vae.data import available_datasets, bundled_test_set, load_dataset
 from vae.images import prepare_image
 from vae.saved import BUNDLED_MODEL_DIR, available_models
+from vae.cli import arguments_for
 
 st.set_page_config(page_title="VAE latent-space explorer", page_icon="🔢", layout="wide")
 
@@ -69,9 +72,29 @@ def get_map_base(model_path: str, dataset: str, marker_size: int) -> dict:
     }
 
 
+# Pictures are encoded once per input and shared by every session: with a classroom on
+# one server, PNG and GIF encoding would otherwise dominate each rerun.
 @st.cache_data(show_spinner=False, max_entries=16)
-def decoded_grid(_model: vae.TrainedVAE, model_path: str, n: int, x_range, y_range) -> np.ndarray:
-    return latent.decode_grid(_model, n, x_range, y_range)
+def manifold_png(_model: vae.TrainedVAE, model_path: str, n: int, x_range, y_range) -> bytes:
+    return figures.png_bytes(latent.decode_grid(_model, n, x_range, y_range), 2)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def manifold_layer(_model: vae.TrainedVAE, model_path: str, x_range, y_range) -> dict:
+    return figures.manifold_layout_image(latent.decode_grid(_model, 24, x_range, y_range), x_range, y_range)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def path_pictures(_model: vae.TrainedVAE, model_path: str, waypoints: tuple, steps: int,
+                  method: str) -> tuple[bytes, bytes, int]:
+    """(filmstrip PNG, animated GIF, number of frames) of a path, decoded in one batch."""
+    frames = _model.decode(latent.path_through(np.array(waypoints), steps, method))
+    return figures.png_bytes(figures.filmstrip(frames), 3), figures.gif_bytes(frames), len(frames)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def samples_png(_model: vae.TrainedVAE, model_path: str, seed: int) -> bytes:
+    return figures.png_bytes(figures.filmstrip(_model.decode(latent.sample_prior(16, seed=seed)), 8), 4)
 
 
 # ---- sidebar: data, model, training ------------------------------------------------------
@@ -113,32 +136,41 @@ def train_form(dataset: str) -> None:
 
 
 def run_training(config: vae.TrainConfig) -> None:
-    try:
-        data = load_dataset(config.dataset)
-        vae.data.require_training_data(data)
-    except ValueError as error:
-        st.sidebar.error(str(error))
-        return
-    bar = st.sidebar.progress(0.0, text="Starting…")
+    """Train in a separate, low-priority process and follow its progress.
+
+    TensorFlow training would take both cores from everyone else on the server; as a
+    `nice` child process it gets the CPU only while the other visitors do not need it,
+    and its memory is returned when it ends.
+    """
+    bar = st.sidebar.progress(0.0, text="Starting (loading data and TensorFlow)…")
     chart = st.sidebar.empty()
     history = {"reconstruction_loss": [], "kl_loss": []}
-    last_draw = [0.0]
-
-    def on_progress(progress: vae.Progress) -> None:
-        history["reconstruction_loss"].append(progress.reconstruction_loss)
-        history["kl_loss"].append(progress.kl_loss)
-        if time.perf_counter() - last_draw[0] > 0.5 or progress.fraction == 1.0:
-            last_draw[0] = time.perf_counter()
-            bar.progress(progress.fraction, text=(
-                f"Epoch {progress.epoch + 1}/{progress.epochs} · loss {progress.loss:.1f} "
-                f"(reconstruction {progress.reconstruction_loss:.1f} + KL {progress.kl_loss:.2f})"))
+    command = [sys.executable, "-m", "vae.train", *arguments_for(config), "--progress-json", "--nice", "19"]
+    process = subprocess.Popen(command, cwd=Path(__file__).parent, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    result = None
+    for line in process.stdout:
+        message = json.loads(line) if line.startswith("{") else {}
+        if "progress" in message:
+            p = message["progress"]
+            history["reconstruction_loss"].append(p["reconstruction_loss"])
+            history["kl_loss"].append(p["kl_loss"])
+            bar.progress(min(p["fraction"], 1.0), text=(
+                f"Epoch {p['epoch'] + 1}/{p['epochs']} · loss {p['loss']:.1f} "
+                f"(reconstruction {p['reconstruction_loss']:.1f} + KL {p['kl_loss']:.2f})"))
             chart.plotly_chart(figures.loss_figure(history), width="stretch")
-
-    with st.sidebar.status("Training… (other visitors can keep exploring)", expanded=False):
-        model = vae.train_cached(config, data, on_progress=on_progress)
+        result = message.get("done", result)
+    errors = process.stderr.read()
+    process.wait()
+    if process.returncode != 0 or result is None:
+        bar.empty()
+        reason = [line for line in errors.splitlines() if line.startswith("error:")]
+        st.sidebar.error(reason[-1][len("error:"):].strip() if reason else
+                         "Training failed: " + (errors.strip().splitlines() or ["no output"])[-1])
+        return
     bar.progress(1.0, text="Training complete")
-    st.session_state.model_path = str(model.path)
-    st.sidebar.success(f"Trained: test NELBO {model.metrics['test_nelbo']:.1f} nats")
+    st.session_state.model_path = result["path"]
+    st.sidebar.success(f"Trained: test NELBO {result['test_nelbo']:.1f} nats")
 
 
 def model_card(model: vae.TrainedVAE, data: vae.Dataset) -> None:
@@ -207,11 +239,12 @@ def explorer(model: vae.TrainedVAE, data: vae.Dataset, base: dict, view: dict) -
     left, right = st.columns([3, 2], gap="medium")
     images = []
     if view["manifold"]:
-        grid = decoded_grid(model, st.session_state.model_path, 24, base["x_range"], base["y_range"])
-        images.append(figures.manifold_layout_image(grid, base["x_range"], base["y_range"]))
+        images.append(manifold_layer(model, st.session_state.model_path, base["x_range"], base["y_range"]))
     overlays = overlay_traces(base, view)
-    signature = repr((overlays, view, st.session_state.model_path))
-    st.session_state.overlay_signature = hashlib.sha1(signature.encode()).hexdigest()
+    state = st.session_state
+    signature = repr((state.waypoints, [u["name"] for u in state.uploads], state.samples_seed,
+                      state.get("path_steps"), state.get("path_method"), view, state.model_path))
+    state.overlay_signature = hashlib.sha1(signature.encode()).hexdigest()
     if chosen_needs_marker():
         overlays.append(figures.marker_trace(*st.session_state.chosen["z"], name="chosen point"))
     figure = figures.latent_map([base["grid"]] + base["traces"] + overlays,
@@ -281,10 +314,11 @@ def interpolate_tab(model: vae.TrainedVAE, data: vae.Dataset, base: dict) -> Non
     st.write("Waypoints: " + (" → ".join(f"**{chr(65 + i)}** {w['label']}" for i, w in enumerate(waypoints))
                               or "none yet (add two or more)"))
     if len(waypoints) >= 2:
-        path, _ = current_path()
-        frames = model.decode(path)
-        st.image(figures.png_bytes(figures.filmstrip(frames), 3), caption=f"{len(frames)} frames")
-        st.download_button("Download the morph as an animated GIF", figures.gif_bytes(frames),
+        strip, gif, count = path_pictures(model, st.session_state.model_path,
+                                          tuple(tuple(w["z"]) for w in waypoints),
+                                          st.session_state.path_steps, st.session_state.path_method)
+        st.image(strip, caption=f"{count} frames")
+        st.download_button("Download the morph as an animated GIF", gif,
                            file_name="latent-path.gif", mime="image/gif")
 
 
@@ -299,7 +333,12 @@ def add_upload(model: vae.TrainedVAE, name: str, source) -> None:
         st.session_state.upload_errors = st.session_state.upload_errors + [f"{name}: {error}"]
         return
     mean, log_var = model.encode(image[None])
-    entry = {"name": name, "image": image, "mean": mean[0], "log_var": log_var[0]}
+    samples = latent.reparameterized_samples(mean[0], log_var[0], 6, seed=0)
+    # One batched call: the reconstruction at the mean and six reparameterized samples.
+    decoded = model.decode(np.vstack([mean, samples]))
+    pictures = {"input": figures.png_bytes(image, 6), "reconstruction": figures.png_bytes(decoded[0], 6),
+                "samples": figures.png_bytes(figures.filmstrip(decoded[1:], 6), 4)}
+    entry = {"name": name, "image": image, "mean": mean[0], "log_var": log_var[0], "pictures": pictures}
     st.session_state.uploads = st.session_state.uploads + [entry]
 
 
@@ -330,13 +369,11 @@ def show_upload(model: vae.TrainedVAE, upload: dict) -> None:
     sigma = np.exp(0.5 * log_var)
     st.markdown(f"**{upload['name']}**: the encoder's distribution is N(μ = ({mean[0]:.2f}, {mean[1]:.2f}), "
                 f"σ = ({sigma[0]:.3f}, {sigma[1]:.3f})), shown on the map as a star with its 1σ and 2σ ellipses.")
-    samples = latent.reparameterized_samples(mean, log_var, 6, seed=0)
-    # One batched call: the reconstruction at the mean and six reparameterized samples.
-    decoded = model.decode(np.vstack([mean[None], samples]))
+    pictures = upload["pictures"]
     columns = st.columns([1, 1, 3])
-    columns[0].image(figures.png_bytes(upload["image"], 6), caption="what the model sees (28×28)", width=168)
-    columns[1].image(figures.png_bytes(decoded[0], 6), caption="reconstruction at μ", width=168)
-    columns[2].image(figures.png_bytes(figures.filmstrip(decoded[1:], 6), 4),
+    columns[0].image(pictures["input"], caption="what the model sees (28×28)", width=168)
+    columns[1].image(pictures["reconstruction"], caption="reconstruction at μ", width=168)
+    columns[2].image(pictures["samples"],
                      caption="decodes of z = μ + σ·ε, ε ~ N(0, I) (the reparameterization trick)")
     if st.button("Decode at this digit's mean on the map"):
         st.session_state.chosen = {"z": mean.tolist(), "index": None, "source": upload["name"]}
@@ -344,8 +381,7 @@ def show_upload(model: vae.TrainedVAE, upload: dict) -> None:
 
 def manifold_tab(model: vae.TrainedVAE, base: dict) -> None:
     n = st.slider("Grid size", 5, 30, 20)
-    grid = decoded_grid(model, st.session_state.model_path, n, base["x_range"], base["y_range"])
-    st.image(figures.png_bytes(grid, 2), caption=(
+    st.image(manifold_png(model, st.session_state.model_path, n, base["x_range"], base["y_range"]), caption=(
         f"{n}×{n} decoded latent points over z₁ ∈ [{base['x_range'][0]:.1f}, {base['x_range'][1]:.1f}], "
         f"z₂ ∈ [{base['y_range'][0]:.1f}, {base['y_range'][1]:.1f}] (top left is low z₁, high z₂)"))
 
@@ -355,8 +391,7 @@ def sample_tab(model: vae.TrainedVAE) -> None:
     if st.button("Draw 16 samples from N(0, I)"):
         st.session_state.samples_seed = int(np.random.default_rng().integers(1 << 31))
     if st.session_state.samples_seed is not None:
-        z = latent.sample_prior(16, seed=st.session_state.samples_seed)
-        st.image(figures.png_bytes(figures.filmstrip(model.decode(z), 8), 4),
+        st.image(samples_png(model, st.session_state.model_path, st.session_state.samples_seed),
                  caption="samples (shown as diamonds on the map)")
 
 

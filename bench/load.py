@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import urllib.request
+import warnings
 
 import numpy as np
 from PIL import Image
@@ -37,6 +38,8 @@ from bench.common import conditions, summary, table
 from tests.browser import ROOT, free_port
 
 DATA_DIR = ROOT.parent / "shared" / "data" / "mnist"
+# The sync websocket client prefers a `with` block; a session object holds it open instead.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=__name__)
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -197,10 +200,12 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cache = ROOT / ".bench-cache" / f"load-{os.getpid()}"
+    cache.mkdir(parents=True, exist_ok=True)
+    log = open(cache / "server.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "VAE_CACHE_DIR": str(cache), "VAE_DATA_DIR": str(DATA_DIR)})
     try:
         for _ in range(240):
@@ -239,7 +244,7 @@ def main() -> None:
         print(f"training (10 epochs, 60,000 images) took {results[0]['training_seconds']:.0f} s under load")
     print(table([("all actions (ms)", f"{stats['median']:.0f}", f"{stats['p95']:.0f}",
                   f"{stats['max']:.0f}", stats["n"])], ("measure", "median", "p95", "max", "n")))
-    print(f"errors: {len(errors)}" + (f" e.g. {errors[:3]}" if errors else ""))
+    print(f"errors: {len(errors)}" + (f" e.g. {errors[:3]}; server log: {cache / 'server.log'}" if errors else ""))
     print(f"sessions that kept their chosen point: {sum(kept)}/{len(kept)}")
     print(f"server memory: {one_session_mb:.0f} MB with one session, peak {peak:.0f} MB with "
           f"{args.sessions + 1}; {max(0.0, peak - one_session_mb) / args.sessions:.1f} MB per extra session "

@@ -29,3 +29,18 @@ def test_command_line_reports_a_bad_data_folder(tmp_path):
     assert result.returncode == 2
     assert "error:" in result.stderr and "nowhere" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_json_progress_and_the_cache_for_the_app(tmp_path):
+    import json
+
+    result = run_cli("--data-dir", str(SHARED_MNIST), "--epochs", "1", "--limit", "300",
+                     "--test-limit", "300", "--hidden", "32", "--progress-json", "--nice", "5")
+    assert result.returncode == 0, result.stderr
+    messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    progress = [m["progress"] for m in messages if "progress" in m]
+    assert progress and progress[-1]["fraction"] == 1.0
+    done = messages[-1]["done"]
+    model = vae.load_model(done["path"])  # trained into the user cache, where the app looks
+    assert abs(model.metrics["test_nelbo"] - done["test_nelbo"]) < 1e-9
+    assert str(tmp_path) in done["path"]

@@ -156,7 +156,8 @@ def to_pil(image: np.ndarray, scale: int = 1) -> Image.Image:
 
 def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
     buffer = io.BytesIO()
-    to_pil(image, scale).save(buffer, "PNG")
+    # Fast compression: these pictures are small and made on every click.
+    to_pil(image, scale).save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
 
 
