@@ -269,7 +269,7 @@ def decoded_panel(model: vae.TrainedVAE, data: vae.Dataset) -> None:
     if index is None:
         image = model.decode(z)[0]
         st.subheader(f"Decoded z = ({z[0, 0]:.2f}, {z[0, 1]:.2f})")
-        st.image(figures.png_bytes(image, IMAGE_SCALE), width=IMAGE_SCALE * 28)
+        st.image(figures.png_bytes(image, IMAGE_SCALE), width=IMAGE_SCALE * 28, output_format="PNG")
         return
     original = data.x_test[index]
     # One batched call: the clicked mean and the reconstruction of the original's mean.
@@ -277,9 +277,9 @@ def decoded_panel(model: vae.TrainedVAE, data: vae.Dataset) -> None:
     label = data.class_names[data.y_test[index]]
     st.subheader(f"Test #{index}: {label}")
     first, second = st.columns(2)
-    first.image(figures.png_bytes(original, IMAGE_SCALE), caption="original", width="stretch")
+    first.image(figures.png_bytes(original, IMAGE_SCALE), caption="original", width="stretch", output_format="PNG")
     second.image(figures.png_bytes(image, IMAGE_SCALE),
-                 caption=f"decoded at its mean z = ({z[0, 0]:.2f}, {z[0, 1]:.2f})", width="stretch")
+                 caption=f"decoded at its mean z = ({z[0, 0]:.2f}, {z[0, 1]:.2f})", width="stretch", output_format="PNG")
 
 
 # ---- tabs below the map -------------------------------------------------------------------
@@ -317,7 +317,7 @@ def interpolate_tab(model: vae.TrainedVAE, data: vae.Dataset, base: dict) -> Non
         strip, gif, count = path_pictures(model, st.session_state.model_path,
                                           tuple(tuple(w["z"]) for w in waypoints),
                                           st.session_state.path_steps, st.session_state.path_method)
-        st.image(strip, caption=f"{count} frames")
+        st.image(strip, caption=f"{count} frames", output_format="PNG")
         st.download_button("Download the morph as an animated GIF", gif,
                            file_name="latent-path.gif", mime="image/gif")
 
@@ -371,10 +371,10 @@ def show_upload(model: vae.TrainedVAE, upload: dict) -> None:
                 f"σ = ({sigma[0]:.3f}, {sigma[1]:.3f})), shown on the map as a star with its 1σ and 2σ ellipses.")
     pictures = upload["pictures"]
     columns = st.columns([1, 1, 3])
-    columns[0].image(pictures["input"], caption="what the model sees (28×28)", width=168)
-    columns[1].image(pictures["reconstruction"], caption="reconstruction at μ", width=168)
+    columns[0].image(pictures["input"], caption="what the model sees (28×28)", width=168, output_format="PNG")
+    columns[1].image(pictures["reconstruction"], caption="reconstruction at μ", width=168, output_format="PNG")
     columns[2].image(pictures["samples"],
-                     caption="decodes of z = μ + σ·ε, ε ~ N(0, I) (the reparameterization trick)")
+                     caption="decodes of z = μ + σ·ε, ε ~ N(0, I) (the reparameterization trick)", output_format="PNG")
     if st.button("Decode at this digit's mean on the map"):
         st.session_state.chosen = {"z": mean.tolist(), "index": None, "source": upload["name"]}
 
@@ -383,7 +383,7 @@ def manifold_tab(model: vae.TrainedVAE, base: dict) -> None:
     n = st.slider("Grid size", 5, 30, 20)
     st.image(manifold_png(model, st.session_state.model_path, n, base["x_range"], base["y_range"]), caption=(
         f"{n}×{n} decoded latent points over z₁ ∈ [{base['x_range'][0]:.1f}, {base['x_range'][1]:.1f}], "
-        f"z₂ ∈ [{base['y_range'][0]:.1f}, {base['y_range'][1]:.1f}] (top left is low z₁, high z₂)"))
+        f"z₂ ∈ [{base['y_range'][0]:.1f}, {base['y_range'][1]:.1f}] (top left is low z₁, high z₂)"), output_format="PNG")
 
 
 def sample_tab(model: vae.TrainedVAE) -> None:
@@ -392,7 +392,7 @@ def sample_tab(model: vae.TrainedVAE) -> None:
         st.session_state.samples_seed = int(np.random.default_rng().integers(1 << 31))
     if st.session_state.samples_seed is not None:
         st.image(samples_png(model, st.session_state.model_path, st.session_state.samples_seed),
-                 caption="samples (shown as diamonds on the map)")
+                 caption="samples (shown as diamonds on the map)", output_format="PNG")
 
 
 def how_it_works_tab(model: vae.TrainedVAE) -> None:
