@@ -139,3 +139,21 @@ def test_a_tiny_training_run_from_the_sidebar_completes(page):
     page.get_by_role("button", name="Train", exact=True).click()
     page.locator("[data-testid='stProgress']").first.wait_for()
     page.get_by_text("Trained: test NELBO").wait_for(timeout=180_000)
+
+
+def test_a_bad_upload_is_explained_and_nothing_is_lost(page, mnist):
+    page.get_by_role("tab", name="Your digit").click()
+    upload = page.locator("input[type=file]")
+    upload.set_input_files(files=[{"name": "good.png", "mimeType": "image/png", "buffer": digit_png(mnist.x_test[5])}])
+    page.get_by_text("what the model sees (28×28)").wait_for()
+    upload.set_input_files(files=[
+        {"name": "good.png", "mimeType": "image/png", "buffer": digit_png(mnist.x_test[5])},
+        {"name": "homework.png", "mimeType": "image/png", "buffer": b"This is my essay, not a picture."},
+        {"name": "cat.png", "mimeType": "image/png", "buffer": digit_png(np.zeros((28, 28)))},
+    ])
+    page.get_by_text("homework: This file is not an image").wait_for()
+    page.get_by_text("cat: No digit found").wait_for()
+    # The good upload is still on the map and still shown.
+    page.wait_for_function("""() => document.querySelector('.js-plotly-plot')._fullData
+                                   .some(t => t.name === 'good')""", timeout=TIMEOUT)
+    assert page.locator("strong", has_text="good").first.is_visible()
