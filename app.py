@@ -214,24 +214,13 @@ def chosen_needs_marker() -> bool:
     return chosen["source"] != "map" or chosen.get("overlays") != st.session_state.get("overlay_signature")
 
 
-def overlay_traces(base: dict, view: dict) -> list[dict]:
-    traces = []
-    if view["prior"]:
-        traces += figures.prior_traces()
-    if len(st.session_state.waypoints) >= 2:
-        path, waypoints = current_path()
-        traces += figures.path_trace(path, waypoints)
-    elif st.session_state.waypoints:
-        z = st.session_state.waypoints[0]["z"]
-        traces.append(figures.marker_trace(z[0], z[1], "waypoint A", "circle-open", "black", 14))
-    for upload in st.session_state.uploads:
-        ellipses = [latent.sigma_ellipse(upload["mean"], upload["log_var"], k) for k in (1, 2)]
-        traces += figures.upload_traces(upload["mean"], ellipses, upload["name"])
-    if st.session_state.samples_seed is not None:
-        z = latent.sample_prior(16, seed=st.session_state.samples_seed)
-        traces.append(dict(type="scattergl", mode="markers", x=z[:, 0], y=z[:, 1], name="prior samples",
-                           marker=dict(symbol="diamond", size=10, color="#333"), hoverinfo="skip"))
-    return traces
+def overlay_traces(view: dict) -> list[dict]:
+    state = st.session_state
+    path = current_path()[0] if len(state.waypoints) >= 2 else None
+    samples = None if state.samples_seed is None else latent.sample_prior(16, seed=state.samples_seed)
+    return figures.overlay_traces(
+        prior=view["prior"], path=path, waypoints=np.array([w["z"] for w in state.waypoints]),
+        uploads=[(u["name"], u["mean"], u["log_var"]) for u in state.uploads], samples=samples)
 
 
 @st.fragment
@@ -240,7 +229,7 @@ def explorer(model: vae.TrainedVAE, data: vae.Dataset, base: dict, view: dict) -
     images = []
     if view["manifold"]:
         images.append(manifold_layer(model, st.session_state.model_path, base["x_range"], base["y_range"]))
-    overlays = overlay_traces(base, view)
+    overlays = overlay_traces(view)
     state = st.session_state
     signature = repr((state.waypoints, [u["name"] for u in state.uploads], state.samples_seed,
                       state.get("path_steps"), state.get("path_method"), view, state.model_path))

@@ -109,6 +109,26 @@ def upload_traces(mean: np.ndarray, ellipses: list[np.ndarray], label: str) -> l
     return traces
 
 
+def overlay_traces(prior: bool, path: np.ndarray | None, waypoints: np.ndarray,
+                   uploads: list[tuple[str, np.ndarray, np.ndarray]],
+                   samples: np.ndarray | None) -> list[dict]:
+    """Everything drawn over the data: prior rings, the path, uploads, prior samples."""
+    from vae.latent import sigma_ellipse
+
+    traces = prior_traces() if prior else []
+    if path is not None:
+        traces += path_trace(path, waypoints)
+    elif len(waypoints):
+        traces.append(marker_trace(waypoints[0][0], waypoints[0][1], "waypoint A", "circle-open", "black", 14))
+    for name, mean, log_var in uploads:
+        traces += upload_traces(mean, [sigma_ellipse(mean, log_var, k) for k in (1, 2)], name)
+    if samples is not None:
+        traces.append(dict(type="scattergl", mode="markers", x=samples[:, 0], y=samples[:, 1],
+                           name="prior samples", marker=dict(symbol="diamond", size=10, color="#333"),
+                           hoverinfo="skip"))
+    return traces
+
+
 def manifold_layout_image(image: np.ndarray, x_range, y_range) -> dict:
     """The decoded grid laid under the scatter, stretched over the latent area it shows."""
     return dict(source=png_data_uri(1.0 - image), xref="x", yref="y", x=x_range[0], y=y_range[1],
