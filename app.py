@@ -20,7 +20,7 @@ from components.drawing_canvas import drawing_canvas
 from vae import figures, latent
 from vae.data import available_datasets, bundled_test_set, load_dataset
 from vae.images import prepare_image
-from vae.saved import BUNDLED_MODEL_DIR, available_models
+from vae.saved import BUNDLED_MODEL_DIR, available_models, cache_problem
 from vae.cli import arguments_for
 
 st.set_page_config(page_title="VAE latent-space explorer", page_icon="🔢", layout="wide")
@@ -110,6 +110,9 @@ def sidebar() -> tuple[str, dict]:
     else:
         st.sidebar.info("No model for this dataset yet: train one below.")
         st.session_state.model_path = None
+    problem = cache_problem()
+    if problem:
+        st.sidebar.warning(problem)
     with st.sidebar.expander("Train a new model", expanded=not options):
         train_form(dataset)
     st.sidebar.header("Map")

@@ -93,3 +93,14 @@ def test_an_unreadable_cache_folder_lists_nothing(tmp_path, monkeypatch):
         assert list_cached_models() == []
     finally:
         os.chmod(locked / "models", 0o755)
+
+
+def test_an_unwritable_cache_is_explained(tmp_path, monkeypatch):
+    from vae.saved import cache_problem
+
+    monkeypatch.setenv("VAE_CACHE_DIR", str(tmp_path / "cache"))
+    assert cache_problem() is None
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    message = cache_problem()
+    assert str(tmp_path / "cache") in message and "VAE_CACHE_DIR" in message
+

@@ -254,6 +254,20 @@ def list_cached_models() -> list[Path]:
         return []
 
 
+def cache_problem() -> str | None:
+    """A sentence for the user when the model cache cannot be read or written, else None."""
+    root = cache_dir()
+    probe = root
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK) or (
+            (root / "models").exists() and not os.access(root / "models", os.R_OK | os.X_OK)):
+        return (f"The model cache {root} cannot be read or written, so cached models are not "
+                "listed and new ones cannot be saved. Fix its permissions, or set VAE_CACHE_DIR "
+                "to a folder you own. The bundled model works as usual.")
+    return None
+
+
 def available_models(dataset: str) -> dict[str, Path]:
     """What the explorer can offer for a dataset: the bundled model (MNIST), then cached ones."""
     options = {}
