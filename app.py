@@ -35,12 +35,11 @@ def init_state() -> None:
     defaults = {
         "chosen": None,        # {"z": [x, y], "index": int | None, "source": str}
         "waypoints": [],       # [{"z": [x, y], "label": str}]
-        "uploads": [],         # [{"name", "image" (28x28), "mean", "log_var"}]
+        "uploads": [],         # [{"name", "image" (28x28), "mean", "log_var", "pictures"}]
         "seen_files": set(),   # uploader file ids already processed
         "upload_errors": [],   # messages for files that could not be used
         "samples_seed": None,
         "model_path": str(BUNDLED_MODEL_DIR),
-        "model_error": None,
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
@@ -98,7 +97,8 @@ def samples_png(_model: vae.TrainedVAE, model_path: str, seed: int) -> bytes:
 
 
 # ---- sidebar: data, model, training ------------------------------------------------------
-def sidebar() -> tuple[str, dict]:
+def sidebar() -> dict:
+    """Dataset, model and training controls; returns the map's view options."""
     st.sidebar.header("Data and model")
     dataset = st.sidebar.selectbox("Dataset", available_datasets(), format_func=DATASET_LABELS.get)
     options = {label: str(path) for label, path in available_models(dataset).items()}
@@ -121,7 +121,7 @@ def sidebar() -> tuple[str, dict]:
         "manifold": st.sidebar.checkbox("Lay the decoded manifold under the map", value=False),
         "marker_size": st.sidebar.slider("Point size", 2, 10, 4),
     }
-    return dataset, view
+    return view
 
 
 def train_form(dataset: str) -> None:
@@ -263,15 +263,14 @@ def decoded_panel(model: vae.TrainedVAE, data: vae.Dataset) -> None:
         st.subheader(f"Decoded z = ({z[0, 0]:.2f}, {z[0, 1]:.2f})")
         st.image(figures.png_bytes(image, IMAGE_SCALE), width=IMAGE_SCALE * 28, output_format="PNG")
         return
-    original = data.x_test[index]
-    # One batched call: the clicked mean and the reconstruction of the original's mean.
+    # A digit on the map sits at its encoder mean: decoding that point is its reconstruction.
     image = model.decode(z)[0]
-    label = data.class_names[data.y_test[index]]
-    st.subheader(f"Test #{index}: {label}")
+    st.subheader(f"Test #{index}: {data.class_names[data.y_test[index]]}")
     first, second = st.columns(2)
-    first.image(figures.png_bytes(original, IMAGE_SCALE), caption="original", width="stretch", output_format="PNG")
-    second.image(figures.png_bytes(image, IMAGE_SCALE),
-                 caption=f"decoded at its mean z = ({z[0, 0]:.2f}, {z[0, 1]:.2f})", width="stretch", output_format="PNG")
+    first.image(figures.png_bytes(data.x_test[index], IMAGE_SCALE), caption="original",
+                width="stretch", output_format="PNG")
+    second.image(figures.png_bytes(image, IMAGE_SCALE), width="stretch", output_format="PNG",
+                 caption=f"decoded at its mean z = ({z[0, 0]:.2f}, {z[0, 1]:.2f})")
 
 
 # ---- tabs below the map -------------------------------------------------------------------
@@ -410,7 +409,7 @@ def load_current_model() -> vae.TrainedVAE | None:
 def main() -> None:
     init_state()
     st.title("VAE latent-space explorer")
-    dataset, view = sidebar()
+    view = sidebar()
     model = load_current_model()
     if model is None:
         st.info("Train a model for this dataset in the sidebar to explore it.")
