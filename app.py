@@ -7,9 +7,6 @@ the `vae` package, which takes and returns plain values.
 from __future__ import annotations
 
 import hashlib
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +18,7 @@ from vae import figures, latent
 from vae.data import available_datasets, bundled_test_set, load_dataset
 from vae.images import prepare_image
 from vae.saved import BUNDLED_MODEL_DIR, available_models, cache_problem
-from vae.cli import arguments_for
+from vae.cli import train_in_child_process
 
 st.set_page_config(page_title="VAE latent-space explorer", page_icon="🔢", layout="wide")
 
@@ -59,10 +56,15 @@ def get_test_data(dataset: str) -> vae.Dataset:
 
 
 @st.cache_resource(show_spinner="Encoding the test set…")
+def get_encodings(model_path: str, dataset: str) -> tuple[np.ndarray, np.ndarray]:
+    return get_model(model_path).encode(get_test_data(dataset).x_test)
+
+
+@st.cache_resource(show_spinner=False)
 def get_map_base(model_path: str, dataset: str, marker_size: int) -> dict:
-    """Test-set encodings and the map's fixed traces, computed once per model."""
-    model, data = get_model(model_path), get_test_data(dataset)
-    mean, log_var = model.encode(data.x_test)
+    """Test-set encodings and the map's fixed traces, computed once per model (and point size)."""
+    data = get_test_data(dataset)
+    mean, log_var = get_encodings(model_path, dataset)
     x_range, y_range = latent.latent_extent(mean)
     return {
         "mean": mean, "log_var": log_var, "x_range": x_range, "y_range": y_range,
@@ -139,37 +141,24 @@ def train_form(dataset: str) -> None:
 
 
 def run_training(config: vae.TrainConfig) -> None:
-    """Train in a separate, low-priority process and follow its progress.
-
-    TensorFlow training would take both cores from everyone else on the server; as a
-    `nice` child process it gets the CPU only while the other visitors do not need it,
-    and its memory is returned when it ends.
-    """
+    """Train in a low-priority child process (other visitors keep exploring); show progress."""
     bar = st.sidebar.progress(0.0, text="Starting (loading data and TensorFlow)…")
     chart = st.sidebar.empty()
     history = {"reconstruction_loss": [], "kl_loss": []}
-    command = [sys.executable, "-m", "vae.train", *arguments_for(config), "--progress-json", "--nice", "19"]
-    process = subprocess.Popen(command, cwd=Path(__file__).parent, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    result = None
-    for line in process.stdout:
-        message = json.loads(line) if line.startswith("{") else {}
-        if "progress" in message:
-            p = message["progress"]
-            history["reconstruction_loss"].append(p["reconstruction_loss"])
-            history["kl_loss"].append(p["kl_loss"])
-            bar.progress(min(p["fraction"], 1.0), text=(
-                f"Epoch {p['epoch'] + 1}/{p['epochs']} · loss {p['loss']:.1f} "
-                f"(reconstruction {p['reconstruction_loss']:.1f} + KL {p['kl_loss']:.2f})"))
-            chart.plotly_chart(figures.loss_figure(history), width="stretch")
-        result = message.get("done", result)
-    errors = process.stderr.read()
-    process.wait()
-    if process.returncode != 0 or result is None:
+
+    def on_progress(p: vae.Progress) -> None:
+        history["reconstruction_loss"].append(p.reconstruction_loss)
+        history["kl_loss"].append(p.kl_loss)
+        bar.progress(min(p.fraction, 1.0), text=(
+            f"Epoch {p.epoch + 1}/{p.epochs} · loss {p.loss:.1f} "
+            f"(reconstruction {p.reconstruction_loss:.1f} + KL {p.kl_loss:.2f})"))
+        chart.plotly_chart(figures.loss_figure(history), width="stretch")
+
+    try:
+        result = train_in_child_process(config, on_progress)
+    except ValueError as error:
         bar.empty()
-        reason = [line for line in errors.splitlines() if line.startswith("error:")]
-        st.sidebar.error(reason[-1][len("error:"):].strip() if reason else
-                         "Training failed: " + (errors.strip().splitlines() or ["no output"])[-1])
+        st.sidebar.error(str(error))
         return
     bar.progress(1.0, text="Training complete")
     st.session_state.model_path = result["path"]

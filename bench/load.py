@@ -19,7 +19,6 @@ import base64
 import io
 import json
 import os
-import random
 import subprocess
 import sys
 import threading

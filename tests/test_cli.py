@@ -44,3 +44,19 @@ def test_json_progress_and_the_cache_for_the_app(tmp_path):
     model = vae.load_model(done["path"])  # trained into the user cache, where the app looks
     assert abs(model.metrics["test_nelbo"] - done["test_nelbo"]) < 1e-9
     assert str(tmp_path) in done["path"]
+
+
+def test_training_in_a_child_process_reports_progress_and_errors(monkeypatch, tmp_path):
+    import pytest
+
+    from vae.cli import train_in_child_process
+
+    monkeypatch.setenv("VAE_DATA_DIR", str(SHARED_MNIST))
+    seen = []
+    config = vae.TrainConfig(epochs=1, hidden_units=(16,), train_limit=300)
+    result = train_in_child_process(config, seen.append)
+    assert seen and seen[-1].fraction == 1.0
+    assert vae.load_model(result["path"]).config.train_limit == 300
+    monkeypatch.setenv("VAE_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(ValueError, match="nowhere"):
+        train_in_child_process(config)

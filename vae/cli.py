@@ -65,6 +65,38 @@ def arguments_for(config) -> list[str]:
     return arguments
 
 
+def train_in_child_process(config, on_progress=None) -> dict:
+    """Train `config` into the user cache in a separate process at the lowest CPU priority.
+
+    Used by the app: training in the server would take both cores and a few GB from every
+    other visitor; a `nice 19` child gets the CPU only while nobody else needs it, and its
+    memory is returned when it ends. `on_progress` receives `Progress` values. Returns
+    {"path", "test_nelbo"}; raises ValueError with the trainer's own message on failure.
+    """
+    import subprocess
+    from pathlib import Path
+
+    from vae.config import Progress
+
+    command = [sys.executable, "-m", "vae.train", *arguments_for(config), "--progress-json", "--nice", "19"]
+    process = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result = None
+    for line in process.stdout:
+        message = json.loads(line) if line.startswith("{") else {}
+        if "progress" in message and on_progress is not None:
+            fields = {k: v for k, v in message["progress"].items() if k != "fraction"}
+            on_progress(Progress(**fields))
+        result = message.get("done", result)
+    errors = process.stderr.read()
+    process.wait()
+    if process.returncode != 0 or result is None:
+        reasons = [line[len("error:"):].strip() for line in errors.splitlines() if line.startswith("error:")]
+        raise ValueError(reasons[-1] if reasons else
+                         "Training failed: " + (errors.strip().splitlines() or ["no output"])[-1])
+    return result
+
+
 class JsonProgress:
     """Progress as JSON lines, at most a few per second, plus the final one."""
 

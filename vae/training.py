@@ -8,7 +8,6 @@ import time
 from typing import Callable
 
 import keras
-import numpy as np
 
 from vae.config import Progress, TrainConfig
 from vae.data import Dataset, require_training_data
