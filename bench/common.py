@@ -31,9 +31,10 @@ def conditions() -> str:
     if os.path.exists("/usr/bin/chromium"):
         out = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True)
         chromium = out.stdout.strip()
-    return (f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}\n"
-            f"python {platform.python_version()}; " + ", ".join(versions)
-            + (f"; {chromium}" if chromium else ""))
+    return (
+        f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}\n"
+        f"python {platform.python_version()}; " + ", ".join(versions) + (f"; {chromium}" if chromium else "")
+    )
 
 
 def summary(values: list[float]) -> dict:
@@ -44,5 +45,8 @@ def summary(values: list[float]) -> dict:
 
 def table(rows: list[tuple], header: tuple) -> str:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    line = lambda row: "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths))
+
+    def line(row):
+        return "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False))
+
     return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])

@@ -49,7 +49,11 @@ def main() -> None:
 
     rows = [
         ("encode 10,000 test images", median_ms(lambda: model.encode(images), args.repeats), 500),
-        ("decode a 20x20 grid (one batch)", median_ms(lambda: latent.decode_grid(model, 20, (-3, 3), (-3, 3)), args.repeats), 50),
+        (
+            "decode a 20x20 grid (one batch)",
+            median_ms(lambda: latent.decode_grid(model, 20, (-3, 3), (-3, 3)), args.repeats),
+            50,
+        ),
         ("decode one clicked point", median_ms(lambda: model.decode(point), args.repeats * 10), 5),
     ]
     from vae.inference import KerasNetwork
@@ -57,17 +61,40 @@ def main() -> None:
 
     keras_network = KerasNetwork(model.config, model.weights)
     trainer = build_trainer(model.config)
-    for variable, values in zip(trainer.weights, model.weights):
+    for variable, values in zip(trainer.weights, model.weights, strict=False):
         variable.assign(values)
     rows += [
         ("  Keras graph: encode 10,000", median_ms(lambda: keras_network.encode(images), args.repeats), None),
-        ("  Keras graph: decode 20x20 grid", median_ms(lambda: keras_network.decode_logits(grid.astype(np.float32)), args.repeats), None),
-        ("  Keras graph: decode one point", median_ms(lambda: keras_network.decode_logits(point), args.repeats * 10), None),
-        ("  Keras decoder.predict, one point", median_ms(lambda: trainer.decoder.predict(point, verbose=0), args.repeats), None),
+        (
+            "  Keras graph: decode 20x20 grid",
+            median_ms(lambda: keras_network.decode_logits(grid.astype(np.float32)), args.repeats),
+            None,
+        ),
+        (
+            "  Keras graph: decode one point",
+            median_ms(lambda: keras_network.decode_logits(point), args.repeats * 10),
+            None,
+        ),
+        (
+            "  Keras decoder.predict, one point",
+            median_ms(lambda: trainer.decoder.predict(point, verbose=0), args.repeats),
+            None,
+        ),
     ]
-    print(table([(name, f"{ms:.2f}", "" if target is None else f"< {target}",
-                  "" if target is None else ("yes" if ms < target else "NO"))
-                 for name, ms, target in rows], ("operation", "median ms", "target ms", "met")))
+    print(
+        table(
+            [
+                (
+                    name,
+                    f"{ms:.2f}",
+                    "" if target is None else f"< {target}",
+                    "" if target is None else ("yes" if ms < target else "NO"),
+                )
+                for name, ms, target in rows
+            ],
+            ("operation", "median ms", "target ms", "met"),
+        )
+    )
 
 
 if __name__ == "__main__":

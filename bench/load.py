@@ -1,15 +1,21 @@
-"""The classroom: many students on one `streamlit run app.py`, one of them training.
+"""The classroom: many students on one server, sending to the class board while the teacher's
+board polls it.
 
-    python -m bench.load [--sessions 30] [--seconds 60] [--no-training]
+    python -m bench.load [--sessions 30] [--seconds 60] [--training] [--processes 2]
 
 Each simulated student is a real Streamlit session over the app's websocket (the protocol
-the browser speaks, without a browser's rendering cost, so the 2 cores measure the server):
-every 1-3 s it clicks the map (empty space or a digit), adds a test digit to its path (an
-interpolation), or hands in a drawing of a digit (the canvas: `prepare_image`, encoding and
-the map overlay, as for an upload). Session 0 presses "Train" with the sidebar's defaults
-(10 epochs on 60,000 images) while the others keep working. Reports per-action latency
-(request to the run's end and its images fetched), errors, whether each session kept its
-state, and the server's peak memory (VmHWM) against the number of sessions.
+the browser speaks, without a browser's rendering cost, so the 2 cores measure the server).
+Every 1-3 s a student clicks the map (empty space or a digit), adds a test digit to a path,
+or draws a digit and sends it to the class board (the canvas event, then the button). The
+teacher's session shows the board (`?view=board`) and reruns its live fragment every second,
+as the browser does. With `--training`, student 0 first presses "Train" (15 epochs on
+60,000 images). With `--processes 2`, two app processes share one Redis board
+(VAE_BOARD_URL), students split between them, the teacher on the first.
+
+Reports per-action latency (request to the run's end and its images fetched), the teacher's
+poll latency, errors, whether each session kept its state, whether the board holds exactly
+the digits sent (nothing lost, nothing doubled), the server's memory, and the memory of one
+board entry.
 """
 
 from __future__ import annotations
@@ -19,22 +25,24 @@ import base64
 import io
 import json
 import os
+import re
+import shutil
 import subprocess
-import sys
 import threading
 import time
+import tracemalloc
 import urllib.request
 import warnings
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 from websockets.sync.client import connect
 
 from bench.common import conditions, summary, table
-from tests.browser import ROOT, free_port
+from tests.browser import ROOT, free_port, start_server, wait_http
 
 DATA_DIR = ROOT.parent / "shared" / "data" / "mnist"
 # The sync websocket client prefers a `with` block; a session object holds it open instead.
@@ -54,12 +62,17 @@ def memory_mb(pid: int) -> tuple[float, float]:
 class Session:
     """One browser tab's worth of protocol: runs the script, sends widget events."""
 
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.socket = connect(base_url.replace("http", "ws") + "/_stcore/stream",
-                              subprotocols=["streamlit"], max_size=None, open_timeout=60)
-        self.elements: dict[str, object] = {}   # widget label/kind -> element proto
+    def __init__(self, base_url: str, query: str = ""):
+        self.base_url, self.query = base_url, query
+        self.socket = connect(
+            base_url.replace("http", "ws") + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=60,
+        )
+        self.elements: dict[str, object] = {}  # label, or a component's name -> element proto
         self.fragment_of: dict[str, str] = {}
+        self.markdown: list[str] = []
         self.headings: list[str] = []
         self.image_urls: list[str] = []
 
@@ -67,14 +80,14 @@ class Session:
         """Send one rerun; wait for it to finish and fetch its images; returns milliseconds."""
         message = BackMsg()
         state = message.rerun_script
-        state.query_string = ""
+        state.query_string = self.query
         for widget in widgets:
             state.widget_states.widgets.append(widget)
         if fragment_id:
             state.fragment_id = fragment_id
         start = time.perf_counter()
         self.socket.send(message.SerializeToString())
-        self.headings, self.image_urls = [], []
+        self.headings, self.image_urls, self.markdown = [], [], []
         deadline = time.monotonic() + timeout
         while True:
             forward = ForwardMsg()
@@ -83,8 +96,10 @@ class Session:
             if kind == "delta":
                 self._read_delta(forward.delta)
             elif kind == "script_finished":
-                if forward.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY,
-                                               ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+                if forward.script_finished in (
+                    ForwardMsg.FINISHED_SUCCESSFULLY,
+                    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+                ):
                     break
                 if forward.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     raise RuntimeError("script error")
@@ -102,16 +117,30 @@ class Session:
             raise RuntimeError(f"app exception: {element.exception.message}")
         if kind == "heading":
             self.headings.append(element.heading.body)
+        elif kind == "markdown":
+            self.markdown.append(element.markdown.body)
         elif kind == "imgs":
             self.image_urls += [image.url for image in element.imgs.imgs if image.url.startswith("/")]
-        elif kind in ("plotly_chart", "button", "bidi_component", "number_input"):
+        elif kind in ("button", "bidi_component", "number_input"):
             proto = getattr(element, kind)
-            label = getattr(proto, "label", "") or kind
+            label = getattr(proto, "label", "") or proto.component_name.rsplit(".", 1)[-1]
             self.elements[label] = proto
             self.fragment_of[label] = delta.fragment_id
 
-    def widget(self, label: str):
+    def element(self, label: str):
         return self.elements[label]
+
+    def component_event(self, name: str, event: str, value) -> float:
+        """A v2 component's event, as its JavaScript sends it (one trigger per instance)."""
+        component = self.element(name)
+        events_id = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{component.id}__events"
+        payload = json.dumps([{"event": event, "value": value}])
+        return self.run([trigger(events_id, json_trigger_value=payload)], fragment_id=self.fragment_of[name])
+
+    def press(self, label: str, timeout: float = 300) -> float:
+        return self.run(
+            [trigger(self.element(label).id, trigger_value=True)], fragment_id=self.fragment_of[label], timeout=timeout
+        )
 
     def close(self) -> None:
         self.socket.close()
@@ -126,20 +155,8 @@ def trigger(widget_id: str, **value):
     return state
 
 
-def click_map(session: Session, x: float, y: float, index: int | None) -> float:
-    chart = session.widget("plotly_chart")
-    point = {"x": x, "y": y, "curve_number": 0, "point_number": 0, "point_index": 0}
-    if index is not None:
-        point["customdata"] = index
-    selection = {"selection": {"points": [point], "point_indices": [0], "box": [], "lasso": []}}
-    return session.run([trigger(chart.id, string_value=json.dumps(selection))],
-                       fragment_id=session.fragment_of["plotly_chart"])
-
-
-def digit_png(rng) -> str:
+def drawing(rng) -> str:
     """A drawn digit: a thick ring ('0') at a random place and size, as the canvas sends it."""
-    from PIL import ImageDraw
-
     canvas = Image.new("RGB", (280, 280), "white")
     left, top = rng.integers(30, 90, size=2)
     ImageDraw.Draw(canvas).ellipse([left, top, left + 120, top + 170], outline="black", width=18)
@@ -150,104 +167,161 @@ def digit_png(rng) -> str:
 
 def student(number: int, url: str, stop_at: float, results: dict, train: bool) -> None:
     rng = np.random.default_rng(number)
-    record = results.setdefault(number, {"latencies": [], "errors": [], "kept": None, "actions": {}})
+    record = results.setdefault(number, {"latencies": [], "errors": [], "kept": None, "actions": {}, "sent": 0})
     try:
         session = Session(url)
         session.run()
         if train:
-            form_button = session.widget("Train")
             started = time.perf_counter()
-            session.run([trigger(form_button.id, trigger_value=True)], timeout=600)
-            record["training_seconds"] = time.perf_counter() - started
+            session.press("Train", timeout=600)
+            record["training_started_ms"] = (time.perf_counter() - started) * 1000
         last_click = None
         while time.monotonic() < stop_at:
             time.sleep(float(rng.uniform(1.0, 3.0)))
-            action = rng.choice(["click", "click", "path", "draw"])
+            action = str(rng.choice(["click", "click", "path", "send"]))
             if action == "click":
                 x, y = (float(v) for v in rng.uniform(-2.5, 2.5, size=2))
-                index = int(rng.integers(0, 10000)) if rng.random() < 0.5 else None
-                milliseconds = click_map(session, x, y, index)
-                last_click = (x, y, index)
+                milliseconds = session.component_event(
+                    "vae_map_layer", "click", {"x": x, "y": y, "scale": 1.0, "hidden": []}
+                )
+                last_click = (x, y)
             elif action == "path":
-                button = session.widget("Add this test image")
-                milliseconds = session.run([trigger(button.id, trigger_value=True)])
+                milliseconds = session.press("Add this test digit")
             else:
-                canvas = session.widget("bidi_component")
-                # A v2 component's events reach the server through one trigger per instance.
-                events_id = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{canvas.id}__events"
-                payload = json.dumps([{"event": "drawing", "value": digit_png(rng)}])
-                milliseconds = session.run([trigger(events_id, json_trigger_value=payload)])
+                milliseconds = session.component_event("vae_drawing_canvas", "drawing", drawing(rng))
+                milliseconds += session.press("Send to the class board")
+                record["sent"] += 1
             record["latencies"].append(milliseconds)
-            record["actions"][str(action)] = record["actions"].get(str(action), 0) + 1
+            record["actions"][action] = record["actions"].get(action, 0) + 1
         if last_click is not None:  # the chosen point survived everything since
             session.run()
-            x, y, index = last_click
-            expected = f"Test #{index}:" if index is not None else f"Decoded z = ({x:.2f}, {y:.2f})"
-            record["kept"] = any(h.startswith(expected) for h in session.headings)
+            record["kept"] = any(h.startswith("Decoded z =") or h.startswith("Your digit") for h in session.headings)
         session.close()
     except Exception as error:  # every failure is counted and reported
         record["errors"].append(repr(error))
+
+
+def teacher(url: str, stop_at: float, record: dict) -> None:
+    """The projected board: its live fragment reruns every second, as the browser asks."""
+    try:
+        session = Session(url, query="view=board")
+        session.run()
+        fragment = session.fragment_of["vae_map_layer"]
+        while time.monotonic() < stop_at + 5:
+            time.sleep(1.0)
+            record["latencies"].append(session.run(fragment_id=fragment))
+        counts = [int(m) for text in session.markdown for m in re.findall(r"\*\*(\d+) digits?\*\*", text)]
+        record["count"] = counts[0] if counts else 0
+        session.close()
+    except Exception as error:
+        record["errors"].append(repr(error))
+
+
+def bytes_per_entry(count: int = 300) -> float:
+    """The memory one board entry takes in the in-memory store (measured with tracemalloc)."""
+    from vae import board
+
+    store = board.MemoryBoardStore()
+    images = np.random.default_rng(0).uniform(size=(count, 28, 28))
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for image in images:
+        store.add("", board.make_entry(image, "a nickname", "mnist-vae", (0.1, 0.2)))
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    return sum(stat.size_diff for stat in after.compare_to(before, "filename")) / count
+
+
+def start_redis() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    return process, f"redis://127.0.0.1:{port}/0"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--no-training", action="store_true")
+    parser.add_argument("--training", action="store_true", help="student 0 trains a model first")
+    parser.add_argument("--processes", type=int, default=1, help="app processes sharing one Redis board")
     args = parser.parse_args()
     print(conditions())
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     cache = ROOT / ".bench-cache" / f"load-{os.getpid()}"
     cache.mkdir(parents=True, exist_ok=True)
-    log = open(cache / "server.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "VAE_CACHE_DIR": str(cache), "VAE_DATA_DIR": str(DATA_DIR)})
+    env = {"VAE_CACHE_DIR": str(cache), "VAE_TEACHER_CODE": "bench"}
+    if args.training:
+        env["VAE_DATA_DIR"] = str(DATA_DIR)
+    redis = None
+    if args.processes > 1:
+        redis, env["VAE_BOARD_URL"] = start_redis()
+    servers, urls = [], []
+    for _ in range(args.processes):
+        port = free_port()
+        servers.append(start_server(port, env, open(cache / f"server-{port}.log", "w")))
+        urls.append(f"http://127.0.0.1:{port}")
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.25)
-        warm = Session(url)
-        warm.run()
-        one_session_mb = memory_mb(server.pid)[0]
-        results: dict = {}
-        peaks = []
+        for url, server in zip(urls, servers, strict=False):
+            wait_http(url, server, timeout=120)
+            warm = Session(url)
+            warm.run()
+            warm.close()
+        idle_mb = memory_mb(servers[0].pid)[0]
+        results, board_record = {}, {"latencies": [], "errors": []}
         stop_at = time.monotonic() + args.seconds
-        threads = [threading.Thread(target=student, args=(n, url, stop_at, results,
-                                                          n == 0 and not args.no_training))
-                   for n in range(args.sessions)]
+        threads = [threading.Thread(target=teacher, args=(urls[0], stop_at, board_record))]
+        threads += [
+            threading.Thread(target=student, args=(n, urls[n % len(urls)], stop_at, results, n == 0 and args.training))
+            for n in range(args.sessions)
+        ]
         for thread in threads:
             thread.start()
-            time.sleep(0.1)
+            time.sleep(0.05)
+        peak = idle_mb
         while any(thread.is_alive() for thread in threads):
-            peaks.append(memory_mb(server.pid))
+            peak = max(peak, memory_mb(servers[0].pid)[1])
             time.sleep(0.5)
-        rss_after, peak = memory_mb(server.pid)
-        warm.close()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
+        if redis is not None:
+            redis.terminate()
+    report(args, results, board_record, idle_mb, peak)
+
+
+def report(args, results: dict, board_record: dict, idle_mb: float, peak: float) -> None:
     latencies = [ms for r in results.values() for ms in r["latencies"]]
-    errors = [e for r in results.values() for e in r["errors"]]
+    errors = [e for r in results.values() for e in r["errors"]] + board_record["errors"]
     kept = [r["kept"] for r in results.values() if r["kept"] is not None]
-    stats = summary(latencies) if latencies else {"median": 0, "p95": 0, "max": 0, "n": 0}
-    print(f"\n{args.sessions} sessions for {args.seconds:.0f} s, training in session 0: "
-          f"{not args.no_training}")
-    if "training_seconds" in results.get(0, {}):
-        print(f"training (10 epochs, 60,000 images) took {results[0]['training_seconds']:.0f} s under load")
-    print(table([("all actions (ms)", f"{stats['median']:.0f}", f"{stats['p95']:.0f}",
-                  f"{stats['max']:.0f}", stats["n"])], ("measure", "median", "p95", "max", "n")))
-    print(f"errors: {len(errors)}" + (f" e.g. {errors[:3]}; server log: {cache / 'server.log'}" if errors else ""))
+    sent = sum(r["sent"] for r in results.values())
+    print(
+        f"\n{args.sessions} students for {args.seconds:.0f} s, {args.processes} app process(es)"
+        + (", one Redis board" if args.processes > 1 else "")
+        + f", training: {args.training}"
+    )
+    rows = []
+    for name, values in (
+        ("student actions (ms)", latencies),
+        ("teacher's board polls (ms)", board_record["latencies"]),
+    ):
+        stats = summary(values) if values else {"median": 0, "p95": 0, "max": 0, "n": 0}
+        rows.append((name, f"{stats['median']:.0f}", f"{stats['p95']:.0f}", f"{stats['max']:.0f}", stats["n"]))
+    print(table(rows, ("measure", "median", "p95", "max", "n")))
+    print(f"errors: {len(errors)}" + (f" e.g. {errors[:3]}" if errors else ""))
+    print(
+        f"digits sent: {sent}; on the teacher's board: {board_record.get('count')} "
+        f"({'nothing lost, nothing doubled' if board_record.get('count') == sent else 'MISMATCH'})"
+    )
     print(f"sessions that kept their chosen point: {sum(kept)}/{len(kept)}")
-    print(f"server memory: {one_session_mb:.0f} MB with one session, peak {peak:.0f} MB with "
-          f"{args.sessions + 1}; {max(0.0, peak - one_session_mb) / args.sessions:.1f} MB per extra session "
-          f"(training included)")
+    print(
+        f"server memory (process 1): {idle_mb:.0f} MB idle, peak {peak:.0f} MB; "
+        f"{max(0.0, peak - idle_mb) / max(1, args.sessions // args.processes):.1f} MB per session"
+    )
+    print(f"one board entry: {bytes_per_entry() / 1024:.1f} KB in memory")
 
 
 if __name__ == "__main__":

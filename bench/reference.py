@@ -43,13 +43,17 @@ class TutorialVAE(keras.Model):
                 recon = 784 * ops.mean(ops.square(flat_x - flat_r))
                 kl = ops.mean(-0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var)))
             else:
-                recon = ops.mean(ops.sum(keras.losses.binary_crossentropy(
-                    ops.expand_dims(flat_x, -1), ops.expand_dims(flat_r, -1)), axis=1))
+                recon = ops.mean(
+                    ops.sum(
+                        keras.losses.binary_crossentropy(ops.expand_dims(flat_x, -1), ops.expand_dims(flat_r, -1)),
+                        axis=1,
+                    )
+                )
                 kl = ops.mean(ops.sum(-0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var)), axis=1))
             total = recon + kl
         gradients = tape.gradient(total, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
-        for tracker, value in zip(self.trackers, (total, recon, kl)):
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights, strict=False))
+        for tracker, value in zip(self.trackers, (total, recon, kl), strict=False):
             tracker.update_state(value)
         return {t.name: t.result() for t in self.trackers}
 
@@ -95,6 +99,7 @@ class ProbabilityModel:
         return np.asarray(z_mean), np.asarray(z_log_var)
 
     def decode_logits(self, z):
-        p = np.clip(np.asarray(self.trainer.decoder(np.asarray(z, np.float32), training=False), np.float64),
-                    1e-7, 1 - 1e-7)
+        p = np.clip(
+            np.asarray(self.trainer.decoder(np.asarray(z, np.float32), training=False), np.float64), 1e-7, 1 - 1e-7
+        )
         return np.log(p) - np.log1p(-p)

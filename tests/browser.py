@@ -13,8 +13,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+MAP = "latent_map"
 
 
 def free_port() -> int:
@@ -23,28 +31,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_server(port: int, env_overrides: dict[str, str] | None = None, log=subprocess.DEVNULL) -> subprocess.Popen:
+    env = {**os.environ, **(env_overrides or {})}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_http(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("streamlit did not start")
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
-def streamlit_server(env_overrides: dict[str, str] | None = None, timeout: float = 90.0):
+def streamlit_server(env_overrides: dict[str, str] | None = None, log_path: Path | None = None):
     """Start `streamlit run app.py` on a free loopback port; yields its URL."""
     port = free_port()
-    env = {**os.environ, **(env_overrides or {})}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL
+    process = start_server(port, env_overrides, log)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start:\n" + (process.stdout.read() if process.stdout else ""))
-            time.sleep(0.25)
+        wait_http(url, process)
         yield url
     finally:
         process.terminate()
@@ -52,51 +79,94 @@ def streamlit_server(env_overrides: dict[str, str] | None = None, timeout: float
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        if log_path:
+            log.close()
 
 
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-MAP_POINTS_JS = """() => {
-  const gd = document.querySelector('.js-plotly-plot');
-  if (!gd || !gd._fullData) { return -1; }
-  return gd._fullData.filter(t => t.customdata && t.type === 'scattergl')
-                     .reduce((n, t) => n + t.x.length, 0);
-}"""
-
-# Page coordinates of a latent point, and the latent point under page coordinates.
-TO_PAGE_JS = """([x, y]) => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-  return [box.left + xa._offset + xa.l2p(x), box.top + ya._offset + ya.l2p(y)];
-}"""
-TO_LATENT_JS = """([px, py]) => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const box = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-  return [xa.p2l(px - box.left - xa._offset), ya.p2l(py - box.top - ya._offset),
-          xa.range[1] - xa.range[0], ya.range[1] - ya.range[0]];
-}"""
-# The rank-th point of a class counted from the class's centre (always inside the view).
-DATA_POINT_JS = """([name, rank]) => {
-  const gd = document.querySelector('.js-plotly-plot');
-  const trace = gd._fullData.find(t => t.name === name && t.customdata);
-  const n = trace.x.length;
-  const mx = trace.x.reduce((a, b) => a + b, 0) / n, my = trace.y.reduce((a, b) => a + b, 0) / n;
-  const order = [...Array(n).keys()].sort((a, b) =>
-      ((trace.x[a] - mx) ** 2 + (trace.y[a] - my) ** 2) - ((trace.x[b] - mx) ** 2 + (trace.y[b] - my) ** 2));
-  const i = order[rank];
-  return [trace.x[i], trace.y[i], trace.customdata[i]];
-}"""
+def plot(key: str = MAP) -> str:
+    return f"document.querySelector('.st-key-{key} .js-plotly-plot')"
 
 
-def wait_for_map(page, timeout_ms: int = 90_000) -> None:
-    page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=timeout_ms)
-    page.wait_for_function(f"({MAP_POINTS_JS})() > 0", timeout=timeout_ms)
+def map_points_js(key: str = MAP) -> str:
+    """How many test digits the chart `key` draws (-1 while it is not drawn)."""
+    return f"""() => {{
+      const gd = {plot(key)};
+      if (!gd || !gd._fullData) {{ return -1; }}
+      return gd._fullData.filter(t => t.customdata && t.type === 'scattergl').reduce((n, t) => n + t.x.length, 0);
+    }}"""
+
+
+def to_page_js(key: str = MAP) -> str:
+    """Page coordinates of a latent point on chart `key`."""
+    return f"""([x, y]) => {{
+      const gd = {plot(key)};
+      const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+      return [box.left + gd._fullLayout.xaxis.l2p(x), box.top + gd._fullLayout.yaxis.l2p(y)];
+    }}"""
+
+
+def to_latent_js(key: str = MAP) -> str:
+    """The latent point under page coordinates on chart `key`, and the axes' spans."""
+    return f"""([px, py]) => {{
+      const gd = {plot(key)};
+      const box = gd.querySelector('.nsewdrag').getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+      return [xa.p2l(px - box.left), ya.p2l(py - box.top), xa.range[1] - xa.range[0], ya.range[1] - ya.range[0]];
+    }}"""
+
+
+def data_point_js(key: str = MAP) -> str:
+    """The rank-th point of a class counted from the class's centre: [x, y, test index]."""
+    return f"""([name, rank]) => {{
+      const gd = {plot(key)};
+      const trace = gd._fullData.find(t => t.name === name && t.customdata);
+      const n = trace.x.length;
+      const mx = trace.x.reduce((a, b) => a + b, 0) / n, my = trace.y.reduce((a, b) => a + b, 0) / n;
+      const order = [...Array(n).keys()].sort((a, b) =>
+          ((trace.x[a] - mx) ** 2 + (trace.y[a] - my) ** 2) - ((trace.x[b] - mx) ** 2 + (trace.y[b] - my) ** 2));
+      const i = order[rank];
+      return [trace.x[i], trace.y[i], trace.customdata[i]];
+    }}"""
+
+
+def plot_box(page, key: str = MAP) -> dict:
+    return page.locator(f".st-key-{key} .js-plotly-plot .nsewdrag").first.bounding_box()
+
+
+def wait_for_map(page, key: str = MAP, timeout_ms: int = 90_000) -> None:
+    page.wait_for_selector(f".st-key-{key} .js-plotly-plot .nsewdrag", timeout=timeout_ms)
+    page.wait_for_function(f"({map_points_js(key)})() > 0", timeout=timeout_ms)
+    # The map layer has attached to the chart: clicks on it now reach the server.
+    page.wait_for_function(
+        f"() => {{ const gd = {plot(key)}; return gd && gd.__vaeLayer === true; }}", timeout=timeout_ms
+    )
 
 
 def wait_until_idle(page, timeout_ms: int = 60_000) -> None:
     """Wait until Streamlit reports no script running (its status widget is gone)."""
     page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+
+
+HEADINGS_JS = "() => [...document.querySelectorAll('h3')].map(h => h.textContent).join('|')"
+NEW_IMAGE_JS = """(before) => {
+  const headings = [...document.querySelectorAll('h3')].map(h => h.textContent).join('|');
+  const images = [...document.querySelectorAll("[data-testid='stImage'] img")];
+  return headings !== before && images.length > 0 && images.every(img => img.complete && img.naturalWidth > 0);
+}"""
+
+
+def click_and_wait(page, px: float, py: float, timeout_ms: int = 10_000) -> None:
+    """Click the page and wait until a new heading and its decoded image are shown."""
+    before = page.evaluate(HEADINGS_JS)
+    page.mouse.click(px, py)
+    page.wait_for_function(NEW_IMAGE_JS, arg=before, timeout=timeout_ms, polling="raf")
+
+
+def decoded_z(page) -> tuple[float, float]:
+    text = page.locator("h3", has_text="Decoded z =").first.inner_text()
+    x, y = text.split("(")[1].rstrip(")").split(",")
+    return float(x), float(y)

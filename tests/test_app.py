@@ -1,76 +1,138 @@
-"""Widget logic of app.py with Streamlit's AppTest (no browser)."""
+"""The app's logic with Streamlit's AppTest (no browser): state, links, model switching."""
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-TIMEOUT = 120  # importing TensorFlow and encoding the test set take seconds
+TIMEOUT = 120
 
 
-@pytest.fixture
-def app():
+def start(**params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
     at.run()
     assert not at.exception, at.exception
     return at
 
 
-def test_app_starts_on_the_bundled_model_and_says_what_it_shows(app):
-    assert app.title[0].value == "VAE latent-space explorer"
-    caption = " ".join(c.value for c in app.caption)
-    assert "test NELBO" in caption and "10,000 test images" in caption
-    assert app.sidebar.selectbox[1].value.startswith("Bundled model")
+def image_captions(at) -> list[str]:
+    return [caption for element in at.main if type(element).__name__ == "Image" for caption in element.captions]
 
 
-def test_a_chosen_point_is_decoded_and_kept(app):
-    app.session_state["chosen"] = {"z": [0.5, -0.25], "index": None, "source": "map"}
-    app.run()
-    assert any("Decoded z = (0.50, -0.25)" in h.value for h in app.subheader)
-    app.sidebar.checkbox[0].uncheck().run()  # an unrelated widget change keeps the point
-    assert app.session_state["chosen"]["z"] == [0.5, -0.25]
+def model_selector(at):
+    return at.sidebar.selectbox(key="model_select")
 
 
-def test_a_chosen_test_digit_shows_its_label(app):
-    app.session_state["chosen"] = {"z": [0.0, 0.0], "index": 0, "source": "map"}
-    app.run()
-    assert any(h.value == "Test #0: 7" for h in app.subheader)
+def test_the_app_starts_on_the_bundled_model_and_says_what_it_shows():
+    at = start()
+    assert at.title[0].value == "VAE latent-space explorer"
+    caption = " ".join(c.value for c in at.caption)
+    assert "mnist-vae" in caption and "test NELBO" in caption and "10,000 test images" in caption
+    assert "shared" not in caption and "/" not in caption.replace("β", "")  # no build machine's paths
+    assert model_selector(at).value == "mnist-vae"
 
 
-def test_two_waypoints_make_a_path_of_frames(app):
-    [b for b in app.button if b.label == "Add this test image"][0].click().run()
-    app.number_input(key="wp_index").set_value(1).run()
-    [b for b in app.button if b.label == "Add this test image"][0].click().run()
-    assert [w["label"] for w in app.session_state["waypoints"]] == ["test #0", "test #1"]
-    app.slider(key="path_steps").set_value(5).run()
-    captions = [caption for element in app.main if type(element).__name__ == "Image"
-                for caption in element.captions]
-    assert "5 frames" in captions
-
-
-def test_training_without_training_data_explains_how_to_get_it(monkeypatch, tmp_path):
-    monkeypatch.delenv("VAE_DATA_DIR", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cached download; CI has no internet
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+def test_a_chosen_point_is_decoded_and_kept():
+    at = start()
+    at.session_state["chosen"] = {"z": [0.5, -0.25], "index": None, "upload": None, "model": "mnist-vae"}
     at.run()
-    at.sidebar.button[0].click().run()  # the form's "Train" button
-    errors = " ".join(e.value for e in at.sidebar.error)
-    assert "--data-dir" in errors and "VAE_DATA_DIR" in errors
-    assert not at.exception
+    assert any("Decoded z = (0.50, -0.25)" in h.value for h in at.subheader)
+    at.sidebar.checkbox(key="opt_prior").uncheck().run()  # an unrelated change keeps the point
+    assert at.session_state["chosen"]["z"] == [0.5, -0.25]
 
 
-def test_a_damaged_cached_model_falls_back_to_the_bundled_one(tiny_model, tmp_path):
-    from vae.saved import WEIGHTS_FILE, cache_dir
+def test_a_link_restores_a_point_a_path_and_a_view():
+    at = start(z="2,-1", path="-1.5,1.5;1.5,-1.5")
+    assert any("Decoded z = (2.00, -1.00)" in h.value for h in at.subheader)
+    assert [w["z"] for w in at.session_state["waypoints"]] == [[-1.5, 1.5], [1.5, -1.5]]
+    assert any("frames decoded along the path" in caption for caption in image_captions(at))
+    compare = start(view="compare")
+    assert compare.title[0].value.startswith("Autoencoder vs VAE")
 
-    path = tiny_model.save(cache_dir() / "models" / "mnist-dense-e1-b1-damaged")
+
+def test_a_digit_link_chooses_that_test_digit():
+    at = start(digit="0")
+    assert any(h.value == "Test #0: 7" for h in at.subheader)
+
+
+def test_bad_link_values_are_ignored_with_a_notice():
+    at = start(z="north", model="nonsense", view="3d")
+    notices = " ".join(i.value for i in at.info)
+    assert "`z=north` was ignored" in notices and "`model=nonsense` was ignored" in notices
+    assert model_selector(at).value == "mnist-vae" and at.session_state["chosen"] is None
+
+
+def cached_tiny_model(tiny_model, name="mnist-dense-e1-b1-tiny"):
+    from vae.cache import cache_dir
+
+    return tiny_model.save(cache_dir() / "models" / name)
+
+
+def test_switching_models_moves_everything_to_the_new_model(tiny_model, mnist_test):
+    cached_tiny_model(tiny_model)
+    at = start()
+    image = mnist_test.x_test[3]
+    at.session_state["uploads"] = [
+        {
+            "name": "mine",
+            "image": image,
+            "mean": np.zeros(2, np.float32),
+            "log_var": np.zeros(2, np.float32),
+            "model": "mnist-vae",
+        }
+    ]
+    at.session_state["chosen"] = {"z": [9.0, 9.0], "index": 5, "upload": None, "model": "mnist-vae"}
+    at.session_state["waypoints"] = [
+        {"z": [0.5, 0.5], "label": "free", "index": None, "upload": None, "model": "mnist-vae"},
+        {"z": [0.0, 0.0], "label": "mine", "index": None, "upload": "mine", "model": "mnist-vae"},
+    ]
+    at.run()
+    model_selector(at).select("mnist-dense-e1-b1-tiny").run()
+    assert not at.exception, at.exception
+    assert model_selector(at).value == "mnist-dense-e1-b1-tiny"  # the selector shows the model in use
+    mean, _ = tiny_model.encode(np.stack([image, mnist_test.x_test[5]]))
+    upload = at.session_state["uploads"][0]
+    np.testing.assert_allclose(upload["mean"], mean[0], rtol=1e-5)  # encoded again, input kept
+    np.testing.assert_allclose(at.session_state["chosen"]["z"], mean[1], rtol=1e-5)  # test digit #5 re-encoded
+    free, mine = at.session_state["waypoints"]
+    assert free["z"] == [0.5, 0.5]  # a free point stays where it was
+    np.testing.assert_allclose(mine["z"], mean[0], rtol=1e-5)
+    assert all(w["model"] == "mnist-dense-e1-b1-tiny" for w in at.session_state["waypoints"])
+    notice = " ".join(i.value for i in at.info)
+    assert "placed your uploads, the chosen test digit" in notice and "keep their coordinates" in notice
+    assert "1024-512-256" not in " ".join(c.value for c in at.caption)
+
+
+def test_a_damaged_cached_model_falls_back_to_the_bundled_one(tiny_model):
+    from vae.store import WEIGHTS_FILE
+
+    path = cached_tiny_model(tiny_model, "mnist-dense-e1-b1-damaged")
     weights = path / WEIGHTS_FILE
     weights.write_bytes(weights.read_bytes()[:300])
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    at.session_state["chosen"] = {"z": [0.5, 0.5], "index": None, "source": "map"}
-    at.sidebar.selectbox[1].select("Cached: mnist-dense-e1-b1-damaged").run()
+    at = start()
+    at.session_state["chosen"] = {"z": [0.5, 0.5], "index": None, "upload": None, "model": "mnist-vae"}
+    model_selector(at).select("mnist-dense-e1-b1-damaged").run()
     assert not at.exception
     message = " ".join(e.value for e in at.error)
-    assert "model.weights.h5" in message and "bundled model is shown instead" in message
-    assert "1024-512-256" in " ".join(c.value for c in at.caption)  # the bundled model's card
+    assert "model.weights.h5" in message and "stays in use" in message
+    assert model_selector(at).value == "mnist-vae"
     assert at.session_state["chosen"]["z"] == [0.5, 0.5]  # what the user had is kept
+
+
+def test_training_without_training_data_says_what_to_do_from_the_browser(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cached download; no internet either
+    at = start()
+    at.sidebar.button[0].click().run()  # the form's "Train" button
+    errors = " ".join(e.value for e in at.sidebar.error)
+    assert "VAE_DATA_DIR" in errors and "not on the computer that runs this app" in errors
+    assert any("Download MNIST now" in b.label for b in at.sidebar.button)
+    assert not at.exception
+
+
+@pytest.mark.parametrize("view", ["compare", "board"])
+def test_every_view_opens(view):
+    at = start(view=view)
+    assert not at.exception and at.title

@@ -1,4 +1,9 @@
-"""What a person sees and clicks: the real app in Debian's Chromium (Playwright)."""
+"""What a person sees and clicks: the real app in Debian's Chromium (Playwright).
+
+Each test walks one user flow end to end: clicking the map (slowly and fast), building a
+path by clicking, uploading and drawing (with a mouse and with a finger), training from
+the sidebar while clicking, the compare view, the class board on two pages, links.
+"""
 
 import io
 
@@ -8,7 +13,6 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from tests import browser
-from tests.conftest import SHARED_MNIST
 
 TIMEOUT = 90_000
 
@@ -16,7 +20,7 @@ TIMEOUT = 90_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     cache = tmp_path_factory.mktemp("app-cache")
-    with browser.streamlit_server({"VAE_CACHE_DIR": str(cache), "VAE_DATA_DIR": str(SHARED_MNIST)}) as url:
+    with browser.streamlit_server({"VAE_CACHE_DIR": str(cache)}) as url:
         yield url
 
 
@@ -28,87 +32,122 @@ def chromium():
         instance.close()
 
 
-@pytest.fixture
-def page(chromium, server):
-    context = chromium.new_context(viewport={"width": 1500, "height": 1100})
-    page = context.new_page()
+def open_page(chromium, url, width=1500, height=1000, **context):
+    page = chromium.new_context(viewport={"width": width, "height": height}, **context).new_page()
     page.set_default_timeout(TIMEOUT)
-    page.goto(server)
+    page.goto(url)
     browser.wait_for_map(page)
     browser.wait_until_idle(page)
+    return page
+
+
+@pytest.fixture
+def page(chromium, server):
+    page = open_page(chromium, server)
     yield page
-    context.close()
+    page.context.close()
 
 
-def decoded_heading(page):
-    return page.locator("h3", has_text="Decoded z =")
-
-
-def test_map_shows_the_ten_thousand_test_digits(page):
-    assert page.evaluate(browser.MAP_POINTS_JS) == 10000
-    legend = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .legendtext')]"
-                           ".map(element => element.textContent)")
-    assert [str(d) for d in range(10)] == legend[:10]
-    assert page.get_by_text("test NELBO").first.is_visible()
-
-
-def test_click_on_empty_space_decodes_where_it_was_clicked(page):
-    drag = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
-    # The top-right corner of the map is empty latent space for any trained VAE.
-    px, py = drag["x"] + drag["width"] * 0.92, drag["y"] + drag["height"] * 0.08
-    clicked_x, clicked_y, width, height = page.evaluate(browser.TO_LATENT_JS, [px, py])
-    page.mouse.click(px, py)
-    heading = decoded_heading(page)
-    heading.wait_for()
-    text = heading.inner_text()
-    z = [float(v) for v in text.split("(")[1].rstrip(")").split(",")]
-    assert abs(z[0] - clicked_x) < 0.02 * width and abs(z[1] - clicked_y) < 0.02 * height
-    image = page.locator("[data-testid='stImage'] img").first
-    image.wait_for()
-    assert image.bounding_box()["width"] >= 250  # large enough for a projector
-
-
-def test_click_on_a_data_point_shows_original_and_reconstruction(page):
-    x, y, index = page.evaluate(browser.DATA_POINT_JS, ["1", 3])
-    px, py = page.evaluate(browser.TO_PAGE_JS, [x, y])
-    page.mouse.click(px, py)
-    heading = page.locator("h3", has_text="Test #")
-    heading.wait_for()
-    assert page.get_by_text("original").first.is_visible()
-    assert page.get_by_text("decoded at its mean").first.is_visible()
-
-
-def digit_png(mnist_digit) -> bytes:
-    picture = Image.fromarray(((1 - mnist_digit) * 255).astype(np.uint8)).resize((300, 300))
+def digit_png(digit) -> bytes:
+    picture = Image.fromarray(((1 - digit) * 255).astype(np.uint8)).resize((300, 300))
     buffer = io.BytesIO()
     picture.save(buffer, "PNG")
     return buffer.getvalue()
 
 
-def test_uploaded_png_appears_on_the_map_with_its_input(page, mnist):
+def map_trace_names(page):
+    return page.evaluate(f"() => {browser.plot()}._fullData.map(t => t.name)")
+
+
+def test_the_map_shows_the_ten_thousand_test_digits_named_at_their_clusters(page):
+    assert page.evaluate(browser.map_points_js()) == 10000
+    legend = page.evaluate(
+        "() => [...document.querySelectorAll('.js-plotly-plot .legendtext')].map(element => element.textContent)"
+    )
+    assert [str(d) for d in range(10)] == legend[:10]
+    labels = page.evaluate(
+        f"() => {browser.plot()}._fullData.filter(t => t.mode === 'markers+text' && !t.customdata).map(t => t.text[0])"
+    )
+    assert sorted(labels) == [str(d) for d in range(10)]
+    assert page.get_by_text("test NELBO").first.is_visible()
+
+
+def test_a_click_on_empty_space_decodes_where_it_was_clicked(page):
+    box = browser.plot_box(page)
+    # The top-right corner of the map is empty latent space for any trained VAE.
+    px, py = box["x"] + box["width"] * 0.93, box["y"] + box["height"] * 0.07
+    clicked_x, clicked_y, width, height = page.evaluate(browser.to_latent_js(), [px, py])
+    browser.click_and_wait(page, px, py)
+    x, y = browser.decoded_z(page)
+    assert abs(x - clicked_x) < 0.005 * width and abs(y - clicked_y) < 0.005 * height
+    image = page.locator("[data-testid='stImage'] img").first
+    assert image.bounding_box()["width"] >= 230  # large enough for a projector
+
+
+def test_a_click_on_a_digit_shows_it_its_reconstruction_and_its_posterior(page):
+    x, y, index = page.evaluate(browser.data_point_js(), ["1", 3])
+    px, py = page.evaluate(browser.to_page_js(), [x, y])
+    browser.click_and_wait(page, px, py)
+    page.locator("h3", has_text=f"Test #{index}: 1").wait_for()
+    assert page.get_by_text("original").first.is_visible()
+    assert page.get_by_text("decoded at its mean").first.is_visible()
+    page.get_by_text("times smaller").first.wait_for()  # σ next to the prior's 1
+    page.get_by_text("This input's loss").first.wait_for()
+    ring = page.locator(f".st-key-{browser.MAP} svg.vae-marks circle").first
+    ring.wait_for(state="attached")
+    assert page.locator(f".st-key-{browser.MAP} svg.vae-marks text", has_text=f"#{index}").count() == 1
+
+
+def test_thirty_fast_clicks_lose_none(page):
+    """Each click comes as soon as the previous image shows, the way students click."""
+    box = browser.plot_box(page)
+    lost, seen = [], set()
+    for i in range(30):
+        px = box["x"] + box["width"] * (0.05 + 0.03 * i)
+        py = box["y"] + box["height"] * (0.04 + 0.013 * (i % 7))
+        expected_x, expected_y, width, _ = page.evaluate(browser.to_latent_js(), [px, py])
+        try:
+            browser.click_and_wait(page, px, py, timeout_ms=5000)
+        except Exception:
+            lost.append(i)
+            continue
+        if page.locator("h3", has_text="Decoded z =").count():
+            x, _ = browser.decoded_z(page)
+            assert abs(x - expected_x) < 0.01 * width, (i, x, expected_x)
+        seen.add(page.evaluate(browser.HEADINGS_JS))
+    assert lost == [] and len(seen) == 30
+
+
+def test_a_path_from_three_clicked_points(page):
+    page.get_by_text("Add to path", exact=True).first.click()
+    browser.wait_until_idle(page)
+    box = browser.plot_box(page)
+    for fx, fy in ((0.2, 0.2), (0.5, 0.8), (0.8, 0.3)):
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        browser.wait_until_idle(page)
+    page.wait_for_function(f"() => {browser.plot()}._fullData.some(t => t.name === 'path')", timeout=TIMEOUT)
+    waypoints = page.evaluate(f"() => {browser.plot()}._fullData.find(t => t.name === 'waypoints').text")
+    assert waypoints == ["A", "B", "C"]
+    page.get_by_text("frames decoded along the path").wait_for()
+    page.get_by_text("Download the morph (GIF)").wait_for()
+
+
+def test_an_uploaded_png_appears_on_the_map_with_its_input(page, mnist_test):
     page.get_by_role("tab", name="Your digit").click()
     page.locator("input[type=file]").set_input_files(
-        files=[{"name": "my-seven.png", "mimeType": "image/png", "buffer": digit_png(mnist.x_test[0])}])
-    page.get_by_text("what the model sees (28×28)").wait_for()
-    page.wait_for_function("""() => document.querySelector('.js-plotly-plot')._fullData
-                                   .some(t => t.name === 'my-seven')""", timeout=TIMEOUT)
-    assert page.get_by_text("reparameterization trick").first.is_visible()
+        files=[{"name": "my-seven.png", "mimeType": "image/png", "buffer": digit_png(mnist_test.x_test[0])}]
+    )
+    page.get_by_text("what the model sees (28×28)").first.wait_for()
+    page.wait_for_function(f"() => {browser.plot()}._fullData.some(t => t.name === 'my-seven')", timeout=TIMEOUT)
+    page.locator("h3", has_text="Your digit: my-seven").wait_for()
 
 
-def test_interpolation_renders_a_filmstrip(page):
-    page.get_by_role("tab", name="Interpolate").click()
-    index = page.get_by_label("Test image index")
-    add = page.get_by_role("button", name="Add this test image")
-    add.click()
-    browser.wait_until_idle(page)
-    index.fill("1")
-    index.press("Enter")
-    browser.wait_until_idle(page)
-    add.click()
-    page.get_by_text("10 frames").wait_for()
-    page.wait_for_function("""() => document.querySelector('.js-plotly-plot')._fullData
-                                   .some(t => t.name === 'path')""", timeout=TIMEOUT)
-    page.get_by_text("Download the morph as an animated GIF").wait_for()
+def draw_stroke(page, points) -> None:
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point)
+    page.mouse.up()
 
 
 def test_drawing_on_the_canvas_encodes_the_drawing(page):
@@ -116,44 +155,50 @@ def test_drawing_on_the_canvas_encodes_the_drawing(page):
     canvas = page.locator("canvas[aria-label='drawing canvas']")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
-    page.mouse.move(box["x"] + 140, box["y"] + 40)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(box["x"] + 140, box["y"] + 40 + step * 10)
-    page.mouse.up()
+    draw_stroke(page, [(box["x"] + 140, box["y"] + 40 + step * 10) for step in range(21)])
     page.get_by_role("button", name="Use drawing").click()
-    page.get_by_text("what the model sees (28×28)").wait_for()
+    page.get_by_text("what the model sees (28×28)").first.wait_for()
     assert page.locator("strong", has_text="drawing 1").first.is_visible()
     assert page.get_by_text("No digit found").count() == 0
 
 
-def test_a_tiny_training_run_from_the_sidebar_completes(page):
-    page.get_by_text("Train a new model").click()
-    epochs = page.get_by_label("Epochs")
-    epochs.focus()
-    for _ in range(12):
-        epochs.press("ArrowLeft")  # down to 1 epoch
-    page.get_by_role("slider", name="Training images").focus()
-    for _ in range(4):
-        page.keyboard.press("ArrowLeft")  # down to 1,000 images
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.locator("[data-testid='stProgress']").first.wait_for()
-    page.get_by_text("Trained: test NELBO").wait_for(timeout=180_000)
-
-
-def test_a_bad_upload_is_explained_and_nothing_is_lost(page, mnist):
+def test_a_bad_upload_is_explained_and_nothing_is_lost(page, mnist_test):
     page.get_by_role("tab", name="Your digit").click()
     upload = page.locator("input[type=file]")
-    upload.set_input_files(files=[{"name": "good.png", "mimeType": "image/png", "buffer": digit_png(mnist.x_test[5])}])
-    page.get_by_text("what the model sees (28×28)").wait_for()
-    upload.set_input_files(files=[
-        {"name": "good.png", "mimeType": "image/png", "buffer": digit_png(mnist.x_test[5])},
-        {"name": "homework.png", "mimeType": "image/png", "buffer": b"This is my essay, not a picture."},
-        {"name": "cat.png", "mimeType": "image/png", "buffer": digit_png(np.zeros((28, 28)))},
-    ])
+    upload.set_input_files(
+        files=[{"name": "good.png", "mimeType": "image/png", "buffer": digit_png(mnist_test.x_test[5])}]
+    )
+    page.get_by_text("what the model sees (28×28)").first.wait_for()
+    upload.set_input_files(
+        files=[
+            {"name": "good.png", "mimeType": "image/png", "buffer": digit_png(mnist_test.x_test[5])},
+            {"name": "homework.png", "mimeType": "image/png", "buffer": b"This is my essay, not a picture."},
+            {"name": "cat.png", "mimeType": "image/png", "buffer": digit_png(np.zeros((28, 28)))},
+        ]
+    )
     page.get_by_text("homework: This file is not an image").wait_for()
     page.get_by_text("cat: No digit found").wait_for()
-    # The good upload is still on the map and still shown.
-    page.wait_for_function("""() => document.querySelector('.js-plotly-plot')._fullData
-                                   .some(t => t.name === 'good')""", timeout=TIMEOUT)
+    page.wait_for_function(f"() => {browser.plot()}._fullData.some(t => t.name === 'good')", timeout=TIMEOUT)
     assert page.locator("strong", has_text="good").first.is_visible()
+
+
+def test_the_compare_view_marks_a_clicked_digit_in_every_map(chromium, server):
+    page = chromium.new_context(viewport={"width": 1500, "height": 1000}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(server + "/?view=compare")
+    keys = [f"compare_map_{n}" for n in range(3)]
+    for key in keys:
+        browser.wait_for_map(page, key)
+    assert [page.evaluate(browser.map_points_js(key)) for key in keys] == [10000] * 3
+    for title in ("Autoencoder (β = 0)", "VAE (β = 1)", "β-VAE"):
+        page.get_by_role("heading", name=title).first.wait_for()
+    x, y, index = page.evaluate(browser.data_point_js(keys[1]), ["7", 2])
+    px, py = page.evaluate(browser.to_page_js(keys[1]), [x, y])
+    page.mouse.click(px, py)
+    for key in keys:  # the same digit is marked in every map, at its place in that map
+        page.locator(f".st-key-{key} svg.vae-marks text", has_text=f"#{index}").wait_for(state="attached")
+    assert page.get_by_text("reconstruction").count() >= 3
+    page.get_by_role("button", name="Sample from N(0, I): the same ε in every model").click()
+    page.get_by_text("decodes of the same 8 draws").first.wait_for()
+    assert page.get_by_text("decodes of the same 8 draws").count() == 3
+    page.context.close()

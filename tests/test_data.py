@@ -1,34 +1,43 @@
-"""Loading real MNIST: IDX parsing, validation of damaged files, the order of sources."""
+"""Loading real MNIST: IDX parsing, damaged files, the right dataset from the right folder."""
 
+import functools
 import gzip
 import hashlib
+import http.server
+import threading
 
 import numpy as np
 import pytest
 
 import vae
+from tests.conftest import FASHION_DIR, SHARED_MNIST
 from vae import data as data_module
-from tests.conftest import SHARED_MNIST
+
+BUNDLED = data_module.BUNDLED_DATA_DIR
 
 
-def test_official_idx_files_parse_to_the_documented_shapes(mnist):
-    assert mnist.x_train.shape == (60000, 28, 28) and mnist.x_test.shape == (10000, 28, 28)
-    assert mnist.x_train.dtype == np.float32 and mnist.y_train.dtype == np.uint8
-    assert 0.0 == mnist.x_test.min() and mnist.x_test.max() == 1.0
-    # Known facts of the official files: the first test digit is a 7, the first training
-    # digit a 5, and the test set holds 1,135 ones.
-    assert mnist.y_test[0] == 7 and mnist.y_train[0] == 5
-    assert np.sum(mnist.y_test == 1) == 1135
-    assert "IDX files" in mnist.source
+def test_the_bundled_test_set_is_the_official_one(mnist_test):
+    assert mnist_test.x_test.shape == (10000, 28, 28) and len(mnist_test.x_train) == 0
+    assert mnist_test.x_test.dtype == np.float32 and mnist_test.y_test.dtype == np.uint8
+    assert 0.0 == mnist_test.x_test.min() and mnist_test.x_test.max() == 1.0
+    # Known facts of the official file: the first test digit is a 7; there are 1,135 ones.
+    assert mnist_test.y_test[0] == 7 and np.sum(mnist_test.y_test == 1) == 1135
+    digest = hashlib.sha256((BUNDLED / "t10k-images-idx3-ubyte.gz").read_bytes()).hexdigest()
+    assert digest.startswith("167310007f03")  # the official file, byte for byte
+    assert "bundled" in mnist_test.origin and "/" not in mnist_test.origin
+
+
+def test_the_full_training_set_parses(mnist):
+    assert mnist.x_train.shape == (60000, 28, 28) and mnist.y_train[0] == 5
 
 
 def test_read_idx_checks_the_magic_number():
     with pytest.raises(ValueError, match="wrong magic number 2049"):
-        vae.read_idx(SHARED_MNIST / "t10k-labels-idx1-ubyte.gz", expected_magic=2051)
+        vae.read_idx(BUNDLED / "t10k-labels-idx1-ubyte.gz", expected_magic=2051)
 
 
 def test_truncated_idx_file_names_the_file(tmp_path):
-    raw = gzip.open(SHARED_MNIST / "t10k-images-idx3-ubyte.gz").read()
+    raw = gzip.open(BUNDLED / "t10k-images-idx3-ubyte.gz").read()
     damaged = tmp_path / "t10k-images-idx3-ubyte.gz"
     damaged.write_bytes(gzip.compress(raw[: len(raw) // 2]))
     with pytest.raises(ValueError, match="t10k-images-idx3-ubyte.gz.*truncated"):
@@ -37,53 +46,122 @@ def test_truncated_idx_file_names_the_file(tmp_path):
 
 def test_truncated_gzip_stream_is_a_clear_error(tmp_path):
     damaged = tmp_path / "t10k-labels-idx1-ubyte.gz"
-    damaged.write_bytes((SHARED_MNIST / "t10k-labels-idx1-ubyte.gz").read_bytes()[:1000])
+    damaged.write_bytes((BUNDLED / "t10k-labels-idx1-ubyte.gz").read_bytes()[:1000])
     with pytest.raises(ValueError, match="t10k-labels-idx1-ubyte.gz"):
         vae.read_idx(damaged, 2049)
 
 
-def test_a_folder_with_mismatched_counts_is_rejected(tmp_path):
-    for name in data_module.IDX_FILES.values():
-        (tmp_path / f"{name}.gz").write_bytes((SHARED_MNIST / f"{name}.gz").read_bytes())
-    labels = gzip.open(SHARED_MNIST / "t10k-labels-idx1-ubyte.gz").read()
-    fewer = labels[:4] + (5000).to_bytes(4, "big") + labels[8:5008]
+def test_a_folder_with_mismatched_counts_is_rejected(tmp_path, idx_folder):
+    for path in idx_folder.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    labels = gzip.open(idx_folder / "t10k-labels-idx1-ubyte.gz").read()
+    fewer = labels[:4] + (500).to_bytes(4, "big") + labels[8:508]
     (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(fewer))
-    with pytest.raises(ValueError, match="5000 labels for 10000 images"):
+    with pytest.raises(ValueError, match="500 labels for 2000 images"):
         vae.load_dataset("mnist", data_dir=tmp_path)
 
 
-def test_environment_variable_names_the_data_folder(monkeypatch):
-    monkeypatch.setenv("VAE_DATA_DIR", str(SHARED_MNIST))
+def test_the_environment_variable_names_the_data_folder(monkeypatch, idx_folder):
+    monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
     data = vae.load_dataset("mnist")
-    assert str(SHARED_MNIST) in data.source and len(data.x_train) == 60000
+    assert str(idx_folder) in data.source and len(data.x_train) == 8000
+
+
+def test_an_mnist_folder_is_never_read_as_fashion_mnist(monkeypatch, idx_folder):
+    monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
+    with pytest.raises(ValueError, match=r"holds MNIST \(handwritten digits\), not Fashion-MNIST"):
+        vae.load_dataset("fashion_mnist")
+    with pytest.raises(ValueError, match="holds MNIST"):
+        vae.load_dataset("fashion_mnist", data_dir=BUNDLED)
+
+
+def test_each_dataset_has_its_own_subfolder(tmp_path, monkeypatch, idx_folder):
+    if not FASHION_DIR.is_dir():
+        pytest.skip("needs Debian's dataset-fashion-mnist")
+    (tmp_path / "mnist").symlink_to(idx_folder)
+    (tmp_path / "fashion_mnist").symlink_to(FASHION_DIR)
+    monkeypatch.setenv("VAE_DATA_DIR", str(tmp_path))
+    digits, clothes = vae.load_dataset("mnist"), vae.load_dataset("fashion_mnist")
+    assert len(digits.x_train) == 8000 and clothes.class_names[9] == "Ankle boot"
+    assert data_module.identify((clothes.x_test * 255).astype(np.uint8)) == "fashion_mnist"
+    assert data_module.identify((digits.x_test * 255).astype(np.uint8)) == "mnist"
+    # A Fashion-MNIST folder given for MNIST is refused the same way.
+    with pytest.raises(ValueError, match="holds Fashion-MNIST"):
+        vae.load_dataset("mnist", data_dir=FASHION_DIR)
 
 
 def test_keras_style_npz_is_read_without_pickle(tmp_path, small_mnist):
-    arrays = {key: (getattr(small_mnist, key) * 255).round().astype(np.uint8)
-              if key.startswith("x") else getattr(small_mnist, key)
-              for key in ("x_train", "y_train", "x_test", "y_test")}
+    arrays = {
+        key: (getattr(small_mnist, key) * 255).round().astype(np.uint8)
+        if key.startswith("x")
+        else getattr(small_mnist, key)
+        for key in ("x_train", "y_train", "x_test", "y_test")
+    }
     np.savez(tmp_path / "mnist.npz", **arrays)
     data = vae.load_dataset("mnist", data_dir=tmp_path)
     np.testing.assert_allclose(data.x_test, small_mnist.x_test, atol=1 / 255)
     assert data.x_train.shape == (300, 28, 28)
 
 
-def test_bundled_test_set_is_the_official_file():
-    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
-        bundled = (data_module.BUNDLED_DATA_DIR / name).read_bytes()
-        assert hashlib.sha256(bundled).digest() == hashlib.sha256((SHARED_MNIST / name).read_bytes()).digest()
-
-
 def test_offline_without_data_falls_back_to_the_bundled_test_set(monkeypatch, tmp_path):
-    monkeypatch.delenv("VAE_DATA_DIR", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # an empty Keras cache
     data = vae.load_dataset("mnist", allow_download=False)
     assert data.source.startswith("bundled MNIST test set")
-    assert data.x_test.shape == (10000, 28, 28) and len(data.x_train) == 0
     with pytest.raises(ValueError) as error:
         vae.train(vae.TrainConfig(epochs=1), data)
     message = str(error.value)
-    assert "--data-dir" in message and "VAE_DATA_DIR" in message and "load_data()" in message
+    assert "VAE_DATA_DIR" in message and "--data-dir" in message and "internet" in message
+    assert not vae.data.training_data_available("mnist")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_mirror(tmp_path, small_mnist):
+    """A real HTTP server on this machine that serves a keras-style mnist.npz."""
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    np.savez(
+        folder / "mnist.npz",
+        **{
+            key: (getattr(small_mnist, key) * 255).round().astype(np.uint8)
+            if key.startswith("x")
+            else getattr(small_mnist, key)
+            for key in ("x_train", "y_train", "x_test", "y_test")
+        },
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=folder))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_download_fills_keras_cache_and_loads(monkeypatch, tmp_path, local_mirror):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    data = vae.data.download_dataset("mnist", base_url=local_mirror)
+    assert data.x_train.shape == (300, 28, 28) and "Keras" in data.source
+    assert vae.data.training_data_available("mnist")
+    assert vae.load_dataset("mnist", allow_download=False).x_train.shape == (300, 28, 28)
+
+
+def test_an_unreachable_server_is_reported_as_offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    with pytest.raises(ValueError, match="seems to be offline"):
+        vae.data.download_dataset("mnist", base_url="http://127.0.0.1:9/")  # nothing listens on port 9
+
+
+def test_other_download_failures_are_not_called_network_problems(monkeypatch, tmp_path):
+    import keras
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the TensorFlow installation is broken")
+
+    monkeypatch.setattr(keras.utils, "get_file", broken)
+    with pytest.raises(RuntimeError, match="installation is broken"):
+        vae.data.download_dataset("mnist", base_url="http://127.0.0.1:9/")
 
 
 def test_unknown_dataset_is_rejected():
@@ -91,8 +169,14 @@ def test_unknown_dataset_is_rejected():
         vae.load_dataset("cifar")
 
 
-def test_fashion_mnist_comes_from_the_debian_package(monkeypatch):
-    monkeypatch.delenv("VAE_DATA_DIR", raising=False)
-    data = vae.load_dataset("fashion_mnist")
+def test_fashion_mnist_comes_from_the_debian_package():
+    if not FASHION_DIR.is_dir():
+        pytest.skip("needs Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)")
+    data = vae.load_dataset("fashion_mnist", allow_download=False)
     assert "dataset-fashion-mnist" in data.source
     assert data.x_train.shape == (60000, 28, 28) and data.class_names[9] == "Ankle boot"
+
+
+def test_shared_folder_holds_mnist(mnist):
+    assert data_module.identify((mnist.x_train[:2000] * 255).astype(np.uint8)) == "mnist"
+    assert str(SHARED_MNIST) in mnist.source

@@ -25,17 +25,17 @@ def correlation(a, b):
     return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
 
 
-def test_scanned_mnist_digits_come_back_as_themselves(mnist):
+def test_scanned_mnist_digits_come_back_as_themselves(mnist_test):
     for index in range(10):
-        digit = mnist.x_test[index]
+        digit = mnist_test.x_test[index]
         prepared = prepare_image(png_bytes(scanned(digit)))
         assert prepared.shape == (28, 28) and prepared.dtype == np.float32
         assert 0 <= prepared.min() and prepared.max() <= 1
         assert correlation(prepared, digit) > 0.9
 
 
-def test_result_follows_the_mnist_recipe(mnist):
-    prepared = prepare_image(png_bytes(scanned(mnist.x_test[0])))
+def test_result_follows_the_mnist_recipe(mnist_test):
+    prepared = prepare_image(png_bytes(scanned(mnist_test.x_test[0])))
     rows, cols = np.nonzero(prepared > 0.05)
     assert max(rows.max() - rows.min(), cols.max() - cols.min()) + 1 in (19, 20, 21)
     mass_row = (np.arange(28)[:, None] * prepared).sum() / prepared.sum()
@@ -44,8 +44,8 @@ def test_result_follows_the_mnist_recipe(mnist):
     assert prepared[0].max() == 0 and prepared[:, 0].max() == 0  # dark background
 
 
-def test_accepts_a_path_and_a_pil_image(tmp_path, mnist):
-    picture = scanned(mnist.x_test[1])
+def test_accepts_a_path_and_a_pil_image(tmp_path, mnist_test):
+    picture = scanned(mnist_test.x_test[1])
     picture.save(tmp_path / "digit.png")
     np.testing.assert_allclose(prepare_image(tmp_path / "digit.png"), prepare_image(picture))
 
@@ -63,7 +63,7 @@ def test_photo_with_uneven_light_and_ruled_lines_keeps_only_the_digit():
     light = np.linspace(0.5, 1.0, size)[None, :, None] * np.ones((size, 1, 1))
     paper = light * np.array([250, 245, 225])
     for y in range(40, size, 40):
-        paper[y:y + 2] *= np.array([0.8, 0.85, 1.0])   # faint blue ruled lines
+        paper[y : y + 2] *= np.array([0.8, 0.85, 1.0])  # faint blue ruled lines
     photo = Image.fromarray(paper.astype(np.uint8))
     ImageDraw.Draw(photo).ellipse([250, 150, 550, 650], outline=(30, 40, 160), width=14)
     prepared = prepare_image(png_bytes(photo, "JPEG", quality=85))
@@ -72,18 +72,21 @@ def test_photo_with_uneven_light_and_ruled_lines_keeps_only_the_digit():
     assert (prepared > 0.3).sum() < 200
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "empty"),
-    (b"hello, this is text", "not an image"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>', "SVG"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"hello, this is text", "not an image"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>', "SVG"),
+    ],
+)
 def test_unusable_input_gets_a_message_fit_for_a_user(data, message):
     with pytest.raises(ValueError, match=message):
         prepare_image(data)
 
 
-def test_truncated_png_is_reported(mnist):
-    data = png_bytes(scanned(mnist.x_test[2]))
+def test_truncated_png_is_reported(mnist_test):
+    data = png_bytes(scanned(mnist_test.x_test[2]))
     with pytest.raises(ValueError, match="truncated or damaged|not an image"):
         prepare_image(data[: len(data) // 2])
 
@@ -92,3 +95,16 @@ def test_truncated_png_is_reported(mnist):
 def test_blank_images_say_there_is_no_digit(colour):
     with pytest.raises(ValueError, match="No digit found"):
         prepare_image(png_bytes(Image.new("L", (100, 100), colour)))
+
+
+def test_the_first_upload_in_a_fresh_process_is_read(tmp_path, mnist_test):
+    """Pillow registers most formats lazily; the very first upload must not be refused."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    scanned(mnist_test.x_test[0]).save(tmp_path / "digit.webp", "WEBP")
+    code = f"import vae; print(vae.prepare_image({str(tmp_path / 'digit.webp')!r}).shape)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "(28, 28)" in result.stdout, result.stderr

@@ -33,7 +33,7 @@ def test_bad_interpolation_requests_are_refused():
 
 def test_grid_starts_top_left_and_tiles_row_major():
     points = latent.grid_points(3, (-1, 1), (-2, 2))
-    np.testing.assert_allclose(points[0], [-1, 2])   # top-left: low x, high y
+    np.testing.assert_allclose(points[0], [-1, 2])  # top-left: low x, high y
     np.testing.assert_allclose(points[2], [1, 2])
     np.testing.assert_allclose(points[-1], [1, -2])
     images = np.arange(6)[:, None, None] * np.ones((6, 2, 2))

@@ -21,7 +21,7 @@ def test_kl_term_matches_numpy_closed_form():
     mean, log_var = rng.normal(size=(7, 2)), rng.normal(size=(7, 2))
     # KL(N(m, s^2) || N(0, 1)) = log(1/s) + (s^2 + m^2)/2 - 1/2, summed over dimensions.
     sigma = np.exp(0.5 * log_var)
-    expected = np.sum(-np.log(sigma) + (sigma ** 2 + mean ** 2) / 2 - 0.5, axis=1)
+    expected = np.sum(-np.log(sigma) + (sigma**2 + mean**2) / 2 - 0.5, axis=1)
     got = np.asarray(kl_divergence(mean.astype(np.float32), log_var.astype(np.float32)))
     np.testing.assert_allclose(got, expected, rtol=1e-5)
     assert np.all(np.asarray(kl_divergence(np.zeros((1, 2)), np.zeros((1, 2)))) == 0)

@@ -7,8 +7,9 @@ import vae
 
 def test_one_epoch_on_a_few_hundred_images_logs_all_three_losses(small_mnist):
     seen = []
-    model = vae.train(vae.TrainConfig(epochs=1, batch_size=50, hidden_units=(64, 32)),
-                      small_mnist, on_progress=seen.append)
+    model = vae.train(
+        vae.TrainConfig(epochs=1, batch_size=50, hidden_units=(64, 32)), small_mnist, on_progress=seen.append
+    )
     assert len(seen) == 6  # 300 images / 50 per batch
     last = seen[-1]
     assert last.fraction == 1.0 and last.epoch == 0 and last.batch == 5
@@ -18,23 +19,28 @@ def test_one_epoch_on_a_few_hundred_images_logs_all_three_losses(small_mnist):
     np.testing.assert_allclose(last.loss, last.reconstruction_loss + last.kl_loss, rtol=1e-4)
     history = model.metrics["history"]
     assert set(history) == {"loss", "reconstruction_loss", "kl_loss"}
-    # Learning happens: the loss falls well below the ~543 nats of a uniform 0.5 guess.
-    assert seen[-1].reconstruction_loss < seen[0].reconstruction_loss
+    # The map's formation is recorded: before training and after the epoch.
+    assert list(model.snapshots.epochs) == [0, 1] and model.snapshots.means.shape == (2, 500, 2)
+    # The decoder starts from the average digit (its output bias), far below the ~543 nats of
+    # a uniform grey guess; the encoder moves the map.
+    assert seen[-1].reconstruction_loss < 300
+    assert not np.allclose(model.snapshots.means[0], model.snapshots.means[1])
 
 
 def test_metrics_describe_the_model(tiny_model, small_mnist):
     metrics = tiny_model.metrics
     assert metrics["train_images"] == 300 and metrics["train_seconds"] > 0
-    assert metrics["data_source"] == small_mnist.source
+    assert metrics["data_source"] == small_mnist.origin and metrics["dataset"] == "mnist"
+    assert metrics["epochs_trained"] == 1 and 0 < metrics["mean_posterior_sigma"] < 2
     assert 0.0 <= metrics["knn5_accuracy"] <= 1.0
-    np.testing.assert_allclose(metrics["test_nelbo"],
-                               metrics["test_reconstruction"] + metrics["test_kl"], rtol=1e-9)
+    np.testing.assert_allclose(metrics["test_nelbo"], metrics["test_reconstruction"] + metrics["test_kl"], rtol=1e-9)
 
 
 def test_beta_zero_trains_a_plain_autoencoder(small_mnist):
     seen = []
-    vae.train(vae.TrainConfig(epochs=1, beta=0.0, batch_size=100, hidden_units=(32,)),
-              small_mnist, on_progress=seen.append)
+    vae.train(
+        vae.TrainConfig(epochs=1, beta=0.0, batch_size=100, hidden_units=(32,)), small_mnist, on_progress=seen.append
+    )
     np.testing.assert_allclose(seen[-1].loss, seen[-1].reconstruction_loss, rtol=1e-5)
     assert seen[-1].kl_loss > 0  # reported, but not part of the objective
 
@@ -60,3 +66,56 @@ def test_train_cached_trains_once_and_then_loads(small_mnist):
     assert second.path == first.path
     z = np.array([[0.3, -0.2]])
     np.testing.assert_array_equal(first.decode(z), second.decode(z))
+
+
+def test_same_seed_same_run(small_mnist):
+    config = vae.TrainConfig(epochs=1, batch_size=100, hidden_units=(32,), seed=3)
+    first, second = vae.train(config, small_mnist), vae.train(config, small_mnist)
+    for a, b in zip(first.weights, second.weights, strict=False):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(first.snapshots.means, second.snapshots.means)
+    other = vae.train(vae.TrainConfig(epochs=1, batch_size=100, hidden_units=(32,), seed=4), small_mnist)
+    assert not np.array_equal(first.weights[0], other.weights[0])
+
+
+def test_a_stop_request_ends_training_early_and_keeps_the_model(split_mnist):
+    seen = []
+    config = vae.TrainConfig(epochs=5, batch_size=100, hidden_units=(32,))
+    model = vae.train(
+        config, split_mnist.subset(1000, 500), on_progress=seen.append, should_stop=lambda: len(seen) >= 15
+    )  # 10 batches per epoch: stop in epoch 2
+    assert model.metrics["epochs_trained"] == 1.5 and len(seen) == 15
+    assert list(model.snapshots.epochs) == [0, 1, 1.5]
+    assert np.isfinite(model.metrics["test_nelbo"])
+
+
+def test_warmup_ema_and_gelu_train(small_mnist):
+    config = vae.TrainConfig(
+        epochs=2, batch_size=100, hidden_units=(32, 16), activation="gelu", warmup_epochs=0.5, ema=0.9
+    )
+    model = vae.train(config, small_mnist)
+    assert np.isfinite(model.metrics["test_nelbo"])
+
+
+def test_a_stopped_cached_training_is_kept_under_its_own_name(small_mnist):
+    from vae.cache import cached_model_path
+    from vae.training import stopped_model_path
+
+    config = vae.TrainConfig(epochs=3, batch_size=100, hidden_units=(16,))
+    model = vae.train_cached(config, small_mnist, should_stop=lambda: True)
+    assert model.path == stopped_model_path(config, small_mnist.source, 0.33)
+    assert not cached_model_path(config, small_mnist.source).exists()
+    assert vae.load_model(model.path).metrics["epochs_trained"] == 0.33
+
+
+def test_training_on_digits_distorted_like_uploads(small_mnist):
+    from vae.augment import distort
+
+    images = small_mnist.x_train[:200]
+    distorted = distort(images, seed=1)
+    changed = np.abs(distorted - images).reshape(200, -1).max(axis=1) > 0.05
+    assert 0.3 < changed.mean() < 0.7  # about half are distorted, the rest left as they were
+    np.testing.assert_array_equal(distort(images, seed=1), distorted)  # reproducible
+    assert distorted.min() >= 0 and distorted.max() <= 1
+    model = vae.train(vae.TrainConfig(epochs=2, batch_size=100, hidden_units=(32,), augment="uploads"), small_mnist)
+    assert np.isfinite(model.metrics["test_nelbo"]) and len(model.snapshots) == 3

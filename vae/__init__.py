@@ -2,12 +2,11 @@
 
     import vae
     data = vae.load_dataset("mnist")
-    model = vae.load_model()                  # the bundled model in assets/model
+    model = vae.load_model()                  # the bundled VAE; or a folder, or a listed name
     mean, log_var = model.encode(data.x_test) # (n, 28, 28) -> two (n, 2) arrays
     images = model.decode(mean)               # (n, 2) -> (n, 28, 28) in [0, 1]
 
-This package never imports streamlit. `python -m vae.train` is the command-line trainer;
-the function `vae.train` is the library call (do not `import vae.train` as a module).
+This package never imports streamlit. `python -m vae` is the command-line trainer.
 """
 
 import os
@@ -16,29 +15,43 @@ import os
 # is imported only to train or to run a convolutional model; dense models run on NumPy.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from vae.catalog import available_models  # noqa: E402
 from vae.config import Progress, TrainConfig  # noqa: E402
 from vae.data import CLASS_NAMES, DATASETS, Dataset, load_dataset, read_idx  # noqa: E402
 from vae.images import prepare_image  # noqa: E402
 from vae.metrics import evaluate  # noqa: E402
-from vae.saved import ModelFileError, TrainedVAE, load_model  # noqa: E402
+from vae.store import ModelFileError  # noqa: E402
+from vae.trained import TrainedVAE, load_model  # noqa: E402
 
 
-def train(config, data, on_progress=None, on_epoch_end=None, callbacks=None):
-    """Train a VAE (see `vae.training.train`); TensorFlow is imported on the first call."""
+def train(config, data, **callbacks):
+    """Train a VAE (see `vae.training.train` for the callbacks); imports TensorFlow on first use."""
     from vae.training import train as train_with_keras
 
-    return train_with_keras(config, data, on_progress=on_progress, on_epoch_end=on_epoch_end,
-                            callbacks=callbacks)
+    return train_with_keras(config, data, **callbacks)
 
 
-def train_cached(config, data, on_progress=None):
+def train_cached(config, data, **callbacks):
     """Load `config`'s model from the cache or train it once (see `vae.training.train_cached`)."""
     from vae.training import train_cached as train_cached_with_keras
 
-    return train_cached_with_keras(config, data, on_progress=on_progress)
+    return train_cached_with_keras(config, data, **callbacks)
 
 
 __all__ = [
-    "CLASS_NAMES", "DATASETS", "Dataset", "ModelFileError", "Progress", "TrainConfig",
-    "TrainedVAE", "evaluate", "load_dataset", "load_model", "prepare_image", "read_idx", "train", "train_cached",
+    "CLASS_NAMES",
+    "DATASETS",
+    "Dataset",
+    "ModelFileError",
+    "Progress",
+    "TrainConfig",
+    "TrainedVAE",
+    "available_models",
+    "evaluate",
+    "load_dataset",
+    "load_model",
+    "prepare_image",
+    "read_idx",
+    "train",
+    "train_cached",
 ]

@@ -4,74 +4,154 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Literal
 
 ARCHITECTURES = ("dense", "conv")
+ACTIVATIONS = ("relu", "silu", "gelu")
+SCHEDULES = ("constant", "cosine")
+AUGMENTATIONS = ("none", "uploads")
+
+# Keys added after models were first saved, with the values those models were trained with:
+# a config.json without them describes a model trained that way, whatever today's defaults.
+LEGACY_VALUES = {
+    "activation": "relu",
+    "warmup_epochs": 0.0,
+    "ema": 0.0,
+    "augment": "none",
+    "decoder_units": None,
+    "dropout": 0.0,
+    "weight_decay": 0.0,
+    "clip_norm": 0.0,
+}
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides a trained model; saved next to its weights."""
+    """Everything that decides a trained model; saved next to its weights.
 
-    dataset: str = "mnist"
-    arch: str = "dense"
-    latent_dim: int = 2
-    # Three hidden layers reach a better NELBO per second of training than two wider ones
-    # (bench/README.md); the decoder mirrors the encoder.
-    hidden_units: tuple[int, ...] = (512, 256, 128)
-    conv_filters: tuple[int, ...] = (8, 16)
-    epochs: int = 30
-    batch_size: int = 128
-    learning_rate: float = 2e-3
+    The defaults are the recommended recipe (bench/README.md has the measurements):
+    `python -m vae` with no options trains it.
+    """
+
+    dataset: Literal["mnist", "fashion_mnist"] = dataclasses.field(
+        default="mnist", metadata={"help": "which dataset to train on"}
+    )
+    arch: Literal["dense", "conv"] = dataclasses.field(
+        default="dense", metadata={"help": "dense: multilayer perceptron; conv: strided convolutions"}
+    )
+    latent_dim: int = dataclasses.field(default=2, metadata={"help": "size of z (the explorer shows 2)"})
+    hidden_units: tuple[int, ...] = dataclasses.field(
+        default=(256, 256, 128, 64), metadata={"help": "hidden layer widths of the encoder; the decoder mirrors them"}
+    )
+    decoder_units: tuple[int, ...] | None = dataclasses.field(
+        default=None,
+        metadata={"help": "hidden layer widths of the decoder, from z outwards (none: the encoder's, mirrored)"},
+    )
+    conv_filters: tuple[int, ...] = dataclasses.field(
+        default=(8, 16), metadata={"help": "filters of the strided convolutions (arch conv)"}
+    )
+    activation: Literal["relu", "silu", "gelu"] = dataclasses.field(
+        default="gelu", metadata={"help": "hidden-layer activation"}
+    )
+    epochs: int = dataclasses.field(default=20, metadata={"help": "passes over the training images"})
+    batch_size: int = dataclasses.field(default=128, metadata={"help": "images per step"})
+    learning_rate: float = dataclasses.field(default=2e-3, metadata={"help": "peak Adam learning rate"})
     # "cosine" decays the learning rate to 1% over the run, which settles the weights
     # into a better optimum at the same number of epochs; "constant" keeps it.
-    lr_schedule: str = "cosine"
-    beta: float = 1.0
-    seed: int = 0
-    train_limit: int | None = None
+    lr_schedule: Literal["constant", "cosine"] = dataclasses.field(
+        default="cosine", metadata={"help": "learning-rate decay"}
+    )
+    warmup_epochs: float = dataclasses.field(
+        default=1.0, metadata={"help": "epochs of linear learning-rate warm-up (at most a quarter of the run)"}
+    )
+    dropout: float = dataclasses.field(
+        default=0.0, metadata={"help": "dropout rate after every hidden layer, in training only (0: off)"}
+    )
+    weight_decay: float = dataclasses.field(
+        default=0.0,
+        metadata={"help": "decoupled weight decay (AdamW) per step, times the learning rate (0: plain Adam)"},
+    )
+    clip_norm: float = dataclasses.field(
+        default=1000.0,
+        metadata={"help": "clip the gradient's global norm to this (0: off); a safety net for rare loss spikes"},
+    )
+    ema: float = dataclasses.field(
+        default=0.0, metadata={"help": "momentum of an exponential moving average of the weights (0: off)"}
+    )
+    beta: float = dataclasses.field(
+        default=1.0, metadata={"help": "weight of the KL term; 0 trains a plain autoencoder"}
+    )
+    augment: Literal["none", "uploads"] = dataclasses.field(
+        default="none", metadata={"help": "uploads: train on digits distorted the way real uploads are"}
+    )
+    seed: int = dataclasses.field(default=0, metadata={"help": "same seed, same run"})
+    train_limit: int | None = dataclasses.field(
+        default=None, metadata={"help": "train on the first N training images only"}
+    )
 
     def __post_init__(self) -> None:
         # JSON round trips turn tuples into lists; store tuples so configs compare equal.
         object.__setattr__(self, "hidden_units", tuple(int(u) for u in self.hidden_units))
         object.__setattr__(self, "conv_filters", tuple(int(f) for f in self.conv_filters))
-        problems = []
-        if self.arch not in ARCHITECTURES:
-            problems.append(f"arch must be one of {ARCHITECTURES}, not {self.arch!r}")
-        if self.latent_dim < 1:
-            problems.append(f"latent_dim must be at least 1, not {self.latent_dim}")
-        if self.epochs < 1:
-            problems.append(f"epochs must be at least 1, not {self.epochs}")
-        if self.batch_size < 1:
-            problems.append(f"batch_size must be at least 1, not {self.batch_size}")
-        if not self.learning_rate > 0:
-            problems.append(f"learning_rate must be positive, not {self.learning_rate}")
-        if self.beta < 0:
-            problems.append(f"beta must be 0 or more, not {self.beta}")
-        if self.lr_schedule not in ("constant", "cosine"):
-            problems.append(f"lr_schedule must be 'constant' or 'cosine', not {self.lr_schedule!r}")
-        if not self.hidden_units or min(self.hidden_units) < 1:
-            problems.append("hidden_units must list at least one positive layer width")
+        if self.decoder_units is not None:
+            object.__setattr__(self, "decoder_units", tuple(int(u) for u in self.decoder_units))
+        problems = [problem for problem in self._problems() if problem]
         if problems:
             raise ValueError("Invalid training config: " + "; ".join(problems) + ".")
+
+    def _problems(self):
+        yield self.arch not in ARCHITECTURES and f"arch must be one of {ARCHITECTURES}, not {self.arch!r}"
+        yield self.activation not in ACTIVATIONS and (
+            f"activation must be one of {ACTIVATIONS}, not {self.activation!r}"
+        )
+        yield self.latent_dim < 1 and f"latent_dim must be at least 1, not {self.latent_dim}"
+        yield self.epochs < 1 and f"epochs must be at least 1, not {self.epochs}"
+        yield self.batch_size < 1 and f"batch_size must be at least 1, not {self.batch_size}"
+        yield not self.learning_rate > 0 and f"learning_rate must be positive, not {self.learning_rate}"
+        yield self.lr_schedule not in SCHEDULES and (
+            f"lr_schedule must be one of {SCHEDULES}, not {self.lr_schedule!r}"
+        )
+        yield self.warmup_epochs < 0 and f"warmup_epochs must be 0 or more, not {self.warmup_epochs}"
+        yield not 0 <= self.ema < 1 and f"ema must be in [0, 1), not {self.ema}"
+        yield not 0 <= self.dropout < 1 and f"dropout must be in [0, 1), not {self.dropout}"
+        yield self.weight_decay < 0 and f"weight_decay must be 0 or more, not {self.weight_decay}"
+        yield self.clip_norm < 0 and f"clip_norm must be 0 or more, not {self.clip_norm}"
+        yield self.beta < 0 and f"beta must be 0 or more, not {self.beta}"
+        yield self.augment not in AUGMENTATIONS and (f"augment must be one of {AUGMENTATIONS}, not {self.augment!r}")
+        yield (not self.hidden_units or min(self.hidden_units) < 1) and (
+            "hidden_units must list at least one positive layer width"
+        )
+        yield (self.decoder_units is not None and (not self.decoder_units or min(self.decoder_units) < 1)) and (
+            "decoder_units must list at least one positive layer width"
+        )
+        yield (self.train_limit is not None and self.train_limit < 1) and (
+            f"train_limit must be at least 1, not {self.train_limit}"
+        )
+
+    @property
+    def decoder_widths(self) -> tuple[int, ...]:
+        """The decoder's hidden widths from z outwards."""
+        return self.decoder_units if self.decoder_units is not None else tuple(reversed(self.hidden_units))
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
+    def from_dict(cls, values: dict) -> TrainConfig:
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"Unknown config keys: {', '.join(unknown)}.")
-        return cls(**values)
+        return cls(**{**LEGACY_VALUES, **values})
 
 
 @dataclasses.dataclass(frozen=True)
 class Progress:
     """What `on_progress` receives after every training batch."""
 
-    epoch: int          # 0-based
+    epoch: int  # 0-based
     epochs: int
-    batch: int          # 0-based within the epoch
+    batch: int  # 0-based within the epoch
     batches: int
     loss: float
     reconstruction_loss: float

@@ -1,204 +1,418 @@
-"""Figures and pictures for the explorer: the latent map (Plotly) and PNG/GIF images.
+"""Plotly figures for the explorer: the latent map and its overlays, replays, the posterior inset.
 
-Traces are plain dicts and the figure is assembled without Plotly's per-property
-validation: the map holds 10,000 points plus a click grid, and validating it on every
-click would cost more than the model does.
+Traces are plain dicts and figures are assembled without Plotly's per-property validation:
+the map holds 10,000 points, and validating it on every rerun would cost more than the
+model does. Overlays are WebGL traces too: Plotly draws its WebGL layer above SVG traces,
+so an SVG marker would disappear under the data points.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 
-# Ten colours that stay distinct on a projector (Plotly's D3 palette).
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
-GRID_TRACE_NAME = "click grid"
-CLICK_GRID_SIZE = 140
+from vae.latent import sigma_ellipse
+from vae.pictures import png_data_uri
+
+# Petroff's ten-colour sequence (2021; matplotlib's "petroff10"), chosen so that the ten
+# classes stay apart under the common colour-vision deficiencies (tests/test_figures.py
+# simulates deuteranopia and protanopia); Plotly's default D3 colours do not.
+PALETTE = ("#3f90da", "#ffa90e", "#bd1f01", "#94a4a2", "#832db6", "#a96b59", "#e76300", "#b9ac70", "#717581", "#92dadd")
 FONT_SIZE = 16
+UPLOAD_COLOUR = "#d62728"
 
 
-def data_traces(points: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...],
-                marker_size: int = 4) -> list[dict]:
+def data_traces(
+    points: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], marker_size: int = 4
+) -> list[dict]:
     """One WebGL trace per class; customdata carries the test index (indices collide otherwise)."""
     traces = []
     for label, name in enumerate(class_names):
         index = np.flatnonzero(labels == label)
-        traces.append(dict(
-            type="scattergl", mode="markers", name=name,
-            x=points[index, 0].astype(np.float32), y=points[index, 1].astype(np.float32),
-            customdata=index.astype(np.int32),
-            marker=dict(size=marker_size, color=PALETTE[label], opacity=0.7),
-            # The clicked digit is marked by Plotly's selection style; the rest stay as they were.
-            selected=dict(marker=dict(color="black", size=14, opacity=1.0)),
-            unselected=dict(marker=dict(opacity=0.7)),
-            hovertemplate=f"digit {name}<br>test #%{{customdata}}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-        ))
+        traces.append(
+            dict(
+                type="scattergl",
+                mode="markers",
+                name=name,
+                legendgroup=name,
+                x=points[index, 0].astype(np.float32),
+                y=points[index, 1].astype(np.float32),
+                customdata=index.astype(np.int32),
+                marker=dict(size=marker_size, color=PALETTE[label], opacity=0.7),
+                hovertemplate=f"{name}<br>test #%{{customdata}}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+            )
+        )
     return traces
 
 
-def click_grid_trace(x_range: tuple[float, float], y_range: tuple[float, float],
-                     n: int = CLICK_GRID_SIZE, reach: float = 1.6) -> dict:
-    """An invisible dense grid under the data, so that a click on empty space selects a point.
+def class_centres(points: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Where each class's label goes: the median of its points, (n_classes, 2)."""
+    return np.array(
+        [
+            np.median(points[labels == label], axis=0) if np.any(labels == label) else [np.nan, np.nan]
+            for label in range(n_classes)
+        ]
+    )
 
-    Streamlit reports selected points, not click coordinates. The grid is square and
-    reaches past the data (`reach` times the larger span) because the map keeps a 1:1
-    aspect ratio and widens one axis to fill the plot; a click lands within about 0.7%
-    of the axis range of a grid point.
+
+def class_label_traces(
+    points: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], font_size: int = 22
+) -> list[dict]:
+    """Each class's name at its cluster's centre, readable from the back of the room.
+
+    The name sits on a white badge and belongs to its class's legend group, so hiding a
+    class in the legend hides its name too.
     """
-    span = reach * max(x_range[1] - x_range[0], y_range[1] - y_range[0])
-    center_x, center_y = (x_range[0] + x_range[1]) / 2, (y_range[0] + y_range[1]) / 2
-    axis = np.linspace(-span / 2, span / 2, n)
-    xs, ys = np.meshgrid(center_x + axis, center_y + axis)
-    return dict(type="scattergl", mode="markers", name=GRID_TRACE_NAME,
-                x=xs.ravel().astype(np.float32), y=ys.ravel().astype(np.float32),
-                marker=dict(size=6, color="rgba(0,0,0,0)"), hoverinfo="none", showlegend=False,
-                # The clicked grid point becomes visible: that is the "you clicked here" mark.
-                selected=dict(marker=dict(color="black", size=14, opacity=1.0)),
-                unselected=dict(marker=dict(opacity=0)))
+    centres = class_centres(points, labels, len(class_names))
+    return [
+        dict(
+            type="scattergl",
+            mode="markers+text",
+            x=[x],
+            y=[y],
+            text=[name],
+            textposition="middle center",
+            legendgroup=name,
+            showlegend=False,
+            hoverinfo="skip",
+            textfont=dict(size=font_size, color=PALETTE[label], weight="bold"),
+            marker=dict(
+                size=font_size * (1.3 + 0.45 * max(len(name) - 1, 0)),
+                color="rgba(255,255,255,0.8)",
+                symbol="square",
+                line=dict(width=1, color=PALETTE[label]),
+            ),
+        )
+        for label, (name, (x, y)) in enumerate(zip(class_names, centres, strict=False))
+        if np.isfinite(x)
+    ]
 
 
 def prior_traces(sigmas=(1, 2, 3)) -> list[dict]:
     """Contour rings of the standard-normal prior at 1, 2 and 3 sigma."""
     angles = np.linspace(0, 2 * np.pi, 120)
-    return [dict(type="scatter", mode="lines", x=k * np.cos(angles), y=k * np.sin(angles),
-                 line=dict(color="rgba(60,60,60,0.6)", dash="dot", width=1.5),
-                 name=f"prior {k}σ", hoverinfo="skip", showlegend=(k == sigmas[0]),
-                 legendgroup="prior")
-            for k in sigmas]
-
-
-# Overlays are WebGL traces too: Plotly draws its WebGL layer above SVG traces, so an SVG
-# marker would disappear under the 10,000 data points.
-def marker_trace(x: float, y: float, name: str, symbol: str = "x", color: str = "black",
-                 size: int = 18) -> dict:
-    return dict(type="scattergl", mode="markers", x=[x], y=[y], name=name, hoverinfo="skip",
-                marker=dict(symbol=symbol, size=size, color=color,
-                            line=dict(width=2, color="white")))
-
-
-def path_trace(path: np.ndarray, waypoints: np.ndarray) -> list[dict]:
     return [
-        dict(type="scattergl", mode="lines+markers", x=path[:, 0], y=path[:, 1], name="path",
-             line=dict(color="black", width=3), marker=dict(size=6, color="black"),
-             hoverinfo="skip"),
-        dict(type="scattergl", mode="markers+text", x=waypoints[:, 0], y=waypoints[:, 1],
-             text=[chr(ord("A") + i) for i in range(len(waypoints))], textposition="top center",
-             textfont=dict(size=FONT_SIZE + 2, color="black"), name="waypoints",
-             marker=dict(size=14, color="white", line=dict(color="black", width=3)),
-             hoverinfo="skip", showlegend=False),
+        dict(
+            type="scattergl",
+            mode="lines",
+            x=k * np.cos(angles),
+            y=k * np.sin(angles),
+            line=dict(color="rgba(60,60,60,0.6)", dash="dot", width=1.5),
+            name=f"prior {k}σ",
+            hoverinfo="skip",
+            showlegend=(k == sigmas[0]),
+            legendgroup="prior",
+        )
+        for k in sigmas
     ]
 
 
-def upload_traces(mean: np.ndarray, ellipses: list[np.ndarray], label: str) -> list[dict]:
+def marker_trace(x: float, y: float, name: str, symbol: str = "x", color: str = "black", size: int = 18) -> dict:
+    return dict(
+        type="scattergl",
+        mode="markers",
+        x=[x],
+        y=[y],
+        name=name,
+        hoverinfo="skip",
+        marker=dict(symbol=symbol, size=size, color=color, line=dict(width=2, color="white")),
+    )
+
+
+def path_traces(path: np.ndarray, waypoints: np.ndarray) -> list[dict]:
+    traces = [
+        dict(
+            type="scattergl",
+            mode="markers+text",
+            x=waypoints[:, 0],
+            y=waypoints[:, 1],
+            text=[chr(ord("A") + i) for i in range(len(waypoints))],
+            textposition="top center",
+            textfont=dict(size=FONT_SIZE + 2, color="black"),
+            name="waypoints",
+            marker=dict(size=14, color="white", line=dict(color="black", width=3)),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    ]
+    if len(path) >= 2:
+        traces.insert(
+            0,
+            dict(
+                type="scattergl",
+                mode="lines+markers",
+                x=path[:, 0],
+                y=path[:, 1],
+                name="path",
+                line=dict(color="black", width=3),
+                marker=dict(size=6, color="black"),
+                hoverinfo="skip",
+            ),
+        )
+    return traces
+
+
+def upload_traces(mean: np.ndarray, log_var: np.ndarray, label: str) -> list[dict]:
     """An uploaded digit: its mean as a star and its 1- and 2-sigma ellipses."""
-    traces = [dict(type="scattergl", mode="lines", x=outline[:, 0], y=outline[:, 1],
-                   line=dict(color="#d62728", width=2, dash="solid" if k == 0 else "dash"),
-                   name=f"{label} {k + 1}σ", hoverinfo="skip", showlegend=False)
-              for k, outline in enumerate(ellipses)]
-    traces.append(dict(type="scattergl", mode="markers+text", x=[mean[0]], y=[mean[1]],
-                       text=[label], textposition="top center", name=label,
-                       textfont=dict(size=FONT_SIZE, color="#d62728"),
-                       marker=dict(symbol="star", size=26, color="#d62728",
-                                   line=dict(width=1.5, color="white")),
-                       hovertemplate=f"{label}<br>mean (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
+    traces = [
+        dict(
+            type="scattergl",
+            mode="lines",
+            x=outline[:, 0],
+            y=outline[:, 1],
+            line=dict(color=UPLOAD_COLOUR, width=2, dash="solid" if k == 1 else "dash"),
+            name=f"{label} {k}σ",
+            hoverinfo="skip",
+            showlegend=False,
+        )
+        for k, outline in ((k, sigma_ellipse(mean, log_var, k)) for k in (1, 2))
+    ]
+    traces.append(
+        dict(
+            type="scattergl",
+            mode="markers+text",
+            x=[mean[0]],
+            y=[mean[1]],
+            text=[label],
+            textposition="top center",
+            name=label,
+            textfont=dict(size=FONT_SIZE, color=UPLOAD_COLOUR),
+            marker=dict(symbol="star", size=26, color=UPLOAD_COLOUR, line=dict(width=1.5, color="white")),
+            hovertemplate=f"{label}<br>mean (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+        )
+    )
     return traces
 
 
-def overlay_traces(prior: bool, path: np.ndarray | None, waypoints: np.ndarray,
-                   uploads: list[tuple[str, np.ndarray, np.ndarray]],
-                   samples: np.ndarray | None) -> list[dict]:
-    """Everything drawn over the data: prior rings, the path, uploads, prior samples."""
-    from vae.latent import sigma_ellipse
-
-    traces = prior_traces() if prior else []
-    if path is not None:
-        traces += path_trace(path, waypoints)
-    elif len(waypoints):
-        traces.append(marker_trace(waypoints[0][0], waypoints[0][1], "waypoint A", "circle-open", "black", 14))
-    for name, mean, log_var in uploads:
-        traces += upload_traces(mean, [sigma_ellipse(mean, log_var, k) for k in (1, 2)], name)
-    if samples is not None:
-        traces.append(dict(type="scattergl", mode="markers", x=samples[:, 0], y=samples[:, 1],
-                           name="prior samples", marker=dict(symbol="diamond", size=10, color="#333"),
-                           hoverinfo="skip"))
-    return traces
+def samples_trace(samples: np.ndarray) -> dict:
+    return dict(
+        type="scattergl",
+        mode="markers",
+        x=samples[:, 0],
+        y=samples[:, 1],
+        name="prior samples",
+        marker=dict(symbol="diamond", size=10, color="#333"),
+        hoverinfo="skip",
+    )
 
 
 def manifold_layout_image(image: np.ndarray, x_range, y_range) -> dict:
     """The decoded grid laid under the scatter, stretched over the latent area it shows."""
-    return dict(source=png_data_uri(1.0 - image), xref="x", yref="y", x=x_range[0], y=y_range[1],
-                sizex=x_range[1] - x_range[0], sizey=y_range[1] - y_range[0],
-                sizing="stretch", layer="below", opacity=0.55)
-
-
-def latent_map(traces: list[dict], x_range, y_range, height: int = 640,
-               images: list[dict] | None = None, uirevision: str = "map") -> go.Figure:
-    layout = dict(
-        height=height, margin=dict(l=10, r=10, t=10, b=10), dragmode="pan",
-        clickmode="event+select", hovermode="closest", uirevision=uirevision,
-        font=dict(size=FONT_SIZE), legend=dict(itemsizing="constant", title=dict(text="digit")),
-        xaxis=dict(range=list(x_range), title=dict(text="z₁"), zeroline=False),
-        yaxis=dict(range=list(y_range), title=dict(text="z₂"), zeroline=False,
-                   scaleanchor="x", scaleratio=1),
-        plot_bgcolor="white", images=images or [],
+    return dict(
+        source=png_data_uri(1.0 - image),
+        xref="x",
+        yref="y",
+        x=x_range[0],
+        y=y_range[1],
+        sizex=x_range[1] - x_range[0],
+        sizey=y_range[1] - y_range[0],
+        sizing="stretch",
+        layer="below",
+        opacity=0.55,
     )
+
+
+def latent_map(
+    traces: list[dict],
+    x_range,
+    y_range,
+    height: int = 520,
+    images: list[dict] | None = None,
+    uirevision: str = "map",
+    legend_title: str = "class",
+    font_size: int = FONT_SIZE,
+    show_legend: bool = True,
+    legend_right: bool = False,
+) -> go.Figure:
+    """The map: equal scales on both axes; Plotly widens one axis's range to fill the box.
+
+    The legend is one row under the plot (the plot keeps the full width and the mode bar in
+    the top-right corner stays clear), or, with `legend_right`, a column beside it (the plot
+    keeps the full height, for a wide screen).
+    """
+    legend = dict(itemsizing="constant", title=dict(text=legend_title), font=dict(size=font_size - 2))
+    legend.update(
+        dict(orientation="v", y=0.88, yanchor="top")
+        if legend_right
+        else dict(orientation="h", x=0, y=-0.06, yanchor="top")
+    )
+    layout = dict(
+        height=height,
+        margin=dict(l=10, r=10, t=24, b=10),
+        dragmode="pan",
+        clickmode="none",
+        hovermode="closest",
+        hoverdistance=12,
+        uirevision=uirevision,
+        font=dict(size=font_size),
+        showlegend=show_legend,
+        legend=legend,
+        xaxis=dict(range=list(x_range), title=dict(text="z₁"), zeroline=False, automargin=True),
+        yaxis=dict(
+            range=list(y_range), title=dict(text="z₂"), zeroline=False, automargin=True, scaleanchor="x", scaleratio=1
+        ),
+        plot_bgcolor="white",
+        images=images or [],
+    )
+    return _figure(traces, layout)
+
+
+def _figure(traces: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    spec = dict(data=traces, layout=layout, frames=frames or [])
     try:
-        return go.Figure(dict(data=traces, layout=layout), _validate=False)
+        return go.Figure(spec, _validate=False)
     except TypeError:  # a Plotly without the private fast path
-        return go.Figure(dict(data=traces, layout=layout))
+        return go.Figure(spec)
 
 
-def loss_figure(history: dict[str, list[float]]) -> go.Figure:
-    """Reconstruction and KL per batch during training, on two axes (they differ 20-fold)."""
+def loss_figure(history: dict[str, list[float]], height: int = 260) -> go.Figure:
+    """Reconstruction and KL during training, on two axes (they differ 20-fold)."""
     steps = np.arange(1, len(history.get("reconstruction_loss", [])) + 1)
     figure = go.Figure()
     figure.add_scatter(x=steps, y=history.get("reconstruction_loss", []), name="reconstruction (BCE)")
     figure.add_scatter(x=steps, y=history.get("kl_loss", []), name="KL to N(0, I)", yaxis="y2")
-    figure.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=14),
-                         xaxis_title="batch", yaxis=dict(title="nats"),
-                         yaxis2=dict(title="KL nats", overlaying="y", side="right"),
-                         legend=dict(orientation="h", y=1.15))
+    figure.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        font=dict(size=14),
+        xaxis_title="progress report",
+        yaxis=dict(title="nats"),
+        yaxis2=dict(title="KL nats", overlaying="y", side="right"),
+        legend=dict(orientation="h", y=1.15),
+    )
     return figure
 
 
-def to_pil(image: np.ndarray, scale: int = 1) -> Image.Image:
-    """A [0, 1] float image -> 8-bit greyscale PIL image, enlarged with crisp pixels."""
-    picture = Image.fromarray((np.clip(image, 0, 1) * 255).round().astype(np.uint8), "L")
-    if scale > 1:
-        picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
-    return picture
+def replay_figure(
+    epochs: np.ndarray, means: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], height: int = 520
+) -> go.Figure:
+    """How the map formed: one animation frame per snapshot, with a play button and a slider.
+
+    `means` is (snapshots, n, 2); every frame keeps the final map's extent.
+    """
+
+    def traces(points):
+        return [
+            dict(
+                type="scattergl",
+                mode="markers",
+                name=name,
+                x=points[labels == label, 0],
+                y=points[labels == label, 1],
+                marker=dict(size=4, color=PALETTE[label], opacity=0.7),
+                hoverinfo="skip",
+            )
+            for label, name in enumerate(class_names)
+        ]
+
+    low, high = np.quantile(means[-1], 0.003, axis=0), np.quantile(means[-1], 0.997, axis=0)
+    pad = (high - low) * 0.1
+    names = [f"epoch {epoch:g}" for epoch in epochs]
+    frames = [dict(name=name, data=traces(points)) for name, points in zip(names, means, strict=False)]
+    step = dict(mode="immediate", frame=dict(duration=400, redraw=True), transition=dict(duration=0))
+    layout = dict(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        font=dict(size=FONT_SIZE),
+        plot_bgcolor="white",
+        xaxis=dict(range=[low[0] - pad[0], high[0] + pad[0]], title=dict(text="z₁"), zeroline=False),
+        yaxis=dict(
+            range=[low[1] - pad[1], high[1] + pad[1]],
+            title=dict(text="z₂"),
+            zeroline=False,
+            scaleanchor="x",
+            scaleratio=1,
+        ),
+        legend=dict(itemsizing="constant", y=0.9, yanchor="top"),
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                x=0,
+                y=0,
+                xanchor="left",
+                yanchor="top",
+                pad=dict(t=50),
+                buttons=[
+                    dict(label="▶ play", method="animate", args=[None, {**step, "fromcurrent": True}]),
+                    dict(label="❚❚ pause", method="animate", args=[[None], step]),
+                ],
+            )
+        ],
+        sliders=[
+            dict(
+                active=len(frames) - 1,
+                x=0.18,
+                len=0.8,
+                y=0,
+                yanchor="top",
+                pad=dict(t=40),
+                currentvalue=dict(prefix="after "),
+                steps=[dict(label=name.split()[1], method="animate", args=[[name], step]) for name in names],
+            )
+        ],
+    )
+    return _figure(traces(means[-1]), layout, frames)
 
 
-def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
-    buffer = io.BytesIO()
-    # Fast compression: these pictures are small and made on every click.
-    to_pil(image, scale).save(buffer, "PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def png_data_uri(image: np.ndarray) -> str:
-    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode()
-
-
-def gif_bytes(frames: np.ndarray, scale: int = 6, frame_ms: int = 120) -> bytes:
-    """Frames (n, 28, 28) -> an endlessly looping animated GIF, back and forth."""
-    sequence = list(frames) + list(frames[-2:0:-1])
-    pictures = [to_pil(frame, scale) for frame in sequence]
-    buffer = io.BytesIO()
-    pictures[0].save(buffer, "GIF", save_all=True, append_images=pictures[1:],
-                     duration=frame_ms, loop=0)
-    return buffer.getvalue()
-
-
-def filmstrip(frames: np.ndarray, max_columns: int = 12) -> np.ndarray:
-    """Frames (n, 28, 28) -> one image, rows of up to max_columns frames with 2-px gaps."""
-    from vae.latent import tile
-
-    columns = min(len(frames), max_columns)
-    padded = np.pad(frames, ((0, 0), (1, 1), (1, 1)), constant_values=1.0)
-    return tile(padded, columns, fill=1.0)
+def posterior_figure(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray, height: int = 340) -> go.Figure:
+    """q(z|x) up close: about ±4σ around μ, the 1σ and 2σ ellipses, and the drawn z = μ + σ·ε."""
+    sigma = np.exp(0.5 * np.asarray(log_var, np.float64))
+    half = 4.2 * float(sigma.max())
+    traces = [
+        dict(
+            type="scatter",
+            mode="lines",
+            x=outline[:, 0],
+            y=outline[:, 1],
+            hoverinfo="skip",
+            line=dict(color=UPLOAD_COLOUR, width=2, dash="solid" if k == 1 else "dash"),
+            name=f"{k}σ",
+        )
+        for k, outline in ((k, sigma_ellipse(mean, log_var, k)) for k in (1, 2))
+    ]
+    traces.append(
+        dict(
+            type="scatter",
+            mode="markers+text",
+            x=samples[:, 0],
+            y=samples[:, 1],
+            name="z = μ + σ·ε",
+            text=[str(i + 1) for i in range(len(samples))],
+            textposition="top right",
+            marker=dict(size=10, color="#333", symbol="circle"),
+            hoverinfo="skip",
+        )
+    )
+    traces.append(
+        dict(
+            type="scatter",
+            mode="markers",
+            x=[mean[0]],
+            y=[mean[1]],
+            name="μ",
+            hoverinfo="skip",
+            marker=dict(size=16, color=UPLOAD_COLOUR, symbol="x", line=dict(width=1, color="white")),
+        )
+    )
+    layout = dict(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        font=dict(size=14),
+        plot_bgcolor="white",
+        showlegend=True,
+        legend=dict(orientation="h", y=-0.18),
+        dragmode=False,
+        xaxis=dict(
+            range=[mean[0] - half, mean[0] + half], title=dict(text="z₁"), zeroline=False, exponentformat="none"
+        ),
+        yaxis=dict(
+            range=[mean[1] - half, mean[1] + half],
+            title=dict(text="z₂"),
+            zeroline=False,
+            scaleanchor="x",
+            scaleratio=1,
+            exponentformat="none",
+        ),
+    )
+    return _figure(traces, layout)

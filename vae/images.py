@@ -18,12 +18,37 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 50_000_000        # a 48 MP phone photo passes; a decompression bomb does not
-WORK_SIZE = 512                # longer side the digit's region is reduced to before analysis
-DECODE_SIZE = 2048             # JPEGs are decoded at no less than this (DCT scaling is free)
-STROKE_SIZE = 100              # longer side of the cropped digit while strokes are measured
-TARGET_STROKE = 0.12           # MNIST strokes are about 12% of the digit's longer side
-SUPPORTED = "PNG, JPEG, GIF, BMP or WebP"
+MAX_PIXELS = 50_000_000  # a 48 MP phone photo passes; a decompression bomb does not
+WORK_SIZE = 512  # longer side the digit's region is reduced to before analysis
+DECODE_SIZE = 2048  # JPEGs are decoded at no less than this (DCT scaling is free)
+STROKE_SIZE = 100  # longer side of the cropped digit while strokes are measured
+TARGET_STROKE = 0.12  # MNIST strokes are about 12% of the digit's longer side
+# Ink must stand out from the paper by this much (of full black) and by this many times the
+# paper's own grain: a pencil line 3% darker than clean paper is a digit, JPEG noise is not.
+MIN_CONTRAST = 0.03
+MIN_SIGNAL_TO_NOISE = 8.0
+GRAINY = 0.03
+FAINT = 0.2
+
+# The formats the app names, and no others: Pillow would otherwise try every format it
+# knows (PostScript through Ghostscript among them) on whatever bytes arrive. MPO is how
+# phones label their JPEGs; HEIF is the iPhone's default (pillow-heif), AVIF Pillow's own.
+FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP", "HEIF", "AVIF")
+EXTENSIONS = ("png", "jpg", "jpeg", "gif", "bmp", "webp", "heic", "heif", "avif")
+SUPPORTED = "PNG, JPEG, GIF, BMP, WebP, HEIC or AVIF"
+
+
+def _register_heif() -> None:
+    try:
+        import pillow_heif
+    except ImportError:  # HEIC photos are then refused like any other unknown format
+        return
+    pillow_heif.register_heif_opener()
+
+
+_register_heif()
+Image.init()  # Pillow registers its formats lazily; the list below must see all of them
+OPENABLE = [name for name in FORMATS if name in Image.OPEN]
 
 
 def _open(source) -> Image.Image:
@@ -35,8 +60,9 @@ def _open(source) -> Image.Image:
         if not path.is_file():
             raise ValueError(f"{path}: no such file.")
         if path.stat().st_size > MAX_UPLOAD_BYTES:
-            raise ValueError(f"The file is {path.stat().st_size / 2**20:.1f} MB; "
-                             f"the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
+            raise ValueError(
+                f"The file is {path.stat().st_size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB."
+            )
         source = path.read_bytes()
     if not isinstance(source, (bytes, bytearray, memoryview)):
         raise ValueError(f"Expected image bytes, a path or a PIL image, not {type(source).__name__}.")
@@ -44,13 +70,12 @@ def _open(source) -> Image.Image:
     if not data:
         raise ValueError("The file is empty.")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ValueError(f"The file is {len(data) / 2**20:.1f} MB; "
-                         f"the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
+        raise ValueError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
     head = data[:512].lstrip().lower()
     if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
         raise ValueError(f"SVG drawings are not supported; export the drawing as {SUPPORTED}.")
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data), formats=OPENABLE)
     except UnidentifiedImageError as error:
         raise ValueError(f"This file is not an image that can be read; use {SUPPORTED}.") from error
     except Image.DecompressionBombError as error:
@@ -62,8 +87,10 @@ def _check_size(image: Image.Image) -> None:
     # Decided from the header alone, before any pixel is decoded.
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise ValueError(f"The image is {width} x {height} pixels ({width * height / 1e6:.0f} MP); "
-                         f"the limit is {MAX_PIXELS / 1e6:.0f} MP.")
+        raise ValueError(
+            f"The image is {width} x {height} pixels ({width * height / 1e6:.0f} MP); "
+            f"the limit is {MAX_PIXELS / 1e6:.0f} MP."
+        )
     if width < 8 or height < 8:
         raise ValueError(f"The image is only {width} x {height} pixels; it is too small to hold a digit.")
 
@@ -147,10 +174,40 @@ def ink_map(grey: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
     return ink
 
 
-def _clean(ink: np.ndarray) -> np.ndarray:
-    """Drop faint marks (ruled lines, paper grain) and stretch strokes to full strength."""
-    if ink.max() < 0.15:
+def _stroke_level(ink: np.ndarray) -> tuple[float, float, float]:
+    """(paper, strokes, grain): the ink values of the paper and of the strongest strokes,
+    and the spread of the paper's values.
+
+    Both are measured on a lightly blurred copy: a stroke is a line several pixels wide and
+    keeps its strength, while paper grain and JPEG noise average out. The strokes must
+    stand out from the paper by more than the paper's own grain (a robust spread of its
+    values). Raises ValueError when nothing does (a blank page, a photo of plain paper).
+    """
+    smooth = _blur(ink, 1.0) if min(ink.shape) >= 16 else ink
+    paper = float(np.median(smooth))
+    grain = 1.4826 * float(np.median(np.abs(smooth - paper)))
+    strokes = float(smooth.max())
+    if strokes - paper < max(MIN_CONTRAST, MIN_SIGNAL_TO_NOISE * grain):
         raise ValueError("No digit found: the image is blank (no ink stands out from the background).")
+    return paper, strokes, grain
+
+
+def _clean(ink: np.ndarray) -> np.ndarray:
+    """Drop faint marks (ruled lines, paper grain) and stretch strokes to full strength.
+
+    Ink is judged against the picture's own contrast: a light pencil digit, only a few
+    percent darker than its paper, is stretched to full strength first.
+    """
+    paper, strokes, grain = _stroke_level(ink)
+    if grain > GRAINY * (strokes - paper):
+        # Faint ink on grainy paper: pixel noise rivals the strokes. Smoothing over a couple of
+        # pixels keeps the strokes (lines) and averages the grain away.
+        ink = _blur(ink, max(1.5, 0.01 * max(ink.shape)))
+    elif strokes - paper < FAINT:
+        # Faint ink on clean paper: stretching it also stretches JPEG's ringing around the
+        # strokes; a one-pixel blur removes the ringing and keeps the strokes.
+        ink = _blur(ink, 1.0)
+    ink = np.clip((ink - paper) / (strokes - paper), 0.0, 1.0)
     threshold = max(_otsu(ink), 0.15)
     strokes = ink[ink > threshold]
     if strokes.size < 10:
@@ -201,9 +258,25 @@ def _focus(grey: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, np.n
 
 
 def _crop(ink: np.ndarray) -> np.ndarray:
-    rows = np.flatnonzero(ink.max(axis=1) > 0.05)
-    cols = np.flatnonzero(ink.max(axis=0) > 0.05)
-    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    """The digit's bounding box: rows and columns with a clear stroke (a stray grey speck of
+    grain does not widen it), plus the faint anti-aliased edge around them."""
+    top, bottom = _extent(ink.max(axis=1))
+    left, right = _extent(ink.max(axis=0))
+    return ink[top:bottom, left:right]
+
+
+def _extent(profile: np.ndarray) -> tuple[int, int]:
+    """[start, stop) of the clear strokes in a row or column profile, widened by the faint
+    edge that touches them (at most 4% of the length)."""
+    core = np.flatnonzero(profile > 0.3)
+    start, stop = core[0], core[-1] + 1
+    reach = max(2, int(0.04 * len(profile)))
+    for _ in range(reach):
+        if start > 0 and profile[start - 1] > 0.05:
+            start -= 1
+        if stop < len(profile) and profile[stop] > 0.05:
+            stop += 1
+    return start, stop
 
 
 def _to_image(values: np.ndarray) -> Image.Image:
@@ -235,8 +308,7 @@ def _normalise_strokes(ink: np.ndarray) -> np.ndarray:
     target = TARGET_STROKE * STROKE_SIZE
     if width < target * 0.75:
         grow = int(round(target - width)) | 1
-        values = np.asarray(_to_image(values).filter(ImageFilter.MaxFilter(min(grow, 15))),
-                            dtype=np.float64) / 255.0
+        values = np.asarray(_to_image(values).filter(ImageFilter.MaxFilter(min(grow, 15))), dtype=np.float64) / 255.0
         values = _blur(values, 1.0)
     return _crop(values)
 
@@ -253,7 +325,7 @@ def _center_in_field(digit: np.ndarray) -> np.ndarray:
     top = int(np.clip(round(14 - center_row), 0, 28 - small.shape[0]))
     left = int(np.clip(round(14 - center_col), 0, 28 - small.shape[1]))
     field = np.zeros((28, 28), np.float32)
-    field[top:top + small.shape[0], left:left + small.shape[1]] = small
+    field[top : top + small.shape[0], left : left + small.shape[1]] = small
     return field
 
 

@@ -21,7 +21,7 @@ def dense_weight_shapes(config: TrainConfig) -> list[tuple[int, ...]]:
         width = units
     shapes += [(width, config.latent_dim), (config.latent_dim,)] * 2  # z_mean, z_log_var
     width = config.latent_dim
-    for units in reversed(config.hidden_units):
+    for units in config.decoder_widths:
         shapes += [(width, units), (units,)]
         width = units
     return shapes + [(width, 28 * 28), (28 * 28,)]
@@ -35,30 +35,46 @@ def weight_shapes(config: TrainConfig) -> list[tuple[int, ...]]:
     return [tuple(variable.shape) for variable in build_trainer(config).weights]
 
 
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0, out=x)
+
+
+def _silu(x: np.ndarray) -> np.ndarray:
+    return x * (0.5 + 0.5 * np.tanh(0.5 * x))  # x * sigmoid(x), without overflow
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    # The tanh approximation, as vae.model uses it (Hendrycks & Gimpel 2016, section 2).
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x**3)))
+
+
+ACTIVATIONS = {"relu": _relu, "silu": _silu, "gelu": _gelu}
+
+
 class DenseNetwork:
     """The dense encoder and decoder as float32 NumPy matrix products."""
 
     def __init__(self, config: TrainConfig, weights: list[np.ndarray]):
-        pairs = [(weights[i].astype(np.float32), weights[i + 1].astype(np.float32))
-                 for i in range(0, len(weights), 2)]
+        self.activation = ACTIVATIONS[config.activation]
+        pairs = [(weights[i].astype(np.float32), weights[i + 1].astype(np.float32)) for i in range(0, len(weights), 2)]
         depth = len(config.hidden_units)
         self.encoder_layers = pairs[:depth]
         self.mean_head, self.log_var_head = pairs[depth], pairs[depth + 1]
-        self.decoder_layers = pairs[depth + 2:-1]
+        # The rest, from z outwards: the decoder's hidden layers, then its output layer.
+        self.decoder_layers = pairs[depth + 2 : -1]
         self.output_layer = pairs[-1]
 
-    @staticmethod
-    def _relu_stack(x: np.ndarray, layers) -> np.ndarray:
+    def _hidden_stack(self, x: np.ndarray, layers) -> np.ndarray:
         for kernel, bias in layers:
-            x = np.maximum(x @ kernel + bias, 0.0)
+            x = self.activation(x @ kernel + bias)
         return x
 
     def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        hidden = self._relu_stack(images.reshape(len(images), -1), self.encoder_layers)  # (n, 784) -> (n, h)
+        hidden = self._hidden_stack(images.reshape(len(images), -1), self.encoder_layers)  # (n, 784) -> (n, h)
         return hidden @ self.mean_head[0] + self.mean_head[1], hidden @ self.log_var_head[0] + self.log_var_head[1]
 
     def decode_logits(self, z: np.ndarray) -> np.ndarray:
-        hidden = self._relu_stack(z, self.decoder_layers)
+        hidden = self._hidden_stack(z, self.decoder_layers)
         logits = hidden @ self.output_layer[0] + self.output_layer[1]
         return logits.reshape(len(z), 28, 28)  # (n, 784) -> (n, 28, 28)
 
@@ -73,15 +89,18 @@ class KerasNetwork:
 
         if trainer is None:
             trainer = build_trainer(config)
-            for variable, values in zip(trainer.weights, weights):
+            for variable, values in zip(trainer.weights, weights, strict=False):
                 variable.assign(values.astype(variable.dtype))
         encoder, decoder = trainer.encoder, trainer.decoder
         # A direct call of a traced graph costs well under a millisecond where `predict`
         # costs tens, and graphs are safe to call from many sessions' threads at once.
-        self._encode = tf.function(lambda images: encoder(images, training=False)[:2],
-                                   input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)])
-        self._decode = tf.function(lambda z: decoder(z, training=False),
-                                   input_signature=[tf.TensorSpec((None, config.latent_dim), tf.float32)])
+        self._encode = tf.function(
+            lambda images: encoder(images, training=False)[:2],
+            input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)],
+        )
+        self._decode = tf.function(
+            lambda z: decoder(z, training=False), input_signature=[tf.TensorSpec((None, config.latent_dim), tf.float32)]
+        )
 
     def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean, log_var = self._encode(images)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae.saved import TrainedVAE
+from vae.trained import TrainedVAE
 
 METHODS = ("linear", "spherical")
 
 
-def interpolate(start: np.ndarray, end: np.ndarray, steps: int,
-                method: str = "linear") -> np.ndarray:
+def interpolate(start: np.ndarray, end: np.ndarray, steps: int, method: str = "linear") -> np.ndarray:
     """`steps` points from `start` to `end` inclusive, shape (steps, latent_dim).
 
     Spherical interpolation (slerp, Shoemake 1985) follows the great circle between the
@@ -42,7 +41,7 @@ def path_through(waypoints: np.ndarray, steps_per_leg: int, method: str = "linea
     waypoints = np.asarray(waypoints, np.float64)
     if len(waypoints) < 2:
         raise ValueError("A path needs at least two waypoints.")
-    legs = [interpolate(a, b, steps_per_leg, method) for a, b in zip(waypoints[:-1], waypoints[1:])]
+    legs = [interpolate(a, b, steps_per_leg, method) for a, b in zip(waypoints[:-1], waypoints[1:], strict=False)]
     # Each leg starts where the previous ended; drop the repeated point.
     return np.concatenate([legs[0]] + [leg[1:] for leg in legs[1:]])
 
@@ -62,12 +61,10 @@ def tile(images: np.ndarray, columns: int, fill: float = 0.0) -> np.ndarray:
     padded = np.full((rows * columns, height, width), fill, images.dtype)
     padded[:n] = images
     # (rows, columns, h, w) -> (rows, h, columns, w) -> (rows * h, columns * w)
-    return padded.reshape(rows, columns, height, width).transpose(0, 2, 1, 3).reshape(
-        rows * height, columns * width)
+    return padded.reshape(rows, columns, height, width).transpose(0, 2, 1, 3).reshape(rows * height, columns * width)
 
 
-def decode_grid(model: TrainedVAE, n: int, x_range: tuple[float, float],
-                y_range: tuple[float, float]) -> np.ndarray:
+def decode_grid(model: TrainedVAE, n: int, x_range: tuple[float, float], y_range: tuple[float, float]) -> np.ndarray:
     """The decoded manifold as one (n * 28, n * 28) image, in a single batched call."""
     return tile(model.decode(grid_points(n, x_range, y_range)), n)
 
@@ -77,24 +74,22 @@ def sample_prior(n: int, latent_dim: int = 2, seed: int | None = None) -> np.nda
     return np.random.default_rng(seed).standard_normal((n, latent_dim))
 
 
-def reparameterized_samples(mean: np.ndarray, log_var: np.ndarray, n: int,
-                            seed: int | None = None) -> np.ndarray:
+def reparameterized_samples(mean: np.ndarray, log_var: np.ndarray, n: int, seed: int | None = None) -> np.ndarray:
     """n draws of z = mean + sigma * eps, eps ~ N(0, I): the reparameterization trick."""
     eps = np.random.default_rng(seed).standard_normal((n, len(mean)))
     return np.asarray(mean) + np.exp(0.5 * np.asarray(log_var)) * eps
 
 
-def sigma_ellipse(mean: np.ndarray, log_var: np.ndarray, k: float = 1.0,
-                  points: int = 60) -> np.ndarray:
+def sigma_ellipse(mean: np.ndarray, log_var: np.ndarray, k: float = 1.0, points: int = 60) -> np.ndarray:
     """Outline of the k-sigma ellipse of a diagonal 2-D Gaussian: (points, 2)."""
     angles = np.linspace(0.0, 2 * np.pi, points)
     sigma = np.exp(0.5 * np.asarray(log_var, np.float64))
-    return np.stack([mean[0] + k * sigma[0] * np.cos(angles),
-                     mean[1] + k * sigma[1] * np.sin(angles)], axis=1)
+    return np.stack([mean[0] + k * sigma[0] * np.cos(angles), mean[1] + k * sigma[1] * np.sin(angles)], axis=1)
 
 
-def latent_extent(points: np.ndarray, quantile: float = 0.005, margin: float = 0.1
-                  ) -> tuple[tuple[float, float], tuple[float, float]]:
+def latent_extent(
+    points: np.ndarray, quantile: float = 0.005, margin: float = 0.1
+) -> tuple[tuple[float, float], tuple[float, float]]:
     """Axis ranges that hold all but the outermost points, with a margin: ((x0, x1), (y0, y1))."""
     low = np.quantile(points, quantile, axis=0)
     high = np.quantile(points, 1 - quantile, axis=0)

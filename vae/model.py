@@ -8,6 +8,7 @@ for the 784 pixels. Only the trainer subclasses `keras.Model`, and only for `tra
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
@@ -36,17 +37,31 @@ class Sampling(layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
+def activation(name: str):
+    """The hidden-layer activation; vae/inference.py computes the same functions in NumPy."""
+    if name == "gelu":
+        # The tanh approximation (Hendrycks & Gimpel 2016), which NumPy can mirror exactly.
+        return lambda x: keras.activations.gelu(x, approximate=True)
+    return name  # "relu" and "silu" are Keras' own
+
+
 def _encoder_trunk(config: TrainConfig, images):
+    act = activation(config.activation)
     if config.arch == "conv":
         x = layers.Reshape((28, 28, 1))(images)  # (batch, 28, 28) -> (batch, 28, 28, 1)
         for filters in config.conv_filters:
-            x = layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(x)
+            x = layers.Conv2D(filters, 3, strides=2, padding="same", activation=act)(x)
         x = layers.Flatten()(x)  # (batch, 7, 7, filters) -> (batch, 49 * filters)
-        return layers.Dense(config.hidden_units[-1], activation="relu")(x)
+        return layers.Dense(config.hidden_units[-1], activation=act)(x)
     x = layers.Flatten()(images)  # (batch, 28, 28) -> (batch, 784)
     for units in config.hidden_units:
-        x = layers.Dense(units, activation="relu")(x)
+        x = _dropout(config, layers.Dense(units, activation=act)(x))
     return x
+
+
+def _dropout(config: TrainConfig, x):
+    # Dropout acts in training only and holds no weights: the saved model is the same network.
+    return layers.Dropout(config.dropout)(x) if config.dropout else x
 
 
 def build_encoder(config: TrainConfig) -> keras.Model:
@@ -62,20 +77,21 @@ def build_encoder(config: TrainConfig) -> keras.Model:
 def build_decoder(config: TrainConfig) -> keras.Model:
     """Latent (batch, latent_dim) -> pixel logits (batch, 28, 28); sigmoid gives [0, 1]."""
     z = keras.Input(shape=(config.latent_dim,), name="z")
+    act = activation(config.activation)
     if config.arch == "conv":
         size = 28 // 2 ** len(config.conv_filters)
-        x = layers.Dense(config.hidden_units[-1], activation="relu")(z)
-        x = layers.Dense(size * size * config.conv_filters[-1], activation="relu")(x)
+        x = layers.Dense(config.hidden_units[-1], activation=act)(z)
+        x = layers.Dense(size * size * config.conv_filters[-1], activation=act)(x)
         x = layers.Reshape((size, size, config.conv_filters[-1]))(x)
         for filters in reversed(config.conv_filters):
-            x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(x)
-        x = layers.Conv2D(1, 3, padding="same")(x)
+            x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation=act)(x)
+        x = layers.Conv2D(1, 3, padding="same", name="pixels")(x)
         logits = layers.Reshape((28, 28), name="logits")(x)  # (batch, 28, 28, 1) -> (batch, 28, 28)
     else:
         x = z
-        for units in reversed(config.hidden_units):
-            x = layers.Dense(units, activation="relu")(x)
-        x = layers.Dense(28 * 28)(x)
+        for units in config.decoder_widths:
+            x = _dropout(config, layers.Dense(units, activation=act)(x))
+        x = layers.Dense(28 * 28, name="pixels")(x)
         logits = layers.Reshape((28, 28), name="logits")(x)  # (batch, 784) -> (batch, 28, 28)
     return keras.Model(z, logits, name="decoder")
 
@@ -114,6 +130,8 @@ class VAETrainer(keras.Model):
         return self.decoder(z, training=training)
 
     def train_step(self, images):
+        if isinstance(images, (tuple, list)):  # a PyDataset's batch arrives as (images,)
+            images = images[0]
         with tf.GradientTape() as tape:
             z_mean, z_log_var, z = self.encoder(images, training=True)
             logits = self.decoder(z, training=True)
@@ -123,16 +141,26 @@ class VAETrainer(keras.Model):
             kl = ops.mean(kl_divergence(z_mean, z_log_var))
             total = reconstruction + self.beta * kl
         gradients = tape.gradient(total, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_weights, strict=False))
         self.total_loss_tracker.update_state(total)
         self.reconstruction_loss_tracker.update_state(reconstruction)
         self.kl_loss_tracker.update_state(kl)
         return {metric.name: metric.result() for metric in self.metrics}
 
 
-def build_trainer(config: TrainConfig) -> VAETrainer:
-    """A fresh, built (weights allocated) trainer for `config`."""
+def build_trainer(config: TrainConfig, pixel_mean=None) -> VAETrainer:
+    """A fresh, built (weights allocated) trainer for `config`.
+
+    With `pixel_mean` (the training images' mean, (28, 28)), the decoder's output bias
+    starts at its logit, so that the untrained decoder already draws the average digit
+    instead of grey: the first epochs then learn shapes instead of the background.
+    """
     keras.utils.set_random_seed(config.seed)
     trainer = VAETrainer(build_encoder(config), build_decoder(config), beta=config.beta)
     trainer.build((None, 28, 28))
+    if pixel_mean is not None:
+        bias = trainer.decoder.get_layer("pixels").bias
+        mean = np.asarray(pixel_mean, np.float64).reshape(-1)
+        mean = np.clip(mean if bias.shape[0] == mean.size else mean.mean(keepdims=True), 1e-3, 1 - 1e-3)
+        bias.assign(np.log(mean / (1 - mean)).astype("float32"))
     return trainer

@@ -1,12 +1,17 @@
-"""`python -m vae.train --dataset mnist --arch dense --epochs 30 ...`: train from the command line.
+"""`python -m vae.train` still runs the trainer, as earlier versions documented.
 
-Only an entry point: the code is in vae/cli.py. Do not import this module; in Python,
-`vae.train(config, data)` is the library function.
+`vae.train` is the library's training function; importing this module would replace it on
+the package, so it refuses to be imported. The command is `python -m vae`.
 """
 
-import sys
+if __name__ != "__main__":
+    raise ImportError(
+        "vae.train is the training function, not a module: call vae.train(config, data), "
+        "and train from the command line with `python -m vae`."
+    )
 
-from vae.cli import main
+import sys  # noqa: E402
 
-if __name__ == "__main__":
-    sys.exit(main())
+from vae.cli import main  # noqa: E402
+
+sys.exit(main())

@@ -1,28 +1,40 @@
-"""Training a VAE with Keras, and the training cache that lets the app train each config once."""
+"""Training a VAE with Keras, and the cached training that lets the app train each config once."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
+from pathlib import Path
 
 import keras
+import numpy as np
 
+from vae.cache import cached_model_path, training_lock
 from vae.config import Progress, TrainConfig
 from vae.data import Dataset, require_training_data
 from vae.metrics import evaluate
 from vae.model import build_trainer
-from vae.saved import ModelFileError, TrainedVAE, cached_model_path, load_model, training_lock
+from vae.snapshots import Snapshots, snapshot_indices
+from vae.store import ModelFileError
+from vae.trained import TrainedVAE, load_model
 
 
 class ProgressCallback(keras.callbacks.Callback):
-    """Adapts Keras' callback hooks to a plain `on_progress(Progress)` function."""
+    """Adapts Keras' callback hooks to plain functions: progress per batch, a stop request."""
 
-    def __init__(self, on_progress: Callable[[Progress], None], epochs: int, batches: int):
+    def __init__(
+        self,
+        on_progress: Callable[[Progress], None] | None,
+        epochs: int,
+        batches: int,
+        should_stop: Callable[[], bool] | None = None,
+    ):
         super().__init__()
         self.on_progress, self.epochs, self.batches = on_progress, epochs, batches
-        self.start, self.epoch = time.perf_counter(), 0
+        self.should_stop = should_stop
+        self.start, self.epoch, self.batches_done = time.perf_counter(), 0, 0
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -31,70 +43,157 @@ class ProgressCallback(keras.callbacks.Callback):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
+        self.batches_done += 1
         logs = logs or {}
-        self.on_progress(Progress(
-            epoch=self.epoch, epochs=self.epochs, batch=batch, batches=self.batches,
-            loss=float(logs.get("loss", math.nan)),
-            reconstruction_loss=float(logs.get("reconstruction_loss", math.nan)),
-            kl_loss=float(logs.get("kl_loss", math.nan)),
-            seconds=time.perf_counter() - self.start))
+        if self.on_progress is not None:
+            self.on_progress(
+                Progress(
+                    epoch=self.epoch,
+                    epochs=self.epochs,
+                    batch=batch,
+                    batches=self.batches,
+                    loss=float(logs.get("loss", math.nan)),
+                    reconstruction_loss=float(logs.get("reconstruction_loss", math.nan)),
+                    kl_loss=float(logs.get("kl_loss", math.nan)),
+                    seconds=time.perf_counter() - self.start,
+                )
+            )
+        if self.should_stop is not None and self.should_stop():
+            self.model.stop_training = True
 
 
-def _optimizer(config: TrainConfig, steps: int):
+class SnapshotCallback(keras.callbacks.Callback):
+    """Encodes a fixed set of test images before training and after every epoch."""
+
+    def __init__(
+        self,
+        images: np.ndarray,
+        snapshots: Snapshots,
+        batches: int,
+        on_snapshot: Callable[[float, np.ndarray], None] | None = None,
+    ):
+        super().__init__()
+        self.images, self.snapshots, self.on_snapshot = images, snapshots, on_snapshot
+        self.batches, self.seen = batches, 0
+
+    def record(self, epoch: float) -> None:
+        z_mean = np.asarray(self.model.encoder(self.images, training=False)[0])
+        self.snapshots = self.snapshots.add(epoch, z_mean)
+        if self.on_snapshot is not None:
+            self.on_snapshot(epoch, z_mean)
+
+    def on_train_begin(self, logs=None):
+        self.record(0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        # Keras ends an epoch early when training is stopped part-way through it; the
+        # snapshot then says how far it got (1.5 epochs, say).
+        self.record(round(self.seen / self.batches, 2))
+
+
+def _optimizer(config: TrainConfig, steps: int) -> keras.optimizers.Optimizer:
+    """Adam with the config's schedule: linear warm-up to the peak, then cosine decay to 1%."""
     learning_rate = config.learning_rate
+    warmup = int(round(min(config.warmup_epochs, config.epochs / 4) * steps / config.epochs))
     if config.lr_schedule == "cosine":
-        learning_rate = keras.optimizers.schedules.CosineDecay(
-            config.learning_rate, decay_steps=steps, alpha=0.01)
-    return keras.optimizers.Adam(learning_rate)
+        if warmup:
+            learning_rate = keras.optimizers.schedules.CosineDecay(
+                0.0, decay_steps=steps - warmup, alpha=0.01, warmup_target=config.learning_rate, warmup_steps=warmup
+            )
+        else:
+            learning_rate = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps, alpha=0.01)
+    # With `use_ema`, Keras keeps an exponential moving average of the weights and copies it
+    # into the model when `fit` ends: a smoother optimum for almost no cost.
+    options = {
+        "use_ema": config.ema > 0,
+        "ema_momentum": config.ema or 0.99,
+        # Typical gradient norms are 50-200; a rare batch with an exploding KL term gives
+        # far more, and would inflate Adam's second moment for thousands of steps.
+        "global_clipnorm": config.clip_norm or None,
+    }
+    if config.weight_decay:
+        return keras.optimizers.AdamW(learning_rate, weight_decay=config.weight_decay, **options)
+    return keras.optimizers.Adam(learning_rate, **options)
 
 
-def train(config: TrainConfig, data: Dataset,
-          on_progress: Callable[[Progress], None] | None = None,
-          on_epoch_end: Callable[[int, dict], None] | None = None,
-          callbacks: list | None = None) -> TrainedVAE:
-    """Train a VAE on `data.x_train` and return it with its test metrics.
+def train(
+    config: TrainConfig,
+    data: Dataset,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_epoch_end: Callable[[int, dict], None] | None = None,
+    callbacks: list | None = None,
+    on_snapshot: Callable[[float, np.ndarray], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainedVAE:
+    """Train a VAE on `data.x_train` and return it with its test metrics and map snapshots.
 
     `on_progress` is called after every batch with a Progress; `on_epoch_end(epoch, logs)`
-    after every epoch; `callbacks` are extra Keras callbacks (the benchmarks' curves).
+    after every epoch; `on_snapshot(epoch, means)` with the encoder means of the snapshot
+    images before training and after every epoch; `should_stop()` is asked after every
+    batch, and training ends early (keeping what it learned) when it returns True.
+    `callbacks` are extra Keras callbacks (the benchmarks' curves).
     Raises ValueError when the dataset has no training images.
     """
     require_training_data(data)
     if config.dataset != data.name:
         config = dataclasses.replace(config, dataset=data.name)
-    images = data.x_train[:config.train_limit]
+    images = data.x_train[: config.train_limit]
     batches = math.ceil(len(images) / config.batch_size)
-    trainer = build_trainer(config)
+    trainer = build_trainer(config, pixel_mean=images.mean(axis=0))
     # XLA fuses the dense layers' small kernels and cuts step time on a CPU; its CPU
     # convolutions are slower than oneDNN's, so convolutional models run without it.
-    trainer.compile(optimizer=_optimizer(config, config.epochs * batches),
-                    jit_compile=config.arch == "dense")
-    callbacks = list(callbacks or [])
-    if on_progress is not None:
-        callbacks.append(ProgressCallback(on_progress, config.epochs, batches))
-    if on_epoch_end is not None:
-        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end))
+    trainer.compile(optimizer=_optimizer(config, config.epochs * batches), jit_compile=config.arch == "dense")
+    indices = snapshot_indices(data.y_test)
+    snapshot = SnapshotCallback(data.x_test[indices], Snapshots.empty(indices, config.latent_dim), batches, on_snapshot)
+    progress = ProgressCallback(on_progress, config.epochs, batches, should_stop)
+    extra = [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)] if on_epoch_end else []
+    if config.augment == "uploads":
+        from vae.augment import AugmentedImages
+
+        inputs, batching = AugmentedImages(images, config.batch_size, config.seed), {}
+    else:
+        inputs, batching = images, {"batch_size": config.batch_size, "shuffle": True}
     start = time.perf_counter()
-    history = trainer.fit(images, epochs=config.epochs, batch_size=config.batch_size,
-                          shuffle=True, verbose=0, callbacks=callbacks)
+    history = trainer.fit(
+        inputs, epochs=config.epochs, verbose=0, **batching, callbacks=[progress, snapshot, *extra, *(callbacks or [])]
+    )
     seconds = time.perf_counter() - start
     model = TrainedVAE.from_trainer(config, trainer)
+    model.snapshots = snapshot.snapshots
+    epochs_done = round(progress.batches_done / batches, 2)
     model.metrics = {
         **evaluate(model, data),
         "train_seconds": round(seconds, 2),
         "train_images": int(len(images)),
-        "data_source": data.source,
-        "history": {key: [round(float(v), 4) for v in values]
-                    for key, values in history.history.items()},
+        "epochs_trained": epochs_done,
+        "data_source": data.origin or data.source,
+        "dataset": data.name,
+        "history": {key: [round(float(v), 4) for v in values] for key, values in history.history.items()},
     }
     return model
 
 
-def train_cached(config: TrainConfig, data: Dataset,
-                 on_progress: Callable[[Progress], None] | None = None) -> TrainedVAE:
+def stopped_model_path(config: TrainConfig, data_source: str, epochs_done: float) -> Path:
+    """Where a training stopped early keeps its model: beside the complete one, never as it."""
+    path = cached_model_path(config, data_source)
+    return path.with_name(f"{path.name}-stopped-at-{epochs_done:g}")
+
+
+def train_cached(
+    config: TrainConfig,
+    data: Dataset,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_snapshot: Callable[[float, np.ndarray], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainedVAE:
     """Load this config's model from the cache, or train and cache it.
 
     A per-configuration lock makes concurrent callers train once: the second caller
-    waits and then loads the first one's result.
+    waits and then loads the first one's result. A training stopped early is saved
+    under its own name (see `stopped_model_path`), so it never stands in for the full one.
     """
     path = cached_model_path(config, data.source)
     with training_lock(config, data.source):
@@ -103,6 +202,9 @@ def train_cached(config: TrainConfig, data: Dataset,
                 return load_model(path)
             except ModelFileError:
                 pass  # a damaged cache entry is retrained and replaced
-        model = train(config, data, on_progress=on_progress)
+        model = train(config, data, on_progress=on_progress, on_snapshot=on_snapshot, should_stop=should_stop)
+        if model.metrics["epochs_trained"] < config.epochs:
+            path = stopped_model_path(config, data.source, model.metrics["epochs_trained"])
+        model.store_test_encodings(data)
         model.save(path)
         return model

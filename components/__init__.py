@@ -1,1 +1,0 @@
-"""Small custom Streamlit components used by app.py (UI code only)."""

@@ -1,0 +1,1 @@
+"""The explorer's UI: one module per view or panel (streamlit lives here, never in vae/)."""

@@ -1,0 +1,128 @@
+"""The decoded point, beside the map: what the decoder makes of the point that was clicked.
+
+A fragment: a click reruns only this panel (the map is not re-sent). In "Add to path" mode
+a click also adds a waypoint, and then the whole page reruns to draw the path on the map.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from explorer import links, posterior, state
+from explorer.frame import Frame
+from explorer.latent_map import MAP_KEY, chosen_marks, decoded_at, nearest_test_digit
+from explorer.map_layer import map_layer
+from vae.pictures import png_bytes
+
+LAYER_KEY = "map_layer"
+PIXELS = 10  # 28 px -> 280 px: crisp on a projector
+
+
+def handle_click(frame: Frame, click: dict) -> None:
+    """A click on the map: choose the digit under it, or the empty point; maybe add a waypoint."""
+    index = nearest_test_digit(frame, click)
+    z = frame.mean[index].tolist() if index is not None else [click["x"], click["y"]]
+    if st.session_state.click_mode == "Add to path":
+        label = f"test #{index}" if index is not None else f"z=({z[0]:.1f}, {z[1]:.1f})"
+        state.add_waypoint(z, label, index=index)
+        st.session_state.redraw_map = True
+    state.choose(z, index=index)
+
+
+@st.fragment
+def panel(frame: Frame, image_width: int) -> None:
+    map_layer(LAYER_KEY, MAP_KEY, chosen_marks(), on_click=functools.partial(handle_click, frame))
+    if st.session_state.pop("redraw_map", False):
+        st.rerun(scope="app")  # the map, outside this fragment, must show the new waypoint
+    links.mirror()
+    chosen = state.chosen()
+    if chosen is None:
+        st.subheader("Decoded point")
+        st.info("Click the map, on a digit or on empty space: the decoder turns the point you click into an image.")
+        return
+    if chosen.get("index") is not None:
+        test_digit(frame, chosen, image_width)
+    elif chosen.get("upload") and state.upload_named(chosen["upload"]):
+        your_digit(frame, state.upload_named(chosen["upload"]), image_width)
+    else:
+        free_point(frame, chosen, image_width)
+
+
+def free_point(frame: Frame, chosen: dict, image_width: int) -> None:
+    x, y = chosen["z"]
+    st.subheader(f"Decoded z = ({x:.2f}, {y:.2f})")
+    picture = png_bytes(decoded_at(frame, chosen["z"]), PIXELS)
+    st.image(picture, width=image_width, output_format="PNG")
+    st.caption("No image was encoded here: the decoder draws what this point of the latent space means.")
+    add_to_path_button(chosen, f"z=({x:.1f}, {y:.1f})")
+    download_button(picture, f"decoded-{x:.2f}_{y:.2f}.png")
+
+
+def test_digit(frame: Frame, chosen: dict, image_width: int) -> None:
+    index = chosen["index"]
+    st.subheader(f"Test #{index}: {frame.class_names[frame.labels[index]]}")
+    original, decoded = st.columns(2)
+    if frame.data is not None:
+        original.image(
+            png_bytes(frame.data.x_test[index], PIXELS),
+            caption="original",
+            width=int(image_width * 0.62),
+            output_format="PNG",
+        )
+    else:
+        original.info("The original is not on this computer (its dataset is not installed).")
+    x, y = chosen["z"]
+    picture = png_bytes(decoded_at(frame, chosen["z"]), PIXELS)
+    decoded.image(
+        picture,
+        width=int(image_width * 0.62),
+        output_format="PNG",
+        caption=f"decoded at its mean z = ({x:.2f}, {y:.2f})",
+    )
+    add_to_path_button(chosen, f"test #{index}")
+    download_button(picture, f"test-{index}-decoded.png")
+    if frame.data is not None:
+        with st.expander("What the encoder said: q(z|x), up close", expanded=True):
+            posterior.show(
+                frame.model, frame.data.x_test[index], frame.mean[index], frame.log_var[index], key="posterior-test"
+            )
+
+
+def your_digit(frame: Frame, upload: dict, image_width: int) -> None:
+    st.subheader(f"Your digit: {upload['name']}")
+    original, decoded = st.columns(2)
+    original.image(
+        png_bytes(upload["image"], PIXELS),
+        caption="what the model sees (28×28)",
+        width=int(image_width * 0.62),
+        output_format="PNG",
+    )
+    decoded.image(
+        png_bytes(decoded_at(frame, upload["mean"]), PIXELS),
+        caption="decoded at its mean",
+        width=int(image_width * 0.62),
+        output_format="PNG",
+    )
+    add_to_path_button(state.chosen(), upload["name"])
+    with st.expander("What the encoder said: q(z|x), up close", expanded=True):
+        posterior.show(frame.model, upload["image"], upload["mean"], upload["log_var"], key="posterior-upload")
+
+
+def download_button(picture: bytes, file_name: str) -> None:
+    st.download_button(
+        "Download this image (PNG)",
+        picture,
+        file_name=file_name,
+        mime="image/png",
+        key="download-decoded",
+        width="stretch",
+        on_click="ignore",
+    )
+
+
+def add_to_path_button(chosen: dict, label: str) -> None:
+    if st.button("Add this point to the path", key="add-chosen", width="stretch"):
+        state.add_waypoint(chosen["z"], label, index=chosen.get("index"), upload=chosen.get("upload"))
+        st.rerun(scope="app")

@@ -1,0 +1,89 @@
+"""What a page shows: the model in use, its test set, and its map's fixed part.
+
+`current()` loads the model the session uses; when it cannot be loaded, it says why and
+falls back to the bundled VAE, moving the session's points and uploads to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+import vae
+from explorer import resources, state
+from vae.catalog import DEFAULT_MODEL
+from vae.data import CLASS_NAMES
+
+
+@dataclasses.dataclass
+class Frame:
+    name: str  # the model's name, as the app lists it
+    path: str
+    model: vae.TrainedVAE
+    data: vae.Dataset | None  # its dataset's test set (None when not on this computer)
+    mean: np.ndarray  # the test set's encodings under this model
+    log_var: np.ndarray
+    labels: np.ndarray
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    traces: list[dict]  # the map's data and class-label traces
+
+    @property
+    def dataset(self) -> str:
+        return self.model.config.dataset
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return CLASS_NAMES[self.dataset]
+
+
+def build(name: str, marker_size: int = 4) -> Frame:
+    """A model by name with its map's fixed part; raises ValueError (or OSError) if it cannot load."""
+    path = resources.model_path(name)
+    model = resources.model(path)
+    data = test_set(model.config.dataset)
+    base = resources.map_base(path, model.config.dataset, marker_size)
+    return Frame(
+        name,
+        path,
+        model,
+        data,
+        base["mean"],
+        base["log_var"],
+        base["labels"],
+        base["x_range"],
+        base["y_range"],
+        base["traces"],
+    )
+
+
+def test_set(dataset: str) -> vae.Dataset | None:
+    try:
+        return resources.test_data(dataset)
+    except ValueError:
+        return None
+
+
+def current(marker_size: int = 4) -> Frame:
+    """The session's model, or the bundled VAE (with the reason shown) when it fails to load."""
+    name = st.session_state.model_name
+    try:
+        return build(name, marker_size)
+    except (ValueError, OSError) as error:
+        st.error(f"The model {name} could not be loaded, so the bundled model is shown instead. {error}")
+        fallback = build(DEFAULT_MODEL, marker_size)
+        state.switch_model(DEFAULT_MODEL, fallback.model, fallback.mean)
+        return fallback
+
+
+def switch_to(name: str, marker_size: int = 4, reason: str = "") -> Frame:
+    """Use another model from now on: load it, then move the session's state to it."""
+    try:
+        frame = build(name, marker_size)
+    except (ValueError, OSError) as error:
+        st.error(f"The model {name} could not be loaded; {st.session_state.model_name} stays in use. {error}")
+        return current(marker_size)
+    state.switch_model(name, frame.model, frame.mean, reason)
+    return frame

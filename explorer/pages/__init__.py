@@ -1,0 +1,1 @@
+"""The three views: explore one model, compare models, the class board."""

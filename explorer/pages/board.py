@@ -1,0 +1,129 @@
+"""The class board, for the projector: the students' own digits among MNIST's.
+
+The map is drawn once; the students' digits are marks over it (map_layer.py), refreshed
+every second by a fragment that re-sends only the marks and the gallery. Only a page that
+was given the teacher code shows the controls that clear the board or remove an entry.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import numpy as np
+import streamlit as st
+
+from explorer import header, latent_map, links, resources
+from explorer.board_panel import board_label
+from explorer.frame import Frame
+from explorer.map_layer import map_layer, mark
+from vae import pictures
+from vae.board import MAX_ENTRIES, codes_match
+
+BOARD_MAP = "board_map"
+COLOUR = "#111111"
+GALLERY_COLUMNS = 6
+
+
+def show(frame: Frame, options: dict) -> None:
+    code = st.session_state.board
+    header.show(
+        f"Class board{' ' + code if code else ''}",
+        "Students: draw or upload a digit on your own page, then press “Send to the class board”. "
+        + header.model_card(frame),
+    )
+    teacher_login()
+    latent_map.show(frame, {**options, "prior": options.get("prior", True)}, 560, key=BOARD_MAP)
+    live(frame, code)
+    if st.session_state.teacher:
+        teacher_controls(code)
+
+
+def teacher_login() -> None:
+    if st.session_state.teacher:
+        return
+    with st.sidebar.expander("Teacher"):
+        typed = st.text_input(
+            "Teacher code",
+            type="password",
+            key="teacher_code_typed",
+            help="printed in the server's log when it starts, or set with VAE_TEACHER_CODE",
+        )
+        if typed:
+            if codes_match(typed, resources.teacher_code()):
+                st.session_state.teacher = True
+                st.rerun()
+            st.error("That is not the teacher code.")
+
+
+@st.fragment(run_every=1.0)
+def live(frame: Frame, code: str) -> None:
+    store = resources.board_store()
+    entries = store.entries(code)
+    means = encoded(frame, frame.name, code, store.version(code), entries)
+    marks = [
+        mark(z, entry.name or "", color=COLOUR, kind="dot", size=6) for entry, z in zip(entries, means, strict=False)
+    ]
+    map_layer("board_layer", BOARD_MAP, marks)
+    dropped = store.dropped(code)
+    count = f"**{len(entries)} digit{'s' * (len(entries) != 1)}** on {board_label(code)}"
+    if dropped:
+        count += f" (it keeps the newest {MAX_ENTRIES}; {dropped} older ones were dropped)"
+    st.markdown(count + ", each encoded by the model shown, as a black dot on the map.")
+    gallery(frame, entries, means, code)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def encoded(_frame: Frame, name: str, code: str, version: int, _entries: list) -> np.ndarray:
+    """Every entry's mean under the model shown (entries may come from several models)."""
+    if not _entries:
+        return np.zeros((0, 2), np.float32)
+    images = np.stack([entry.image for entry in _entries]).astype(np.float32) / 255.0
+    return _frame.model.encode(images)[0]
+
+
+def gallery(frame: Frame, entries: list, means: np.ndarray, code: str) -> None:
+    if not entries:
+        st.info(
+            "Nothing sent yet. Students send from the “Your digit” panel of their own page"
+            + (f", opened with this class's link: {links.link({'board': code})}" if code else ".")
+        )
+        return
+    newest = list(zip(entries, means, strict=False))[::-1]
+    decoded = frame.model.decode(means[::-1]) if len(means) else []
+    columns = st.columns(GALLERY_COLUMNS)
+    for number, ((entry, _), reconstruction) in enumerate(zip(newest, decoded, strict=False)):
+        with columns[number % GALLERY_COLUMNS]:
+            pair = np.concatenate([entry.image / 255.0, np.ones((28, 2)), reconstruction], axis=1)
+            name = plain(entry.name) if entry.name else "anonymous"
+            st.image(
+                pictures.png_bytes(pair, 3),
+                output_format="PNG",
+                caption=f"{name} · {ago(entry.sent_at)} · sent ↔ reconstructed",
+            )
+            if st.session_state.teacher and st.button("Remove", key=f"remove-{entry.id}", width="stretch"):
+                resources.board_store().remove(code, entry.id)
+                st.rerun(scope="fragment")
+
+
+def plain(text: str) -> str:
+    """A student's name shown as typed: no HTML, no Markdown formatting."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|~<>" else c for c in html.escape(text, quote=False))
+
+
+def ago(sent_at: float) -> str:
+    seconds = max(0, int(time.time() - sent_at))
+    return f"{seconds} s ago" if seconds < 60 else f"{seconds // 60} min ago"
+
+
+def teacher_controls(code: str) -> None:
+    st.subheader("Teacher")
+    clear, new = st.columns(2)
+    if clear.button(f"Clear {board_label(code)}", width="stretch", key="board-clear"):
+        resources.board_store().clear(code)
+        st.rerun()
+    if new.button("Start a new class board (for another class)", width="stretch", key="board-new"):
+        st.session_state.board = resources.board_store().create_board()
+        st.rerun()
+    if code:
+        st.markdown(f"Students of this class open: **{links.link({'board': code})}**")

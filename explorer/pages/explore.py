@@ -1,0 +1,67 @@
+"""Explore one model: its latent map, the decoded point beside it, and the panels below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from explorer import decoded, header, latent_map, manifold, path, replay, samples, style, training, uploads
+from explorer.frame import Frame
+
+TABS = ["Your digit", "Path", "Sample the prior", "Manifold", "Replay training", "How it works"]
+
+
+def show(frame: Frame, options: dict) -> None:
+    present = st.session_state.present
+    header.show("VAE latent-space explorer", header.model_card(frame))
+    error = st.session_state.pop("training_error", None)
+    if error:
+        st.error(f"Training failed: {error}")
+    if st.session_state.job:
+        training.live()
+    mode = style.mode(present)
+    left, right = st.columns([3, 2] if not present else [11, 8], gap="medium")
+    # The panels below are run first and the map and the decoded point drawn last, into
+    # these places above them, so that what the panels change in this run (an upload, a
+    # waypoint, samples) is already on the map.
+    map_place, decoded_place = left.container(), right.container()
+    tabs = st.tabs(TABS)
+    with tabs[0]:
+        uploads.show(frame)
+    with tabs[1]:
+        path.controls(frame)
+    with tabs[2]:
+        samples.show(frame)
+    with tabs[3]:
+        manifold.show(frame)
+    with tabs[4]:
+        replay.show(frame)
+    with tabs[5]:
+        how_it_works(frame)
+    with map_place:
+        latent_map.show(frame, options, style.MAP_HEIGHT[mode], legend_right=present)
+        path.filmstrip(frame)
+    with decoded_place:
+        st.segmented_control(
+            "A click on the map",
+            ["Decode", "Add to path"],
+            key="click_mode",
+            label_visibility="collapsed",
+            required=True,
+            help="Click a digit or empty space to decode it, or to add it to a path. "
+            "Drag to pan, scroll to zoom, click the legend to hide a class.",
+        )
+        decoded.panel(frame, style.IMAGE_WIDTH[mode])
+
+
+def how_it_works(frame: Frame) -> None:
+    m = frame.model.metrics
+    text = (Path(__file__).resolve().parent.parent / "how_it_works.md").read_text()
+    st.markdown(
+        text.format(
+            reconstruction=m.get("test_reconstruction", float("nan")),
+            kl=m.get("test_kl", float("nan")),
+            nelbo=m.get("test_nelbo", float("nan")),
+        )
+    )

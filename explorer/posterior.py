@@ -1,0 +1,117 @@
+"""q(z|x) made visible for one input: the inset, its σ next to the prior's, its loss, the graph.
+
+The encoder's σ is tiny next to the map (about 1/50 of the prior's σ = 1 for the VAE), so
+on the main map its ellipses are dots. Here they are drawn zoomed to about ±4σ, with the
+reparameterized samples z = μ + σ·ε as points and their decodes beside them; the two terms
+of this input's loss stand next to the model's averages; and a small live graph puts this
+input's numbers on every step of the reparameterization, beside the code that computes it.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+import vae
+from vae import figures, metrics
+from vae.pictures import filmstrip, png_bytes
+
+SAMPLES = 6
+
+
+def show(vae_model, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, key: str) -> None:
+    """The posterior of one input (28x28 image, its encoding); `key` names its widgets."""
+    sigma = np.exp(0.5 * log_var)
+    seed = st.session_state.epsilon_seed
+    epsilon = np.random.default_rng(seed).standard_normal((SAMPLES, len(mean)))
+    samples = mean + sigma * epsilon  # z = μ + σ·ε, the reparameterization trick
+    ratio = 1.0 / float(sigma.mean())
+    st.markdown(
+        f"**q(z|x) = N(μ, σ²)** with μ = ({mean[0]:.2f}, {mean[1]:.2f}) and "
+        f"σ = ({sigma[0]:.3f}, {sigma[1]:.3f}): "
+        + (
+            f"about **{ratio:.0f} times smaller** than the prior's σ = 1, so on the map the "
+            "encoder's uncertainty is a dot. Up close:"
+            if ratio >= 3
+            else f"{1 / ratio:.2f} of the prior's σ = 1. Up close:"
+        )
+    )
+    inset, decodes = st.columns([3, 2])
+    inset.plotly_chart(
+        figures.posterior_figure(mean, log_var, samples),
+        key=f"{key}-inset",
+        config={"displayModeBar": False, "staticPlot": True},
+        width="stretch",
+    )
+    decodes.image(
+        png_bytes(filmstrip(vae_model.decode(samples), 3), 3),
+        output_format="PNG",
+        width="stretch",
+        caption="decodes of the numbered samples z = μ + σ·ε",
+    )
+    if decodes.button("Draw another ε", key=f"{key}-epsilon", width="stretch"):
+        st.session_state.epsilon_seed = seed + 1
+        st.rerun(scope="fragment")
+    loss_terms(vae_model, image)
+    with st.expander("The reparameterization, with this input's numbers"):
+        graph_and_code(mean, log_var, epsilon[0], samples[0])
+
+
+def loss_terms(vae_model, image: np.ndarray) -> None:
+    reconstruction, kl = (float(v[0]) for v in metrics.loss_terms(vae_model, image[None]))
+    m = vae_model.metrics
+    average = (
+        f" (the model's average over the test set: {m['test_reconstruction']:.1f} + {m['test_kl']:.1f} "
+        f"= {m['test_nelbo']:.1f})"
+        if "test_nelbo" in m
+        else ""
+    )
+    st.markdown(
+        f"**This input's loss:** reconstruction {reconstruction:.1f} + KL {kl:.2f} = "
+        f"**{reconstruction + kl:.1f} nats**{average}."
+    )
+
+
+def graph_and_code(mean, log_var, epsilon, z) -> None:
+    sigma = np.exp(0.5 * np.asarray(log_var))
+
+    def pair(values, digits=3):
+        return "(" + ", ".join(f"{v:.{digits}f}" for v in values) + ")"
+
+    st.graphviz_chart(
+        f"""digraph {{
+        rankdir=LR; bgcolor="transparent";
+        node [shape=box, style="rounded,filled", fillcolor="#f4f4f4", fontname="sans-serif", fontsize=11];
+        edge [color="#555555"];
+        x [label="image x\\n28 × 28"]; encoder [label="encoder", fillcolor="#dbe9f7"];
+        mu [label="μ = {pair(mean, 2)}"]; logvar [label="log σ² = {pair(log_var, 2)}"];
+        sigma [label="σ = exp(½ log σ²)\\n= {pair(sigma)}"];
+        eps [label="ε ~ N(0, I)\\n= {pair(epsilon, 2)}", shape=ellipse, fillcolor="#fff3d6"];
+        z [label="z = μ + σ·ε\\n= {pair(z)}", fillcolor="#fde0dc"]; decoder [label="decoder", fillcolor="#dbe9f7"];
+        xhat [label="decoded image"];
+        x -> encoder; encoder -> mu; encoder -> logvar; logvar -> sigma; mu -> z; sigma -> z; eps -> z;
+        z -> decoder; decoder -> xhat;
+    }}""",
+        width="stretch",
+    )
+    st.caption("What vae/model.py computes in training (the Sampling layer and the KL term):")
+    st.code(model_source(), language="python")
+
+
+@functools.cache
+def model_source() -> str:
+    """The lines of vae/model.py that sample z and compute the KL term, read as text.
+
+    Read, not imported: importing vae.model would import TensorFlow into the server.
+    """
+    path = Path(vae.__file__).with_name("model.py")
+    text = path.read_text()
+    tree = ast.parse(text)
+    sampling = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "Sampling")
+    nodes = [node for node in sampling.body if isinstance(node, ast.FunctionDef) and node.name == "call"]
+    nodes += [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "kl_divergence"]
+    return "\n\n".join(ast.get_source_segment(text, node, padded=True) for node in nodes)

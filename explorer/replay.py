@@ -1,0 +1,36 @@
+"""How the map formed while the model trained: a replay of its snapshots, and a GIF of it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import resources
+from explorer.frame import Frame
+from vae import figures
+
+
+def show(frame: Frame) -> None:
+    snapshots = frame.model.snapshots
+    if snapshots is None or len(snapshots) < 2:
+        st.info(
+            "This model was saved without snapshots of its training, so there is nothing to replay. "
+            "Models trained by this version of the app (and the bundled ones) have them."
+        )
+        return
+    labels = frame.labels[snapshots.indices]
+    st.markdown(
+        f"Where {len(snapshots.indices):,} test images sat before training and after each of its "
+        f"{snapshots.epochs[-1]:g} epochs. Press play, or drag the slider."
+    )
+    st.plotly_chart(
+        figures.replay_figure(snapshots.epochs, snapshots.means, labels, frame.class_names),
+        key="replay",
+        config={"displaylogo": False},
+        width="stretch",
+    )
+    st.download_button(
+        "Download the replay (GIF)",
+        resources.replay_gif(frame.model, frame.name, labels),
+        file_name=f"{frame.name}-training.gif",
+        mime="image/gif",
+    )

@@ -1,0 +1,161 @@
+"""What every session shares: models, test sets, encodings, pictures, the board, training jobs.
+
+Loaded once per server with `st.cache_resource` (never mutated afterwards) or memoized with
+`st.cache_data`; arguments whose names start with `_` are not hashed (the model), so every
+cached picture is keyed by the model's name as well. With a classroom on one server, PNG
+and GIF encoding would otherwise dominate each rerun.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import threading
+
+import numpy as np
+import streamlit as st
+
+import vae
+from vae import figures, latent, pictures
+from vae.board import open_store
+from vae.catalog import available_models
+from vae.data import bundled_test_set, load_dataset
+
+
+def model_path(name: str) -> str:
+    """The folder of a listed model; raises ValueError when no such model is listed."""
+    listed = available_models()
+    if name not in listed:
+        raise ValueError(f"There is no model named {name!r}; the app lists: {', '.join(listed)}.")
+    return str(listed[name])
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=12)
+def model(path: str) -> vae.TrainedVAE:
+    return vae.load_model(path)
+
+
+@st.cache_resource(show_spinner="Loading the test set…")
+def test_data(dataset: str) -> vae.Dataset:
+    if dataset == "mnist":
+        return bundled_test_set()
+    return load_dataset(dataset, allow_download=False)
+
+
+@st.cache_resource(show_spinner="Encoding the test set…", max_entries=12)
+def encodings(path: str, dataset: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The test set's (means, log-variances, labels): stored with the model, or computed once.
+
+    Without the test set on this computer (Fashion-MNIST not installed), the map still
+    shows what the model stored when it was saved.
+    """
+    trained = model(path)
+    try:
+        data = test_data(dataset)
+    except ValueError:
+        if trained.encodings is None:
+            raise
+        return trained.encodings["mean"], trained.encodings["log_var"], trained.encodings["labels"]
+    return (*trained.encode_test_set(data), data.y_test)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def map_base(path: str, dataset: str, marker_size: int) -> dict:
+    """The map's fixed part for a model: its extent and its data and label traces."""
+    mean, log_var, labels = encodings(path, dataset)
+    names = vae.CLASS_NAMES[dataset]
+    x_range, y_range = latent.latent_extent(mean)
+    return {
+        "mean": mean,
+        "log_var": log_var,
+        "labels": labels,
+        "x_range": x_range,
+        "y_range": y_range,
+        "traces": figures.data_traces(mean, labels, names, marker_size)
+        + figures.class_label_traces(mean, labels, names),
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def decoded_png(_model: vae.TrainedVAE, name: str, points: tuple, scale: int) -> bytes:
+    """Decoded points (one batch) as one PNG: a single image, or a filmstrip of several."""
+    images = _model.decode(np.array(points))
+    return pictures.png_bytes(images[0] if len(images) == 1 else pictures.filmstrip(images), scale)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def manifold_png(_model: vae.TrainedVAE, name: str, n: int, x_range, y_range) -> bytes:
+    return pictures.png_bytes(latent.decode_grid(_model, n, x_range, y_range), 2)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def manifold_layer(_model: vae.TrainedVAE, name: str, x_range, y_range) -> dict:
+    return figures.manifold_layout_image(latent.decode_grid(_model, 24, x_range, y_range), x_range, y_range)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def path_pictures(
+    _model: vae.TrainedVAE, name: str, waypoints: tuple, steps: int, method: str
+) -> tuple[bytes, bytes, int]:
+    """(filmstrip PNG, animated GIF, number of frames) of a path, decoded in one batch."""
+    frames = _model.decode(latent.path_through(np.array(waypoints), steps, method))
+    return pictures.png_bytes(pictures.filmstrip(frames), 3), pictures.gif_bytes(frames), len(frames)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def replay_gif(_model: vae.TrainedVAE, name: str, labels: np.ndarray) -> bytes:
+    """The snapshots as an animated GIF; `labels` are the snapshot images' classes."""
+    snapshots = _model.snapshots
+    frames = [
+        (f"after {epoch:g} epoch{'' if epoch == 1 else 's'}", points)
+        for epoch, points in zip(snapshots.epochs, snapshots.means, strict=False)
+    ]
+    return pictures.scatter_frames_gif(frames, labels, figures.PALETTE)
+
+
+@st.cache_resource(show_spinner=False)
+def board_store():
+    """The class boards of this server: in memory, or in Redis with VAE_BOARD_URL."""
+    return open_store(os.environ.get("VAE_BOARD_URL"))
+
+
+@st.cache_resource(show_spinner=False)
+def teacher_code() -> str:
+    """The code that shows the board's teacher controls.
+
+    From $VAE_TEACHER_CODE or `teacher_code` in .streamlit/secrets.toml; else one is made
+    (shared by all processes through the board store) and printed in the server's log.
+    """
+    configured = os.environ.get("VAE_TEACHER_CODE") or _secret("teacher_code")
+    if configured:
+        return str(configured).strip()
+    code = board_store().shared_secret("teacher_code", lambda: secrets.token_urlsafe(6))
+    print(
+        f"\n  Teacher code for the class board: {code}\n"
+        "  (set VAE_TEACHER_CODE or teacher_code in .streamlit/secrets.toml to choose it)\n",
+        file=sys.stderr,
+        flush=True,
+    )
+    return code
+
+
+def _secret(name: str) -> str | None:
+    try:
+        return st.secrets.get(name)
+    except FileNotFoundError:  # no secrets.toml (Streamlit's own error derives from it)
+        return None
+
+
+class Jobs:
+    """Training jobs by configuration: a second request for a running config watches it."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running: dict[str, object] = {}  # job key -> vae.jobs.TrainingJob
+        self.configs: dict[str, vae.TrainConfig] = {}
+
+
+@st.cache_resource(show_spinner=False)
+def jobs() -> Jobs:
+    return Jobs()

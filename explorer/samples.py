@@ -1,0 +1,30 @@
+"""Sampling the prior: a VAE is a generative model, so z ~ N(0, I) decodes to new images."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from explorer import resources
+from explorer.frame import Frame
+from vae import latent
+
+COUNT = 16
+
+
+def show(frame: Frame) -> None:
+    st.markdown(
+        "Draw z from the prior N(0, I) and decode it. For a VAE the KL term pulled every "
+        "encoding towards this prior, so its samples look like the data; an autoencoder's do not."
+    )
+    if st.button(f"Draw {COUNT} samples from N(0, I)"):
+        st.session_state.samples_seed = int(np.random.default_rng().integers(1 << 31))
+        st.rerun()
+    seed = st.session_state.samples_seed
+    if seed is not None:
+        points = tuple(map(tuple, latent.sample_prior(COUNT, seed=seed)))
+        st.image(
+            resources.decoded_png(frame.model, frame.name, points, 4),
+            output_format="PNG",
+            caption="samples, shown as diamonds on the map",
+        )

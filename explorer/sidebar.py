@@ -1,0 +1,60 @@
+"""The sidebar: which view, which dataset and model, training, and how the map is drawn.
+
+Selecting a model only asks for it (a callback); the page loads it, and then the selectors
+are set to the model actually in use, so they never show one model while the map shows
+another (after a training, or after a model that failed to load).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import training
+from vae.cache import cache_problem
+from vae.catalog import available_models, describe
+from vae.data import TITLES, available_datasets
+
+VIEWS = {"explore": "Explore one model", "compare": "Compare AE | VAE | β-VAE", "board": "Class board"}
+
+
+def request_model() -> None:
+    st.session_state.model_request = st.session_state.model_select
+
+
+def request_dataset() -> None:
+    models = list(available_models(st.session_state.dataset_select))
+    st.session_state.model_request = models[0] if models else None
+
+
+def view_selector() -> str:
+    st.sidebar.radio("View", list(VIEWS), format_func=VIEWS.get, key="view")
+    return st.session_state.view
+
+
+def show(dataset: str, model_name: str, with_training: bool = True) -> dict:
+    """Dataset, model and map options for the model in use; returns the map options."""
+    st.sidebar.header("Data and model")
+    datasets = available_datasets()
+    if dataset not in datasets:
+        datasets.append(dataset)
+    st.session_state.dataset_select = dataset
+    st.sidebar.selectbox("Dataset", datasets, format_func=TITLES.get, key="dataset_select", on_change=request_dataset)
+    models = list(available_models(dataset))
+    if model_name not in models:
+        models.insert(0, model_name)
+    st.session_state.model_select = model_name
+    st.sidebar.selectbox("Model", models, format_func=describe, key="model_select", on_change=request_model)
+    problem = cache_problem()
+    if problem:
+        st.sidebar.warning(problem)
+    if with_training:
+        with st.sidebar.expander("Train a new model"):
+            training.form(dataset)
+    st.sidebar.header("Map")
+    options = {
+        "prior": st.sidebar.checkbox("Show the N(0, I) prior rings", value=True, key="opt_prior"),
+        "manifold": st.sidebar.checkbox("Lay the decoded manifold under the map", value=False, key="opt_manifold"),
+        "marker_size": st.sidebar.slider("Point size", 2, 10, 4, key="opt_marker"),
+    }
+    st.sidebar.toggle("Projector layout", key="present", help="larger text and pictures, for the back of the room")
+    return options

@@ -1,0 +1,160 @@
+"""The session's state: every key is named and initialised here, and changed only here.
+
+Session state holds small values (latent points, indices, 28x28 inputs, names), never
+models. Everything that depends on a model records which one (`"model"`), and
+`switch_model` moves it all to a new model: test digits and uploads are encoded again by
+the new encoder (their inputs are kept), free points keep their coordinates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from vae.catalog import DEFAULT_MODEL
+
+DEFAULTS = {
+    "model_name": DEFAULT_MODEL,  # the model in use, by the name the app lists
+    "chosen": None,  # {"z": [x, y], "index": int | None, "upload": str | None, "model": str}
+    "waypoints": [],  # [{"z", "label", "index", "upload", "model"}]
+    "uploads": [],  # [{"name", "image" (28x28), "mean", "log_var", "model"}]
+    "seen_files": set(),  # uploader file ids already handled
+    "upload_errors": [],  # messages for files that could not be used
+    "samples_seed": None,  # the prior samples shown (None: none drawn)
+    "epsilon_seed": 0,  # the ε of the reparameterization shown for the chosen input
+    "click_mode": "Decode",  # what a click on the map does: "Decode" or "Add to path"
+    "notices": [],  # sentences to show once, on the next full run
+    "links_read": False,  # the URL's parameters are applied once, when the session opens
+    "present": False,  # the projector layout
+    "board": "",  # the class board this session sends to ("" = the server's default)
+    "teacher": False,  # the teacher code was given in this session
+    "job": None,  # the key of the training job this session started
+    "compare": None,  # the compare view's chosen digit or point: {"index" | "z", "model"}
+    "compare_seed": None,  # the ε shared by every model in the compare view
+}
+
+
+def init() -> None:
+    for key, value in DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = value.copy() if isinstance(value, (list, set, dict)) else value
+
+
+def notify(message: str) -> None:
+    st.session_state.notices = st.session_state.notices + [message]
+
+
+def take_notices() -> list[str]:
+    notices, st.session_state.notices = st.session_state.notices, []
+    return notices
+
+
+# ---- the chosen point ----------------------------------------------------------------------
+def choose(z, index: int | None = None, upload: str | None = None) -> None:
+    st.session_state.chosen = {
+        "z": [float(v) for v in z],
+        "index": index,
+        "upload": upload,
+        "model": st.session_state.model_name,
+    }
+
+
+def chosen() -> dict | None:
+    return st.session_state.chosen
+
+
+# ---- the path ------------------------------------------------------------------------------
+def add_waypoint(z, label: str, index: int | None = None, upload: str | None = None) -> None:
+    entry = {
+        "z": [float(v) for v in z],
+        "label": label,
+        "index": index,
+        "upload": upload,
+        "model": st.session_state.model_name,
+    }
+    st.session_state.waypoints = st.session_state.waypoints + [entry]
+
+
+def set_waypoints(points, label_prefix: str = "") -> None:
+    st.session_state.waypoints = []
+    for point in points:
+        add_waypoint(point, f"{label_prefix}z=({point[0]:.1f}, {point[1]:.1f})")
+
+
+def clear_path() -> None:
+    st.session_state.waypoints = []
+
+
+def waypoints() -> np.ndarray:
+    return np.array([w["z"] for w in st.session_state.waypoints]).reshape(-1, 2)
+
+
+# ---- uploads -------------------------------------------------------------------------------
+def add_upload(name: str, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray) -> None:
+    entry = {"name": name, "image": image, "mean": mean, "log_var": log_var, "model": st.session_state.model_name}
+    st.session_state.uploads = st.session_state.uploads + [entry]
+
+
+def upload_named(name: str) -> dict | None:
+    return next((u for u in st.session_state.uploads if u["name"] == name), None)
+
+
+def file_is_new(file_id: str) -> bool:
+    """True once per uploaded file: the uploader returns every file again on every run."""
+    if file_id in st.session_state.seen_files:
+        return False
+    st.session_state.seen_files.add(file_id)
+    return True
+
+
+def report_upload_error(message: str) -> None:
+    st.session_state.upload_errors = st.session_state.upload_errors + [message]
+
+
+# ---- models --------------------------------------------------------------------------------
+def switch_model(name: str, model, test_means: np.ndarray, reason: str = "") -> None:
+    """Use model `name` from now on, and move everything that depends on a model to it."""
+    state = st.session_state
+    if state.model_name == name:
+        return
+    state.model_name = name
+    if state.uploads:
+        images = np.stack([u["image"] for u in state.uploads])
+        means, log_vars = model.encode(images)
+        state.uploads = [
+            {**u, "mean": m, "log_var": v, "model": name}
+            for u, m, v in zip(state.uploads, means, log_vars, strict=False)
+        ]
+
+    def moved(entry: dict) -> dict:
+        if entry.get("index") is not None and entry["index"] < len(test_means):
+            return {**entry, "z": test_means[entry["index"]].tolist(), "model": name}
+        upload = upload_named(entry["upload"]) if entry.get("upload") else None
+        if upload is not None:
+            return {**entry, "z": upload["mean"].tolist(), "model": name}
+        return {**entry, "model": name}  # a free point stays where it is
+
+    if state.chosen is not None:
+        state.chosen = moved(state.chosen)
+    state.waypoints = [moved(w) for w in state.waypoints]
+    encoded = [
+        kind
+        for kind, present in (
+            ("your uploads", state.uploads),
+            ("the chosen test digit", state.chosen and state.chosen.get("index") is not None),
+            ("the test digits on your path", any(w.get("index") is not None for w in state.waypoints)),
+        )
+        if present
+    ]
+    free = (state.chosen is not None and state.chosen.get("index") is None and not state.chosen.get("upload")) or any(
+        w.get("index") is None and not w.get("upload") for w in state.waypoints
+    )
+    sentences = [reason] if reason else []
+    sentences.append(f"Now showing **{name}**.")
+    if encoded:
+        sentences.append(f"This model's encoder placed {', '.join(encoded)} again.")
+    if free:
+        sentences.append(
+            "Points you picked on the map keep their coordinates: the new decoder turns them into different images."
+        )
+    notify(" ".join(sentences))

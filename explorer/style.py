@@ -1,0 +1,42 @@
+"""Page layout: compact enough that the map and the decoded image share a 1280x720 projector.
+
+Streamlit's default page spends its top 100 px on padding and a large title; here the title
+is a line and the padding a sliver. `?present=1` enlarges the text and the pictures for the
+back of the room.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+MAP_HEIGHT = {"normal": 520, "present": 600}
+IMAGE_WIDTH = {"normal": 240, "present": 300}
+
+COMPACT = """
+<style>
+  [data-testid="stMainBlockContainer"] { padding: 2.4rem 1.5rem 2rem 1.5rem; max-width: 100%; }
+  h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
+  .st-key-latent_map, .st-key-map_tools { margin-bottom: -0.6rem; }
+  [data-testid="stCaptionContainer"] { line-height: 1.35; }
+  @media (max-width: 640px) {
+    [data-testid="stMainBlockContainer"] { padding-left: 0.4rem; padding-right: 0.4rem; }
+  }
+</style>
+"""
+
+PRESENT = """
+<style>
+  [data-testid="stMainBlockContainer"] { padding-top: 2.8rem; }
+  h1 { font-size: 1.3rem !important; }
+  [data-testid="stAppViewContainer"] p, [data-testid="stAppViewContainer"] li,
+  [data-testid="stAppViewContainer"] label { font-size: 21px; }
+</style>
+"""
+
+
+def apply(present: bool) -> None:
+    st.html(COMPACT + (PRESENT if present else ""))
+
+
+def mode(present: bool) -> str:
+    return "present" if present else "normal"

@@ -1,0 +1,201 @@
+"""Training from the sidebar, watched live: the map forms epoch by epoch while the page stays usable.
+
+The model trains in a child process (vae.jobs); a fragment polls it every second, so this
+session's page is never blocked: clicks still decode with the model in use. Pause, stop
+(keeping what was learned) and cancel work at any time. Two sessions asking for the same
+configuration watch one training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+import vae
+from explorer import frame as frames
+from explorer import resources
+from vae import figures
+from vae.data import TITLES, download_dataset, how_to_provide, training_data_available
+from vae.jobs import TrainingJob
+from vae.snapshots import snapshot_indices
+
+TRAIN_SIZES = (1000, 5000, 20000, 60000)
+ABANDON_AFTER_S = 90  # a job nobody has looked at for this long (a closed tab) is cancelled
+DEFAULTS = vae.TrainConfig()
+
+
+def form(dataset: str) -> None:
+    """The sidebar's training form; starts (or joins) a training job."""
+    with st.form("train"):
+        arch = st.selectbox(
+            "Architecture", ["dense", "conv"], help="dense: multilayer perceptron; conv: strided convolutions"
+        )
+        epochs = st.slider("Epochs", 1, 50, DEFAULTS.epochs)
+        beta = st.number_input("β (weight of the KL term; 0 = plain autoencoder)", 0.0, 10.0, 1.0, 0.5)
+        images = st.select_slider("Training images", TRAIN_SIZES, value=60000)
+        seed = st.number_input("Seed (same seed, same run)", 0, 10_000, 0)
+        start = st.form_submit_button("Train", type="primary", width="stretch")
+    if start:
+        config = vae.TrainConfig(
+            dataset=dataset,
+            arch=arch,
+            epochs=epochs,
+            beta=beta,
+            seed=int(seed),
+            train_limit=None if images == 60000 else images,
+        )
+        if training_data_available(dataset):
+            start_job(config)
+        else:
+            st.session_state.training_data_missing = dataset
+    missing = st.session_state.get("training_data_missing")
+    if missing == dataset:
+        no_training_data(dataset)
+
+
+def no_training_data(dataset: str) -> None:
+    st.error(
+        f"Training needs the 60,000 {TITLES[dataset]} training images, and they are not on the computer "
+        f"that runs this app (only the test set is). {how_to_provide(dataset)}"
+    )
+    if st.button(f"Download {TITLES[dataset]} now (about 11 to 30 MB)", key="download-data"):
+        with st.spinner("Downloading…"):
+            try:
+                download_dataset(dataset)
+            except ValueError as error:
+                st.error(str(error))
+                return
+        st.session_state.training_data_missing = None
+        st.success("Downloaded. Press Train again.")
+
+
+def job_key(config: vae.TrainConfig) -> str:
+    return hashlib.sha256(config.to_json().encode()).hexdigest()[:16]
+
+
+def start_job(config: vae.TrainConfig) -> None:
+    registry = resources.jobs()
+    key = job_key(config)
+    with registry.lock:
+        job = registry.running.get(key)
+        if job is None or job.state().finished:
+            registry.running[key] = TrainingJob.for_config(config, abandon_after=ABANDON_AFTER_S)
+            registry.configs[key] = config
+    st.session_state.job = key
+
+
+def describe(config: vae.TrainConfig) -> str:
+    images = f"{config.train_limit:,}" if config.train_limit else "60,000"
+    return (
+        f"{config.arch}, β = {config.beta:g}, {config.epochs} epoch{'s' * (config.epochs != 1)} on "
+        f"{images} {TITLES[config.dataset]} images, seed {config.seed}"
+    )
+
+
+@st.fragment(run_every=1.0)
+def live() -> None:
+    """The training's progress, its loss and its map as it forms; and the buttons to steer it."""
+    registry = resources.jobs()
+    key = st.session_state.job
+    job, config = registry.running.get(key), registry.configs.get(key)
+    if job is None:
+        st.session_state.job = None
+        return
+    state = job.state()
+    if state.finished:
+        finish(state)
+        return
+    progress = state.progress
+    heading = {"running": "Training", "paused": "Paused", "stopping": "Stopping (saving what was learned)"}
+    text = f"**{heading.get(state.status, 'Training')}** {describe(config)}"
+    if progress is not None:
+        text += (
+            f" · epoch {progress.epoch + 1}/{progress.epochs} · loss {progress.loss:.1f} "
+            f"= reconstruction {progress.reconstruction_loss:.1f} + KL {progress.kl_loss:.2f}"
+        )
+    st.progress(
+        min(progress.fraction, 1.0) if progress else 0.0,
+        text=text if progress else text + " · starting (loading the data and TensorFlow)…",
+    )
+    live_map, losses = st.columns([3, 2])
+    if state.snapshots:
+        epoch, means = state.snapshots[-1]
+        live_map.plotly_chart(
+            forming_map(config.dataset, np.array(means), epoch),
+            key="training-map",
+            config={"displayModeBar": False},
+            width="stretch",
+        )
+    if state.losses["reconstruction_loss"]:
+        losses.plotly_chart(
+            figures.loss_figure(state.losses, height=300),
+            key="training-loss",
+            config={"displayModeBar": False},
+            width="stretch",
+        )
+    controls(job, state.status)
+
+
+def forming_map(dataset: str, means: np.ndarray, epoch: float):
+    labels = frames.test_set(dataset)
+    labels = labels.y_test if labels is not None else np.zeros(10000, np.uint8)
+    labels = labels[snapshot_indices(labels)][: len(means)]
+    traces = figures.data_traces(means, labels, vae.CLASS_NAMES[dataset], 4)
+    figure = figures.latent_map(
+        traces,
+        (means[:, 0].min(), means[:, 0].max()),
+        (means[:, 1].min(), means[:, 1].max()),
+        height=300,
+        uirevision=None,
+        show_legend=False,
+    )
+    figure.update_layout(
+        title=dict(
+            text=f"the map forming: after {epoch:g} epoch{'' if epoch == 1 else 's'}",
+            x=0.02,
+            y=0.97,
+            font=dict(size=15),
+        ),
+        margin=dict(t=34),
+    )
+    return figure
+
+
+def controls(job: TrainingJob, status: str) -> None:
+    pause, stop, cancel = st.columns(3)
+    if status == "paused":
+        if pause.button("Resume", width="stretch", key="job-resume"):
+            job.resume()
+    elif pause.button("Pause", width="stretch", key="job-pause", disabled=status == "stopping"):
+        job.pause()
+    if stop.button(
+        "Stop and keep the model",
+        width="stretch",
+        key="job-stop",
+        disabled=status == "stopping",
+        help="ends after the current batch; what was learned so far is saved as a model",
+    ):
+        job.stop()
+    if cancel.button("Cancel", width="stretch", key="job-cancel", help="ends now; nothing is saved"):
+        job.cancel()
+
+
+def finish(state) -> None:
+    st.session_state.job = None
+    if state.status in ("done", "stopped"):
+        from pathlib import Path
+
+        name = Path(state.result["path"]).name
+        reason = (
+            f"Trained ({'stopped early, ' if state.status == 'stopped' else ''}"
+            f"test NELBO {state.result['test_nelbo']:.1f} nats)."
+        )
+        frames.switch_to(name, reason=reason)
+        st.rerun(scope="app")
+    elif state.status == "failed":
+        st.session_state.training_error = state.error
+        st.rerun(scope="app")
+    else:
+        st.rerun(scope="app")  # cancelled: the panel goes away

@@ -1,0 +1,84 @@
+"""Your digit: upload a photo or draw one; see where the encoder puts it; send it to the class board.
+
+Uploads are opened only as the image formats named here (vae.images.FORMATS), never
+written to disk, and each file is handled once. A file that cannot be used gets a message
+naming it; the uploads that worked stay.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from explorer import board_panel, resources, state
+from explorer.drawing_canvas import drawing_canvas
+from explorer.frame import Frame
+from vae.images import EXTENSIONS, SUPPORTED, prepare_image
+from vae.pictures import png_bytes
+
+
+def add(frame: Frame, name: str, source) -> None:
+    try:
+        image = prepare_image(source)
+    except ValueError as error:
+        state.report_upload_error(f"{name}: {error}")
+        return
+    mean, log_var = frame.model.encode(image[None])
+    name = unique_name(name)
+    state.add_upload(name, image, mean[0], log_var[0])
+    state.choose(mean[0], upload=name)
+
+
+def unique_name(name: str) -> str:
+    taken = {u["name"] for u in st.session_state.uploads}
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name} ({number})", number + 1
+    return candidate
+
+
+def show(frame: Frame) -> None:
+    upload_column, draw_column = st.columns(2)
+    with upload_column:
+        files = st.file_uploader(
+            f"Upload photos or scans of handwritten digits ({SUPPORTED})",
+            type=list(EXTENSIONS),
+            accept_multiple_files=True,
+            key="uploader",
+        )
+        for file in files or []:
+            if state.file_is_new(file.file_id):
+                add(frame, Path(file.name).stem[:24], file.getvalue())
+    with draw_column:
+        st.write("…or draw one (mouse or finger):")
+        drawing = drawing_canvas(key="canvas")
+        if drawing is not None:
+            count = sum(u["name"].startswith("drawing") for u in st.session_state.uploads)
+            add(frame, f"drawing {count + 1}", drawing)
+    for message in st.session_state.upload_errors[-3:]:
+        st.error(message)
+    if st.session_state.uploads:
+        latest(frame, st.session_state.uploads[-1])
+
+
+def latest(frame: Frame, upload: dict) -> None:
+    mean = upload["mean"]
+    st.markdown(
+        f"**{upload['name']}** is on the map as a star at μ = ({mean[0]:.2f}, {mean[1]:.2f}), with its "
+        "1σ and 2σ ellipses (tiny: the encoder is sure of itself). The panel beside the map shows it "
+        "up close."
+    )
+    seen, decoded, send = st.columns([1, 1, 2])
+    seen.image(png_bytes(upload["image"], 6), caption="what the model sees (28×28)", width=168, output_format="PNG")
+    decoded.image(
+        resources.decoded_png(frame.model, frame.name, (tuple(mean),), 6),
+        caption="decoded at μ",
+        width=168,
+        output_format="PNG",
+    )
+    with send:
+        board_panel.send_form(frame, upload)
+    if st.button("Show this digit beside the map", key="choose-upload"):
+        state.choose(mean, upload=upload["name"])
+        st.rerun()

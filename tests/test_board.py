@@ -1,0 +1,130 @@
+"""The class board's store: one suite, run against memory and against a real Redis server."""
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from tests.browser import free_port
+from vae import board
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server on a free loopback port (Debian's redis-server; .ci/run installs it)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("needs redis-server (apt-get install -y redis-server)")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request):
+    if request.param == "memory":
+        return board.MemoryBoardStore(max_entries=50)
+    url = request.getfixturevalue("redis_url")
+    store = board.RedisBoardStore(url, max_entries=50, prefix=f"test-{time.monotonic_ns()}")
+    return store
+
+
+def entry(number: int, name: str = "") -> board.Entry:
+    image = np.zeros((28, 28))
+    image[number % 28, :] = 1.0
+    return board.make_entry(image, name or f"student {number}", "mnist-vae", (number * 0.1, -number * 0.1))
+
+
+def test_a_sent_digit_comes_back_whole(store):
+    sent = entry(3, "Ada")
+    store.add("", sent)
+    (got,) = store.entries("")
+    assert got.id == sent.id and got.name == "Ada" and got.model == "mnist-vae"
+    np.testing.assert_array_equal(got.image, sent.image)
+    assert got.image.dtype == np.uint8 and got.image.shape == (28, 28)
+    assert got.mean == pytest.approx((0.3, -0.3))
+
+
+def test_boards_of_two_classes_never_mix(store):
+    code = store.create_board()
+    store.add(code, entry(1))
+    store.add("", entry(2))
+    assert [e.name for e in store.entries(code)] == ["student 1"]
+    assert [e.name for e in store.entries("")] == ["student 2"]
+    assert store.board_exists(code) and not store.board_exists("NOPE9")
+
+
+def test_the_oldest_are_dropped_and_counted(store):
+    for number in range(60):
+        store.add("", entry(number))
+    names = [e.name for e in store.entries("")]
+    assert len(names) == 50 and names[0] == "student 10" and names[-1] == "student 59"
+    assert store.dropped("") == 10
+
+
+def test_concurrent_sends_lose_nothing_and_double_nothing(store):
+    def send(first):
+        for number in range(first, first + 6):
+            store.add("", entry(number))
+
+    threads = [threading.Thread(target=send, args=(6 * t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    names = [e.name for e in store.entries("")]
+    assert len(names) == 48 and len(set(names)) == 48
+
+
+def test_remove_clear_and_version(store):
+    first, second = entry(1), entry(2)
+    before = store.version("")
+    store.add("", first)
+    store.add("", second)
+    assert store.version("") > before
+    store.remove("", first.id)
+    assert [e.id for e in store.entries("")] == [second.id]
+    store.clear("")
+    assert store.entries("") == [] and store.dropped("") == 0
+
+
+def test_every_process_agrees_on_one_secret(store):
+    first = store.shared_secret("teacher_code", lambda: "one")
+    assert store.shared_secret("teacher_code", lambda: "two") == first == "one"
+
+
+def test_names_are_cleaned_and_limited():
+    assert board.clean_name("  Ada\n\t Lovelace\x00 ") == "Ada Lovelace"
+    assert len(board.clean_name("x" * 100)) == board.MAX_NAME
+    assert board.clean_name(None) == ""
+    assert board.clean_code(" k7q2p ") == "K7Q2P" and board.clean_code("a b!") == ""
+
+
+def test_codes_are_compared_in_constant_time_and_exactly():
+    assert board.codes_match(" s3cret ", "s3cret") and not board.codes_match("s3cre", "s3cret")
+    assert not board.codes_match(None, "s3cret")
+
+
+def test_open_store_refuses_a_url_that_is_not_redis():
+    with pytest.raises(ValueError, match="redis://"):
+        board.open_store("http://example.invalid/")
+    assert isinstance(board.open_store(None), board.MemoryBoardStore)

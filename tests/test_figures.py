@@ -1,0 +1,71 @@
+"""What the pictures show: colours that stay apart for colour-blind students, labels at the
+clusters, a replay with one frame per snapshot, a posterior inset zoomed to its σ."""
+
+import itertools
+
+import numpy as np
+
+from vae import figures, pictures
+
+# Machado, Oliveira & Fernandes (2009), full-severity simulation matrices in linear RGB.
+DEFICIENCIES = {
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
+    ),
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]]
+    ),
+}
+
+
+def lab(hex_colours, matrix=np.eye(3)):
+    """CIELAB (D65) of sRGB colours as seen through a deficiency's matrix."""
+    srgb = np.array([[int(h[i : i + 2], 16) / 255 for i in (1, 3, 5)] for h in hex_colours])
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    linear = np.clip(linear @ matrix.T, 0, 1)
+    xyz = linear @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+
+
+def closest_pair(points):
+    return min(np.linalg.norm(a - b) for a, b in itertools.combinations(points, 2))
+
+
+def test_the_ten_classes_stay_apart_under_deuteranopia_and_protanopia():
+    assert len(set(figures.PALETTE)) == 10
+    for name, matrix in DEFICIENCIES.items():
+        assert closest_pair(lab(figures.PALETTE, matrix)) > 15, name  # ΔE*ab: clearly different
+    assert closest_pair(lab(figures.PALETTE)) > 15
+    # Plotly's default colours, which the map used before, fail the same check.
+    d3 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+    assert closest_pair(lab(d3, DEFICIENCIES["protanopia"])) < 10
+
+
+def test_each_class_is_named_at_its_clusters_centre():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 50)
+    centres = rng.normal(scale=5, size=(10, 2))
+    points = centres[labels] + rng.normal(scale=0.3, size=(500, 2))
+    traces = figures.class_label_traces(points, labels, tuple("0123456789"))
+    assert [t["text"][0] for t in traces] == list("0123456789")
+    for trace, centre in zip(traces, centres, strict=False):
+        assert np.hypot(trace["x"][0] - centre[0], trace["y"][0] - centre[1]) < 0.3
+
+
+def test_the_replay_has_a_frame_per_snapshot_and_a_play_button():
+    means = np.random.default_rng(1).normal(size=(4, 100, 2))
+    labels = np.repeat(np.arange(10), 10)
+    figure = figures.replay_figure(np.array([0, 1, 2, 3]), means, labels, tuple("0123456789"))
+    assert [frame.name for frame in figure.frames] == ["epoch 0", "epoch 1", "epoch 2", "epoch 3"]
+    assert figure.layout.updatemenus[0].buttons[0].label.endswith("play")
+    gif = pictures.scatter_frames_gif([(f"after {k}", m) for k, m in enumerate(means)], labels, figures.PALETTE)
+    assert gif[:6] == b"GIF89a"
+
+
+def test_the_posterior_inset_is_zoomed_to_its_sigma():
+    mean, log_var = np.array([1.0, -2.0]), np.log(np.array([0.01, 0.02]) ** 2)
+    figure = figures.posterior_figure(mean, log_var, mean + np.zeros((3, 2)))
+    width = figure.layout.xaxis.range[1] - figure.layout.xaxis.range[0]
+    assert 0.1 < width < 0.2  # about ±4σ of the larger σ, 0.02

@@ -1,0 +1,101 @@
+"""Training in a child process: nothing blocks, nothing is left running, stop keeps the model."""
+
+import sys
+import time
+
+import psutil
+import pytest
+
+import vae
+from vae.jobs import TrainingJob, train_in_child_process
+
+CONFIG = vae.TrainConfig(epochs=1, hidden_units=(16,), train_limit=300)
+
+
+def test_progress_is_reported_and_the_model_lands_in_the_cache(monkeypatch, idx_folder):
+    monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
+    seen = []
+    result = train_in_child_process(CONFIG, seen.append)
+    assert seen and seen[-1].fraction == 1.0
+    assert vae.load_model(result["path"]).config.train_limit == 300
+
+
+def test_the_trainers_own_error_message_is_raised(monkeypatch, tmp_path):
+    monkeypatch.setenv("VAE_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(ValueError, match="nowhere"):
+        train_in_child_process(CONFIG)
+
+
+def test_a_child_that_floods_stderr_does_not_block(tmp_path):
+    # More than a pipe holds (64 KB) on stderr, then the result on stdout.
+    flood = (
+        "import sys, json\n"
+        "sys.stderr.write('warning: noise\\n' * 20000)\n"
+        "print(json.dumps({'done': {'path': 'x', 'test_nelbo': 1.0}}), flush=True)\n"
+    )
+    job = TrainingJob([sys.executable, "-c", flood])
+    state = job.wait(timeout=30)
+    assert state.status == "done" and state.result["path"] == "x"
+
+
+def test_an_interrupted_caller_leaves_no_child_running(monkeypatch, idx_folder):
+    monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
+    children = []
+
+    def interrupt(progress):
+        children.extend(psutil.Process().children(recursive=True))
+        raise KeyboardInterrupt("the page was rerun")
+
+    with pytest.raises(KeyboardInterrupt):
+        train_in_child_process(vae.TrainConfig(epochs=50, hidden_units=(16,), train_limit=2000), interrupt)
+    assert children
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive
+
+
+def wait_for(job, condition, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not condition(job.state()):
+        assert time.monotonic() < deadline, job.state()
+        time.sleep(0.1)
+    return job.state()
+
+
+def test_pause_resume_and_stop_keep_what_was_learned(monkeypatch, idx_folder):
+    monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
+    job = TrainingJob.for_config(vae.TrainConfig(epochs=40, hidden_units=(16,), train_limit=4000, batch_size=50))
+    try:
+        wait_for(job, lambda s: len(s.snapshots) >= 2)  # one epoch done
+        job.pause()
+        assert psutil.Process(job.process.pid).status() == psutil.STATUS_STOPPED
+        count = len(job.state().losses["kl_loss"])
+        time.sleep(1.0)
+        assert len(job.state().losses["kl_loss"]) == count  # nothing moves while paused
+        job.resume()
+        job.stop()
+        state = job.wait(timeout=120)
+    finally:
+        job.cancel()
+    assert state.status == "stopped"
+    model = vae.load_model(state.result["path"])
+    assert 1 <= model.metrics["epochs_trained"] < 40 and "stopped-at" in state.result["path"]
+
+
+def test_cancel_ends_the_child_and_saves_nothing(monkeypatch, idx_folder):
+    from vae.cache import list_cached_models
+
+    monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
+    job = TrainingJob.for_config(vae.TrainConfig(epochs=40, hidden_units=(16,), train_limit=4000))
+    wait_for(job, lambda s: s.progress is not None)
+    job.cancel()
+    assert job.state().status == "cancelled" and job.process.poll() is not None
+    assert list_cached_models() == []
+
+
+def test_an_abandoned_job_is_cancelled(monkeypatch, idx_folder):
+    monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
+    job = TrainingJob.for_config(vae.TrainConfig(epochs=40, hidden_units=(16,), train_limit=4000), abandon_after=2)
+    deadline = time.monotonic() + 30
+    while job.process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)  # nobody asks for its state
+    assert job.process.poll() is not None and job.state().status == "cancelled"

@@ -1,0 +1,69 @@
+"""The user's model cache: where trained models go, what is there, and one training per config.
+
+Models the app or `python -m vae` train without `--out` live in
+`$VAE_CACHE_DIR/models/<key>/` (default `~/.cache/vae-explorer`), one folder per
+configuration and training data. A cross-process file lock per configuration makes two
+requests for the same model train it once: the second waits, then loads the first's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import filelock
+
+from vae.config import TrainConfig
+
+
+def cache_dir() -> Path:
+    """Where trained models are cached: $VAE_CACHE_DIR or ~/.cache/vae-explorer."""
+    root = os.environ.get("VAE_CACHE_DIR")
+    if root:
+        return Path(root)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "vae-explorer"
+
+
+def cache_key(config: TrainConfig, data_source: str) -> str:
+    """A readable, stable folder name for a config trained on a data source."""
+    digest = hashlib.sha256((config.to_json() + data_source).encode()).hexdigest()[:12]
+    return f"{config.dataset}-{config.arch}-e{config.epochs}-b{config.beta:g}-{digest}"
+
+
+def cached_model_path(config: TrainConfig, data_source: str) -> Path:
+    return cache_dir() / "models" / cache_key(config, data_source)
+
+
+def list_cached_models() -> list[Path]:
+    """Complete model folders in the cache (partial saves are hidden dot-folders)."""
+    root = cache_dir() / "models"
+    try:
+        return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return []
+
+
+def cache_problem() -> str | None:
+    """A sentence for the user when the model cache cannot be read or written, else None."""
+    root = cache_dir()
+    probe = root
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK) or (
+        (root / "models").exists() and not os.access(root / "models", os.R_OK | os.X_OK)
+    ):
+        return (
+            f"The model cache {root} cannot be read or written, so cached models are not "
+            "listed and new ones cannot be saved. Fix its permissions, or set VAE_CACHE_DIR "
+            "to a folder you own. The bundled models work as usual."
+        )
+    return None
+
+
+def training_lock(config: TrainConfig, data_source: str) -> filelock.FileLock:
+    """An exclusive, cross-process lock per (config, data): `with training_lock(...):`."""
+    lock_path = cache_dir() / "locks" / f"{cache_key(config, data_source)}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    return filelock.FileLock(lock_path)

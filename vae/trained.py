@@ -1,0 +1,135 @@
+"""A trained VAE: encode and decode batches, save, load by folder or by name."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from vae.config import TrainConfig
+from vae.inference import build_network
+from vae.snapshots import Snapshots
+from vae.store import ModelFiles, read_model_folder, write_model_folder
+
+# Probabilities are kept a hair away from 0 and 1 so that log(p) and log(1 - p) stay
+# finite for anyone scoring the decoder's output; the effect on the NELBO is < 0.001 nats.
+PROBABILITY_EPSILON = 1e-6
+ENCODE_BATCH = 2048
+
+
+class TrainedVAE:
+    """A trained encoder/decoder pair with the config and metrics that describe it.
+
+    `weights` are plain arrays in Keras' variable order; `names` their Keras paths.
+    `snapshots` (optional) record how the latent map formed during training.
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        weights: list[np.ndarray],
+        metrics: dict | None = None,
+        path: Path | None = None,
+        names: list[str] | None = None,
+        snapshots: Snapshots | None = None,
+        encodings: dict | None = None,
+    ):
+        self.config = config
+        self.weights = [np.asarray(w) for w in weights]
+        self.names = list(names) if names else [f"variable_{i}" for i in range(len(weights))]
+        self.metrics = dict(metrics or {})
+        self.path = path
+        self.snapshots = snapshots
+        self.encodings = encodings
+        self.network = build_network(config, self.weights)
+
+    @classmethod
+    def from_trainer(cls, config: TrainConfig, trainer, metrics: dict | None = None) -> TrainedVAE:
+        return cls(
+            config, [np.asarray(v.numpy()) for v in trainer.weights], metrics, names=[v.path for v in trainer.weights]
+        )
+
+    @property
+    def name(self) -> str:
+        return self.path.name if self.path is not None else "unsaved model"
+
+    def __repr__(self) -> str:
+        return f"TrainedVAE({self.config.arch}, {self.config.dataset}, path={self.path})"
+
+    def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Images (n, 28, 28) in [0, 1] -> (z_mean, z_log_var), each (n, latent_dim)."""
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim == 2:
+            images = images[None]
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise ValueError(f"encode expects images of shape (n, 28, 28), got {images.shape}.")
+        parts = [
+            self.network.encode(images[start : start + ENCODE_BATCH])
+            for start in range(0, max(len(images), 1), ENCODE_BATCH)
+        ]
+        return (
+            np.concatenate([p[0] for p in parts]).astype(np.float32),
+            np.concatenate([p[1] for p in parts]).astype(np.float32),
+        )
+
+    def encode_test_set(self, data) -> tuple[np.ndarray, np.ndarray]:
+        """The test set's (z_mean, z_log_var): read from the model folder when it stored
+        them for exactly these images, computed otherwise."""
+        stored = self.encodings
+        if (
+            stored is not None
+            and stored["fingerprint"] == data.fingerprint()
+            and len(stored["mean"]) == len(data.x_test)
+        ):
+            return stored["mean"], stored["log_var"]
+        return self.encode(data.x_test)
+
+    def decode_logits(self, z: np.ndarray) -> np.ndarray:
+        """Latent points (n, latent_dim) -> Bernoulli logits (n, 28, 28)."""
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim == 1:
+            z = z[None]
+        if z.ndim != 2 or z.shape[1] != self.config.latent_dim:
+            raise ValueError(f"decode expects points of shape (n, {self.config.latent_dim}), got {z.shape}.")
+        return self.network.decode_logits(z).astype(np.float32)
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """Latent points (n, latent_dim) -> images (n, 28, 28), float32 in [0, 1]."""
+        probabilities = 0.5 + 0.5 * np.tanh(0.5 * self.decode_logits(z))  # the sigmoid, without overflow
+        return np.clip(probabilities, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON).astype(np.float32)
+
+    def round_to_float16(self) -> None:
+        """Round the weights to float16 precision (halves the saved size, losslessly stored)."""
+        self.weights = [w.astype(np.float16).astype(np.float32) if w.dtype == np.float32 else w for w in self.weights]
+        self.network = build_network(self.config, self.weights)
+        self.encodings = None  # computed with the old weights
+
+    def store_test_encodings(self, data) -> None:
+        """Keep the test set's encodings, saved with the model (the app then skips encoding)."""
+        mean, log_var = self.encode(data.x_test)
+        self.encodings = {
+            "fingerprint": data.fingerprint(),
+            "mean": mean,
+            "log_var": log_var,
+            "labels": np.asarray(data.y_test, np.uint8),
+        }
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model folder atomically; returns its path."""
+        files = ModelFiles(self.config, self.weights, self.names, self.metrics, self.snapshots, self.encodings)
+        self.path = write_model_folder(path, files)
+        return self.path
+
+
+def load_model(path_or_name: str | os.PathLike | None = None) -> TrainedVAE:
+    """Load a model folder, or a model by the name the app lists (default: the bundled VAE).
+
+    Raises ModelFileError (a ValueError) naming the file when the config, the weights
+    or the metrics are missing, damaged, or do not fit together.
+    """
+    from vae.catalog import resolve
+
+    path = resolve(path_or_name)
+    files = read_model_folder(path)
+    return TrainedVAE(files.config, files.weights, files.metrics, path, files.names, files.snapshots, files.encodings)
