@@ -57,11 +57,11 @@ def main() -> None:
         ("decode one clicked point", median_ms(lambda: model.decode(point), args.repeats * 10), 5),
     ]
     from vae.inference import KerasNetwork
-    from vae.model import build_trainer
+    from vae.model import build_trainer, network_variables
 
     keras_network = KerasNetwork(model.config, model.weights)
     trainer = build_trainer(model.config)
-    for variable, values in zip(trainer.weights, model.weights, strict=False):
+    for variable, values in zip(network_variables(trainer), model.weights, strict=True):
         variable.assign(values)
     rows += [
         ("  Keras graph: encode 10,000", median_ms(lambda: keras_network.encode(images), args.repeats), None),

@@ -14,7 +14,7 @@ import streamlit as st
 import vae
 from explorer import resources, state
 from vae.catalog import DEFAULT_MODEL
-from vae.data import CLASS_NAMES
+from vae.dataset import CLASS_NAMES
 
 
 @dataclasses.dataclass

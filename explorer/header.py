@@ -6,7 +6,7 @@ import streamlit as st
 
 from explorer import links, state
 from explorer.frame import Frame
-from vae.data import TITLES
+from vae.dataset import TITLES
 
 
 def model_card(frame: Frame) -> str:

@@ -40,20 +40,19 @@ def show(vae_model, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, ke
             else f"{1 / ratio:.2f} of the prior's σ = 1. Up close:"
         )
     )
-    inset, decodes = st.columns([3, 2])
-    inset.plotly_chart(
+    st.plotly_chart(
         figures.posterior_figure(mean, log_var, samples),
         key=f"{key}-inset",
         config={"displayModeBar": False, "staticPlot": True},
         width="stretch",
     )
-    decodes.image(
-        png_bytes(filmstrip(vae_model.decode(samples), 3), 3),
-        output_format="PNG",
-        width="stretch",
-        caption="decodes of the numbered samples z = μ + σ·ε",
+    st.caption(
+        "The red ellipses are 1σ and 2σ, the cross is μ, the numbered dots are samples z = μ + σ·ε; "
+        "below, what the decoder makes of each sample."
     )
-    if decodes.button("Draw another ε", key=f"{key}-epsilon", width="stretch"):
+    decodes, again = st.columns([2, 1], vertical_alignment="center")
+    decodes.image(png_bytes(filmstrip(vae_model.decode(samples), 6), 3), output_format="PNG", width="stretch")
+    if again.button("Draw another ε", key=f"{key}-epsilon", width="stretch"):
         st.session_state.epsilon_seed = seed + 1
         st.rerun(scope="fragment")
     loss_terms(vae_model, image)

@@ -12,7 +12,8 @@ import streamlit as st
 from explorer import training
 from vae.cache import cache_problem
 from vae.catalog import available_models, describe
-from vae.data import TITLES, available_datasets
+from vae.data import available_datasets
+from vae.dataset import TITLES
 
 VIEWS = {"explore": "Explore one model", "compare": "Compare AE | VAE | β-VAE", "board": "Class board"}
 

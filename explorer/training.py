@@ -17,7 +17,8 @@ import vae
 from explorer import frame as frames
 from explorer import resources
 from vae import figures
-from vae.data import TITLES, download_dataset, how_to_provide, training_data_available
+from vae.data import download_dataset, how_to_provide, training_data_available
+from vae.dataset import TITLES
 from vae.jobs import TrainingJob
 from vae.snapshots import snapshot_indices
 

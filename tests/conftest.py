@@ -116,3 +116,16 @@ def idx_folder(tmp_path_factory, split_mnist):
         write(f"{stem}-images-idx3-ubyte", images, 2051)
         write(f"{stem}-labels-idx1-ubyte", getattr(split_mnist, f"y_{split}").astype(np.uint8), 2049)
     return folder
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests import browser
+
+    with sync_playwright() as playwright:
+        instance = browser.launch_chromium(playwright)
+        yield instance
+        instance.close()

@@ -10,7 +10,6 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import sync_playwright
 
 from tests import browser
 
@@ -22,14 +21,6 @@ def server(tmp_path_factory):
     cache = tmp_path_factory.mktemp("app-cache")
     with browser.streamlit_server({"VAE_CACHE_DIR": str(cache)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        instance = browser.launch_chromium(playwright)
-        yield instance
-        instance.close()
 
 
 def open_page(chromium, url, width=1500, height=1000, **context):

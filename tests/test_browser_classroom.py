@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests import browser
 from tests.conftest import ROOT
@@ -19,14 +18,6 @@ def server(tmp_path_factory):
     cache = tmp_path_factory.mktemp("classroom-cache")
     with browser.streamlit_server({"VAE_CACHE_DIR": str(cache), "VAE_TEACHER_CODE": TEACHER_CODE}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        instance = browser.launch_chromium(playwright)
-        yield instance
-        instance.close()
 
 
 def open_page(chromium, url, width=1500, height=1000, map_key=browser.MAP, **context):

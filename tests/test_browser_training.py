@@ -5,7 +5,6 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests import browser
 
@@ -21,16 +20,14 @@ def server(tmp_path_factory, idx_folder):
 
 
 @pytest.fixture
-def page(server):
-    with sync_playwright() as playwright:
-        chromium = browser.launch_chromium(playwright)
-        page = chromium.new_page(viewport={"width": 1500, "height": 1000})
-        page.set_default_timeout(TIMEOUT)
-        page.goto(server)
-        browser.wait_for_map(page)
-        browser.wait_until_idle(page)
-        yield page
-        chromium.close()
+def page(chromium, server):
+    page = chromium.new_context(viewport={"width": 1500, "height": 1000}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(server)
+    browser.wait_for_map(page)
+    browser.wait_until_idle(page)
+    yield page
+    page.context.close()
 
 
 def start_training(page, epochs: int) -> None:
@@ -55,13 +52,13 @@ TITLE_JS = (
 def test_a_short_training_forms_its_map_live_while_clicks_still_decode(page):
     start_training(page, 3)
     titles, click_ms = set(), []
-    box = browser.plot_box(page)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and page.get_by_text(re.compile(r"Now showing \*?\*?mnist-dense")).count() == 0:
         title = page.evaluate(TITLE_JS)
         if title:
             titles.add(title)
         if len(click_ms) < 3 and titles:
+            box = browser.plot_box(page)  # the training panel above has pushed the map down
             started = time.monotonic()
             browser.click_and_wait(
                 page,
@@ -74,7 +71,7 @@ def test_a_short_training_forms_its_map_live_while_clicks_still_decode(page):
     assert len(titles) >= 2, titles  # the map was redrawn as the epochs went by
     assert click_ms and max(click_ms) < 1000, click_ms
     page.get_by_text(re.compile("Now showing")).first.wait_for()
-    selected = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").nth(1).inner_text()
+    selected = page.get_by_role("combobox", name="Model").input_value()
     assert "mnist-dense" in selected  # the selector shows the model in use
     page.get_by_role("tab", name="Replay training").click()
     page.locator(".st-key-replay .js-plotly-plot").wait_for()
@@ -91,5 +88,5 @@ def test_stop_keeps_what_was_learned(page):
     page.get_by_role("button", name="Resume").click()
     page.get_by_role("button", name="Stop and keep the model").click()
     page.get_by_text(re.compile("stopped early")).first.wait_for(timeout=TIMEOUT)
-    selected = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").nth(1).inner_text()
+    selected = page.get_by_role("combobox", name="Model").input_value()
     assert "stopped-at" in selected

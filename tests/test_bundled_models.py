@@ -49,7 +49,9 @@ def test_mnist_models_measure_what_they_record(name, mnist_test):
     assert abs(reconstruction + kl - metrics["test_nelbo"]) < 0.05
     assert abs(kl - metrics["test_kl"]) < 0.01 and abs(sigma - metrics["mean_posterior_sigma"]) < 1e-3
     # The stored encodings are this model's encodings of exactly these images.
-    np.testing.assert_allclose(model.encode_test_set(mnist_test)[0], model.encode(mnist_test.x_test)[0], atol=1e-4)
+    np.testing.assert_allclose(
+        model.encode_test_set(mnist_test)[0], model.encode(mnist_test.x_test)[0], rtol=1e-4, atol=1e-4
+    )
     assert model.encodings["fingerprint"] == mnist_test.fingerprint()
 
 

@@ -12,6 +12,7 @@ import pytest
 import vae
 from tests.conftest import FASHION_DIR, SHARED_MNIST
 from vae import data as data_module
+from vae import idx
 
 BUNDLED = data_module.BUNDLED_DATA_DIR
 
@@ -83,8 +84,8 @@ def test_each_dataset_has_its_own_subfolder(tmp_path, monkeypatch, idx_folder):
     monkeypatch.setenv("VAE_DATA_DIR", str(tmp_path))
     digits, clothes = vae.load_dataset("mnist"), vae.load_dataset("fashion_mnist")
     assert len(digits.x_train) == 8000 and clothes.class_names[9] == "Ankle boot"
-    assert data_module.identify((clothes.x_test * 255).astype(np.uint8)) == "fashion_mnist"
-    assert data_module.identify((digits.x_test * 255).astype(np.uint8)) == "mnist"
+    assert idx.identify((clothes.x_test * 255).astype(np.uint8)) == "fashion_mnist"
+    assert idx.identify((digits.x_test * 255).astype(np.uint8)) == "mnist"
     # A Fashion-MNIST folder given for MNIST is refused the same way.
     with pytest.raises(ValueError, match="holds Fashion-MNIST"):
         vae.load_dataset("mnist", data_dir=FASHION_DIR)
@@ -178,5 +179,5 @@ def test_fashion_mnist_comes_from_the_debian_package():
 
 
 def test_shared_folder_holds_mnist(mnist):
-    assert data_module.identify((mnist.x_train[:2000] * 255).astype(np.uint8)) == "mnist"
+    assert idx.identify((mnist.x_train[:2000] * 255).astype(np.uint8)) == "mnist"
     assert str(SHARED_MNIST) in mnist.source

@@ -41,9 +41,11 @@ def test_a_child_that_floods_stderr_does_not_block(tmp_path):
 def test_an_interrupted_caller_leaves_no_child_running(monkeypatch, idx_folder):
     monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
     children = []
+    # Other tests' servers (Redis, Streamlit) may be children of this process too.
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
 
     def interrupt(progress):
-        children.extend(psutil.Process().children(recursive=True))
+        children.extend(c for c in psutil.Process().children(recursive=True) if c.pid not in before)
         raise KeyboardInterrupt("the page was rerun")
 
     with pytest.raises(KeyboardInterrupt):

@@ -57,3 +57,12 @@ def test_config_survives_a_json_round_trip():
 
     config = vae.TrainConfig(arch="conv", epochs=3, hidden_units=(128,), beta=0.5)
     assert vae.TrainConfig.from_dict(json.loads(config.to_json())) == config
+
+
+def test_the_log_variance_can_never_overflow_the_kl_term():
+    from vae.model import SoftUpperBound
+
+    raw = np.array([[-8.0, 0.0], [5.0, 1e4]], np.float32)
+    bounded = np.asarray(SoftUpperBound(6.0)(raw))
+    assert bounded.max() <= 6.0 and np.all(np.isfinite(np.asarray(kl_divergence(np.zeros_like(raw), bounded))))
+    np.testing.assert_allclose(bounded[0, 0], -8.0, atol=1e-5)  # far below the bound: unchanged

@@ -119,3 +119,12 @@ def test_training_on_digits_distorted_like_uploads(small_mnist):
     assert distorted.min() >= 0 and distorted.max() <= 1
     model = vae.train(vae.TrainConfig(epochs=2, batch_size=100, hidden_units=(32,), augment="uploads"), small_mnist)
     assert np.isfinite(model.metrics["test_nelbo"]) and len(model.snapshots) == 3
+
+
+def test_the_kl_weight_warms_up_from_zero_to_beta(small_mnist):
+    seen = []
+    config = vae.TrainConfig(epochs=2, batch_size=100, hidden_units=(32,), kl_warmup_epochs=1.0, beta=2.0)
+    vae.train(config, small_mnist, on_progress=seen.append)
+    first, last = seen[0], seen[-1]
+    np.testing.assert_allclose(first.loss, first.reconstruction_loss, rtol=1e-6)  # weight 0 on the first batch
+    np.testing.assert_allclose(last.loss, last.reconstruction_loss + 2.0 * last.kl_loss, rtol=1e-3)

@@ -17,7 +17,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from vae.catalog import available_models  # noqa: E402
 from vae.config import Progress, TrainConfig  # noqa: E402
-from vae.data import CLASS_NAMES, DATASETS, Dataset, load_dataset, read_idx  # noqa: E402
+from vae.data import load_dataset  # noqa: E402
+from vae.dataset import CLASS_NAMES, Dataset  # noqa: E402
+from vae.idx import DATASETS, read_idx  # noqa: E402
 from vae.images import prepare_image  # noqa: E402
 from vae.metrics import evaluate  # noqa: E402
 from vae.store import ModelFileError  # noqa: E402

@@ -18,6 +18,8 @@ LEGACY_VALUES = {
     "warmup_epochs": 0.0,
     "ema": 0.0,
     "augment": "none",
+    "kl_warmup_epochs": 0.0,
+    "log_var_max": None,
     "decoder_units": None,
     "dropout": 0.0,
     "weight_decay": 0.0,
@@ -81,6 +83,14 @@ class TrainConfig:
     beta: float = dataclasses.field(
         default=1.0, metadata={"help": "weight of the KL term; 0 trains a plain autoencoder"}
     )
+    log_var_max: float | None = dataclasses.field(
+        default=6.0,
+        metadata={"help": "soft upper bound on the encoder's log-variance, so the KL term cannot overflow"},
+    )
+    kl_warmup_epochs: float = dataclasses.field(
+        default=0.0,
+        metadata={"help": "epochs over which the KL term's weight grows linearly from 0 to beta (0: none)"},
+    )
     augment: Literal["none", "uploads"] = dataclasses.field(
         default="none", metadata={"help": "uploads: train on digits distorted the way real uploads are"}
     )
@@ -116,6 +126,7 @@ class TrainConfig:
         yield not 0 <= self.dropout < 1 and f"dropout must be in [0, 1), not {self.dropout}"
         yield self.weight_decay < 0 and f"weight_decay must be 0 or more, not {self.weight_decay}"
         yield self.clip_norm < 0 and f"clip_norm must be 0 or more, not {self.clip_norm}"
+        yield self.kl_warmup_epochs < 0 and f"kl_warmup_epochs must be 0 or more, not {self.kl_warmup_epochs}"
         yield self.beta < 0 and f"beta must be 0 or more, not {self.beta}"
         yield self.augment not in AUGMENTATIONS and (f"augment must be one of {AUGMENTATIONS}, not {self.augment!r}")
         yield (not self.hidden_units or min(self.hidden_units) < 1) and (

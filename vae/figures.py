@@ -355,7 +355,7 @@ def replay_figure(
     return _figure(traces(means[-1]), layout, frames)
 
 
-def posterior_figure(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray, height: int = 340) -> go.Figure:
+def posterior_figure(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray, height: int = 300) -> go.Figure:
     """q(z|x) up close: about ±4σ around μ, the 1σ and 2σ ellipses, and the drawn z = μ + σ·ε."""
     sigma = np.exp(0.5 * np.asarray(log_var, np.float64))
     half = 4.2 * float(sigma.max())
@@ -392,7 +392,7 @@ def posterior_figure(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray,
             y=[mean[1]],
             name="μ",
             hoverinfo="skip",
-            marker=dict(size=16, color=UPLOAD_COLOUR, symbol="x", line=dict(width=1, color="white")),
+            marker=dict(size=11, color=UPLOAD_COLOUR, symbol="x", line=dict(width=1, color="white")),
         )
     )
     layout = dict(
@@ -400,11 +400,15 @@ def posterior_figure(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray,
         margin=dict(l=10, r=10, t=10, b=10),
         font=dict(size=14),
         plot_bgcolor="white",
-        showlegend=True,
-        legend=dict(orientation="h", y=-0.18),
+        showlegend=False,
         dragmode=False,
+        # Both ranges stay at ±4σ: the plot shrinks to a square instead of widening a range.
         xaxis=dict(
-            range=[mean[0] - half, mean[0] + half], title=dict(text="z₁"), zeroline=False, exponentformat="none"
+            range=[mean[0] - half, mean[0] + half],
+            title=dict(text="z₁"),
+            zeroline=False,
+            exponentformat="none",
+            constrain="domain",
         ),
         yaxis=dict(
             range=[mean[1] - half, mean[1] + half],
@@ -413,6 +417,7 @@ def posterior_figure(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray,
             scaleanchor="x",
             scaleratio=1,
             exponentformat="none",
+            constrain="domain",
         ),
     )
     return _figure(traces, layout)

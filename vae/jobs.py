@@ -152,8 +152,21 @@ class TrainingJob:
         return "Training failed: " + (lines[-1] if lines else f"exit status {self.process.returncode}")
 
     def pause(self) -> None:
+        """Suspend the child; returns once it has stopped (signals arrive asynchronously)."""
         if self._signal_process("suspend"):
+            self._wait_until_stopped()
             self._set_status("paused")
+
+    def _wait_until_stopped(self, timeout: float = 1.0) -> None:
+        import psutil
+
+        deadline = time.monotonic() + timeout
+        try:
+            process = psutil.Process(self.process.pid)
+            while process.status() != psutil.STATUS_STOPPED and time.monotonic() < deadline:
+                time.sleep(0.01)
+        except psutil.Error:
+            pass  # it ended meanwhile
 
     def resume(self) -> None:
         if self._signal_process("resume"):

@@ -37,6 +37,25 @@ class Sampling(layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
+@keras.saving.register_keras_serializable(package="vae")
+class SoftUpperBound(layers.Layer):
+    """bound - softplus(bound - x): x itself well below the bound, never above it.
+
+    On the encoder's log-variance it keeps exp(log σ²) in the KL term finite: a rare batch
+    that pushes log σ² up would otherwise overflow it and turn the weights into NaN.
+    """
+
+    def __init__(self, bound: float, **kwargs):
+        super().__init__(**kwargs)
+        self.bound = float(bound)
+
+    def call(self, x):
+        return self.bound - ops.softplus(self.bound - x)
+
+    def get_config(self):
+        return {**super().get_config(), "bound": self.bound}
+
+
 def activation(name: str):
     """The hidden-layer activation; vae/inference.py computes the same functions in NumPy."""
     if name == "gelu":
@@ -70,6 +89,8 @@ def build_encoder(config: TrainConfig) -> keras.Model:
     x = _encoder_trunk(config, images)
     z_mean = layers.Dense(config.latent_dim, name="z_mean")(x)
     z_log_var = layers.Dense(config.latent_dim, name="z_log_var")(x)
+    if config.log_var_max is not None:
+        z_log_var = SoftUpperBound(config.log_var_max, name="bounded_log_var")(z_log_var)
     z = Sampling(seed=config.seed, name="z")([z_mean, z_log_var])
     return keras.Model(images, [z_mean, z_log_var, z], name="encoder")
 
@@ -116,7 +137,9 @@ class VAETrainer(keras.Model):
         super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
-        self.beta = float(beta)
+        # A variable, not a number, so that a KL warm-up can change it while the compiled
+        # training step runs (vae.training.KLWarmup).
+        self.beta = keras.Variable(float(beta), trainable=False, name="beta", dtype="float32")
         self.total_loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
@@ -146,6 +169,15 @@ class VAETrainer(keras.Model):
         self.reconstruction_loss_tracker.update_state(reconstruction)
         self.kl_loss_tracker.update_state(kl)
         return {metric.name: metric.result() for metric in self.metrics}
+
+
+def network_variables(trainer: VAETrainer) -> list:
+    """The encoder's and the decoder's weights, in the order a saved model stores them:
+    the encoder's trunk, its z_mean head, its z_log_var head, then the decoder."""
+    encoder = trainer.encoder
+    heads = [encoder.get_layer("z_mean"), encoder.get_layer("z_log_var")]
+    trunk = [layer for layer in encoder.layers if layer.weights and layer not in heads]
+    return [weight for layer in trunk + heads for weight in layer.weights] + list(trainer.decoder.weights)
 
 
 def build_trainer(config: TrainConfig, pixel_mean=None) -> VAETrainer:

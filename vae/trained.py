@@ -46,8 +46,13 @@ class TrainedVAE:
 
     @classmethod
     def from_trainer(cls, config: TrainConfig, trainer, metrics: dict | None = None) -> TrainedVAE:
+        from vae.model import network_variables  # Keras is loaded anyway when there is a trainer
+
         return cls(
-            config, [np.asarray(v.numpy()) for v in trainer.weights], metrics, names=[v.path for v in trainer.weights]
+            config,
+            [np.asarray(v.numpy()) for v in network_variables(trainer)],
+            metrics,
+            names=[v.path for v in network_variables(trainer)],
         )
 
     @property

@@ -13,7 +13,8 @@ import numpy as np
 
 from vae.cache import cached_model_path, training_lock
 from vae.config import Progress, TrainConfig
-from vae.data import Dataset, require_training_data
+from vae.data import require_training_data
+from vae.dataset import Dataset
 from vae.metrics import evaluate
 from vae.model import build_trainer
 from vae.snapshots import Snapshots, snapshot_indices
@@ -94,6 +95,19 @@ class SnapshotCallback(keras.callbacks.Callback):
         self.record(round(self.seen / self.batches, 2))
 
 
+class KLWarmup(keras.callbacks.Callback):
+    """Grows the KL term's weight linearly from 0 to beta over the first epochs (Bowman et al.
+    2016): the encoder first spreads the classes apart, then the prior packs them together."""
+
+    def __init__(self, beta: float, steps: int):
+        super().__init__()
+        self.beta, self.steps, self.step = beta, max(1, steps), 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.model.beta.assign(self.beta * min(1.0, self.step / self.steps))
+        self.step += 1
+
+
 def _optimizer(config: TrainConfig, steps: int) -> keras.optimizers.Optimizer:
     """Adam with the config's schedule: linear warm-up to the peak, then cosine decay to 1%."""
     learning_rate = config.learning_rate
@@ -150,6 +164,8 @@ def train(
     snapshot = SnapshotCallback(data.x_test[indices], Snapshots.empty(indices, config.latent_dim), batches, on_snapshot)
     progress = ProgressCallback(on_progress, config.epochs, batches, should_stop)
     extra = [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)] if on_epoch_end else []
+    if config.kl_warmup_epochs and config.beta:
+        extra.append(KLWarmup(config.beta, int(config.kl_warmup_epochs * batches)))
     if config.augment == "uploads":
         from vae.augment import AugmentedImages
 

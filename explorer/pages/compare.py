@@ -71,7 +71,7 @@ def show(_frame: Frame, options: dict) -> None:
                     frame.y_range,
                     height=HEIGHT,
                     uirevision=frame.name,
-                    show_legend=number == len(frames) - 1,
+                    show_legend=False,
                     legend_title="digit",
                     font_size=13,
                 ),
@@ -80,7 +80,18 @@ def show(_frame: Frame, options: dict) -> None:
                 width="stretch",
                 config={"displaylogo": False, "scrollZoom": True, "doubleClick": False},
             )
+    colour_key(frames[0].class_names)
     results(frames)
+
+
+def colour_key(class_names: tuple[str, ...]) -> None:
+    """One key for the three maps (each names its classes at their clusters too)."""
+    swatches = "".join(
+        f'<span style="margin-right:1.1em;white-space:nowrap"><span style="display:inline-block;width:0.8em;'
+        f'height:0.8em;border-radius:50%;background:{colour};margin-right:0.3em"></span>{name}</span>'
+        for name, colour in zip(class_names, figures.PALETTE, strict=False)
+    )
+    st.html(f'<div style="font-size:0.95rem;color:#444">{swatches}</div>')
 
 
 def handle_click(frames: list[Frame], number: int, click: dict) -> None:

@@ -1,0 +1,83 @@
+"""A dataset in memory: images and labels as NumPy arrays, and the names of its classes."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import numpy as np
+
+CLASS_NAMES = {
+    "mnist": tuple(str(digit) for digit in range(10)),
+    "fashion_mnist": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
+}
+TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+WHAT = {"mnist": "handwritten digits", "fashion_mnist": "clothes"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """Images are float32 in [0, 1] with shape (n, 28, 28); labels are uint8."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str  # where exactly, with paths (logs, the command line)
+    name: str = "mnist"
+    origin: str = ""  # where from, in words a user understands (no paths)
+
+    @property
+    def has_training_data(self) -> bool:
+        return len(self.x_train) > 0
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return CLASS_NAMES[self.name]
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.name]
+
+    def subset(self, n_train: int | None = None, n_test: int | None = None) -> Dataset:
+        """The first `n_train` training and `n_test` test examples (for quick runs)."""
+        return dataclasses.replace(
+            self,
+            x_train=self.x_train[:n_train],
+            y_train=self.y_train[:n_train],
+            x_test=self.x_test[:n_test],
+            y_test=self.y_test[:n_test],
+        )
+
+    def split_test(self, n_train: int) -> Dataset:
+        """Train on the first `n_train` test images and test on the rest.
+
+        For quick runs where only a test set is at hand (the bundled one): real images,
+        disjoint halves.
+        """
+        return dataclasses.replace(
+            self,
+            x_train=self.x_test[:n_train],
+            y_train=self.y_test[:n_train],
+            x_test=self.x_test[n_train:],
+            y_test=self.y_test[n_train:],
+            source=f"{self.source}, split {n_train:,} / {len(self.x_test) - n_train:,}",
+        )
+
+    def fingerprint(self) -> str:
+        """A short digest of the test set: stored encodings are reused only for these images."""
+        digest = hashlib.blake2b(digest_size=8)
+        digest.update((self.x_test * 255).round().astype(np.uint8).tobytes())
+        digest.update(self.y_test.tobytes())
+        return digest.hexdigest()
