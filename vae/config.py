@@ -19,6 +19,7 @@ LEGACY_VALUES = {
     "ema": 0.0,
     "augment": "none",
     "kl_warmup_epochs": 0.0,
+    "kl_start": 0.0,
     "log_var_max": None,
     "decoder_units": None,
     "dropout": 0.0,
@@ -89,7 +90,11 @@ class TrainConfig:
     )
     kl_warmup_epochs: float = dataclasses.field(
         default=0.0,
-        metadata={"help": "epochs over which the KL term's weight grows linearly from 0 to beta (0: none)"},
+        metadata={"help": "epochs over which the KL term's weight moves linearly from kl_start to beta (0: none)"},
+    )
+    kl_start: float = dataclasses.field(
+        default=0.0,
+        metadata={"help": "the KL term's weight when a KL warm-up starts (0: from a plain autoencoder)"},
     )
     augment: Literal["none", "uploads"] = dataclasses.field(
         default="none", metadata={"help": "uploads: train on digits distorted the way real uploads are"}
@@ -127,6 +132,7 @@ class TrainConfig:
         yield self.weight_decay < 0 and f"weight_decay must be 0 or more, not {self.weight_decay}"
         yield self.clip_norm < 0 and f"clip_norm must be 0 or more, not {self.clip_norm}"
         yield self.kl_warmup_epochs < 0 and f"kl_warmup_epochs must be 0 or more, not {self.kl_warmup_epochs}"
+        yield self.kl_start < 0 and f"kl_start must be 0 or more, not {self.kl_start}"
         yield self.beta < 0 and f"beta must be 0 or more, not {self.beta}"
         yield self.augment not in AUGMENTATIONS and (f"augment must be one of {AUGMENTATIONS}, not {self.augment!r}")
         yield (not self.hidden_units or min(self.hidden_units) < 1) and (

@@ -96,15 +96,19 @@ class SnapshotCallback(keras.callbacks.Callback):
 
 
 class KLWarmup(keras.callbacks.Callback):
-    """Grows the KL term's weight linearly from 0 to beta over the first epochs (Bowman et al.
-    2016): the encoder first spreads the classes apart, then the prior packs them together."""
+    """Moves the KL term's weight linearly from `start` to `beta` over the first epochs.
 
-    def __init__(self, beta: float, steps: int):
+    From 0 (Bowman et al. 2016), the encoder first spreads the classes apart, then the prior
+    packs them together; from above beta, the map starts round and full and then sharpens.
+    """
+
+    def __init__(self, beta: float, steps: int, start: float = 0.0):
         super().__init__()
-        self.beta, self.steps, self.step = beta, max(1, steps), 0
+        self.beta, self.start, self.steps, self.step = beta, start, max(1, steps), 0
 
     def on_train_batch_begin(self, batch, logs=None):
-        self.model.beta.assign(self.beta * min(1.0, self.step / self.steps))
+        done = min(1.0, self.step / self.steps)
+        self.model.beta.assign(self.start + (self.beta - self.start) * done)
         self.step += 1
 
 
@@ -164,8 +168,8 @@ def train(
     snapshot = SnapshotCallback(data.x_test[indices], Snapshots.empty(indices, config.latent_dim), batches, on_snapshot)
     progress = ProgressCallback(on_progress, config.epochs, batches, should_stop)
     extra = [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)] if on_epoch_end else []
-    if config.kl_warmup_epochs and config.beta:
-        extra.append(KLWarmup(config.beta, int(config.kl_warmup_epochs * batches)))
+    if config.kl_warmup_epochs and (config.beta or config.kl_start):
+        extra.append(KLWarmup(config.beta, int(config.kl_warmup_epochs * batches), config.kl_start))
     if config.augment == "uploads":
         from vae.augment import AugmentedImages
 
