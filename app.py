@@ -6,7 +6,7 @@ person asked for. The views and panels are in explorer/, the engine in vae/.
 
 import streamlit as st
 
-from explorer import frame, links, sidebar, state, style
+from explorer import frame, links, resources, sidebar, state, style
 from explorer.pages import board, compare, explore
 
 PRESENT = st.query_params.get("present", "").lower() in ("1", "true", "yes")
@@ -17,6 +17,7 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if PRESENT else "auto",
 )
 state.init()
+resources.teacher_code()  # made (and printed in the server's terminal) when the first page opens
 links.apply_once()
 style.apply(st.session_state.present)
 view = sidebar.view_selector()

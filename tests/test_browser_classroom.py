@@ -239,3 +239,17 @@ def test_every_link_in_the_lesson_shows_what_its_step_says(chromium, server):
             check(page)
         assert page.get_by_text("was ignored").count() == 0, link
     page.context.close()
+
+
+def test_without_a_configured_code_the_server_prints_one_that_works(chromium, tmp_path):
+    log = tmp_path / "server.log"
+    env = {"VAE_CACHE_DIR": str(tmp_path / "cache")}
+    with browser.streamlit_server(env, log_path=log) as url:
+        page = open_page(chromium, url + "/?view=board", map_key="board_map")
+        printed = re.search(r"Teacher code for the class board: (\S+)", log.read_text())
+        assert printed, log.read_text()[-2000:]
+        page.get_by_text("Teacher", exact=True).click()
+        page.get_by_role("textbox", name="Teacher code").fill(printed.group(1))
+        page.get_by_role("textbox", name="Teacher code").press("Enter")
+        page.get_by_role("button", name="Clear the class board").wait_for()
+        page.context.close()

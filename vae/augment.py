@@ -9,8 +9,6 @@ place real handwriting among its own digit. TensorFlow ops on a whole epoch at o
 
 from __future__ import annotations
 
-import math
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -73,22 +71,22 @@ def distort(images: np.ndarray, seed: int) -> np.ndarray:
     return out
 
 
-class AugmentedImages(keras.utils.PyDataset):
-    """Batches of training images, shuffled and freshly distorted for every epoch."""
+class DistortedBatches(keras.utils.PyDataset):
+    """Full batches of the training images, shuffled and freshly distorted for every epoch."""
 
     def __init__(self, images: np.ndarray, batch_size: int, seed: int):
         super().__init__()
-        self.images, self.batch_size, self.seed = images, batch_size, seed
-        self.epoch = 0
+        self.images, self.seed, self.epoch = images, seed, 0
+        self.batch_size = max(1, min(batch_size, len(images)))
         self._prepare()
 
     def _prepare(self) -> None:
         seed = self.seed * 1000 + self.epoch
-        order = np.random.default_rng(seed).permutation(len(self.images))
+        order = np.random.default_rng(seed).permutation(len(self.images))[: len(self) * self.batch_size]
         self.current = distort(self.images[order], seed)
 
     def __len__(self) -> int:
-        return math.ceil(len(self.images) / self.batch_size)
+        return len(self.images) // self.batch_size
 
     def __getitem__(self, index: int) -> np.ndarray:
         return self.current[index * self.batch_size : (index + 1) * self.batch_size]
