@@ -37,16 +37,17 @@ def click_and_time(page, px: float, py: float) -> float | None:
     return (time.perf_counter() - start) * 1000
 
 
-def targets(page, clicks: int) -> list[tuple[float, float]]:
-    """Alternately empty space (the top of the map) and a digit near its class's centre."""
+def targets(page, clicks: int, row: float = 0.06) -> list[tuple[float, float]]:
+    """Alternately empty space (a row near the top of the map) and a digit near its class's
+    centre; each call with another `row` gives points that no other call gives."""
     box = browser.plot_box(page)
     points = []
     for i in range(clicks):
         if i % 2:
-            x, y, _ = page.evaluate(browser.data_point_js(), [str(i % 10), 5 + i])
+            x, y, _ = page.evaluate(browser.data_point_js(), [str(i % 10), int(5 + i + 100 * row)])
             points.append(tuple(page.evaluate(browser.to_page_js(), [x, y])))
         else:
-            points.append((box["x"] + box["width"] * (0.05 + 0.9 * i / clicks), box["y"] + box["height"] * 0.06))
+            points.append((box["x"] + box["width"] * (0.05 + 0.9 * i / clicks), box["y"] + box["height"] * row))
     return points
 
 
@@ -82,7 +83,7 @@ def main() -> None:
                         time.sleep(PAUSE_S)  # a person's pace: the previous answer has settled
                         result = click_and_time(page, px, py)
                         paced.append(result) if result is not None else lost.update(paced=lost["paced"] + 1)
-                    for px, py in targets(page, args.clicks)[::-1]:
+                    for px, py in targets(page, args.clicks, row=0.12):
                         result = click_and_time(page, px, py)  # as soon as the previous image shows
                         fast.append(result) if result is not None else lost.update(fast=lost["fast"] + 1)
             finally:

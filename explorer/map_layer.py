@@ -17,16 +17,17 @@ import streamlit as st
 JS = """
 export default function(component) {
   const { setTriggerValue, data } = component;
+  const [target, marks] = data;
   const layers = (window.__vaeMapLayers = window.__vaeMapLayers || {});
-  let layer = layers[data.target];
+  let layer = layers[target];
   if (!layer) {
-    layer = layers[data.target] = { gd: null, down: null };
+    layer = layers[target] = { gd: null, down: null };
     window.addEventListener("pointerup", (event) => release(layer, event), true);
-    setInterval(() => attach(layer, data.target), 250);
+    setInterval(() => attach(layer, target), 100);
   }
-  layer.marks = data.marks || [];
+  layer.marks = marks || [];
   layer.send = setTriggerValue;
-  attach(layer, data.target);
+  attach(layer, target);
   draw(layer);
 }
 
@@ -133,7 +134,9 @@ def map_layer(key: str, target: str, marks: list[dict], on_click=None) -> None:
         if click and on_click is not None:
             on_click(click)
 
-    _component(key=key, data={"target": target, "marks": marks}, on_click_change=clicked, height=1)
+    # A list, not a dict: Streamlit inspects a dict's values for dataframes, which imports
+    # pandas (a third of a second at the first page) and costs time on every click.
+    _component(key=key, data=[target, marks], on_click_change=clicked, height=1)
 
 
 def clicked_digit(

@@ -99,7 +99,9 @@ def _check_identity(images: np.ndarray, name: str, where: Path) -> None:
 
 def _to_float(images: np.ndarray) -> np.ndarray:
     # (n, 28, 28) uint8 -> (n, 28, 28) float32 in [0, 1]
-    return images.astype(np.float32) / 255.0
+    values = images.astype(np.float32)
+    values /= 255.0  # in place: the same numbers as `/ 255`, without a second 31 MB array
+    return values
 
 
 def read_idx_dir(directory: str | os.PathLike, name: str = "mnist", require_train: bool = True) -> Dataset:

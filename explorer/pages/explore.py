@@ -26,7 +26,9 @@ def show(frame: Frame, options: dict) -> None:
     # these places above them, so that what the panels change in this run (an upload, a
     # waypoint, samples) is already on the map.
     map_place, decoded_place = left.container(), right.container()
-    tabs = st.tabs(TABS)
+    # A tab change reruns the page, so that the costly tabs (the manifold's grid, the replay's
+    # sixty frames) are computed and sent only while they are open, not on every start.
+    tabs = st.tabs(TABS, key="panel_tab", on_change="rerun")
     with tabs[0]:
         uploads.show(frame)
     with tabs[1]:
@@ -34,9 +36,11 @@ def show(frame: Frame, options: dict) -> None:
     with tabs[2]:
         samples.show(frame)
     with tabs[3]:
-        manifold.show(frame)
+        if tabs[3].open:
+            manifold.show(frame)
     with tabs[4]:
-        replay.show(frame)
+        if tabs[4].open:
+            replay.show(frame)
     with tabs[5]:
         how_it_works(frame)
     with map_place:
