@@ -21,51 +21,70 @@ export default function(component) {
   const layers = (window.__vaeMapLayers = window.__vaeMapLayers || {});
   let layer = layers[target];
   if (!layer) {
-    layer = layers[target] = { gd: null, down: null };
+    layer = layers[target] = { target: target, gd: null, down: null, geometry: null };
+    // On the document, not on the chart: when the page reruns, Streamlit may replace the
+    // chart's element, and a click in the tenth of a second before the new one is drawn
+    // would otherwise fall on nothing. The last geometry seen still maps it to latent space.
+    document.addEventListener("pointerdown", (event) => press(layer, event), true);
     window.addEventListener("pointerup", (event) => release(layer, event), true);
-    setInterval(() => attach(layer, target), 100);
+    setInterval(() => attach(layer), 100);
   }
   layer.marks = marks || [];
   layer.send = setTriggerValue;
-  attach(layer, target);
+  attach(layer);
   draw(layer);
 }
 
-function attach(layer, target) {
-  const gd = document.querySelector(".st-key-" + target + " .js-plotly-plot");
-  if (!gd || !gd._fullLayout || !gd._fullLayout.xaxis) { return; }
+function chart(layer) {
+  const gd = document.querySelector(".st-key-" + layer.target + " .js-plotly-plot");
+  return gd && gd._fullLayout && gd._fullLayout.xaxis ? gd : null;
+}
+
+function attach(layer) {
+  const gd = chart(layer);
+  if (!gd) { return; }
   if (gd !== layer.gd || !gd.__vaeLayer) {
     layer.gd = gd;
     gd.__vaeLayer = true;
-    gd.addEventListener("pointerdown", (event) => press(layer, event), true);
     gd.on("plotly_afterplot", () => draw(layer));
     gd.on("plotly_relayout", () => draw(layer));
     draw(layer);
   }
 }
 
-function plotBox(gd) {
+function geometry(gd) {
+  // Where the plot area is on the page and which latent ranges it shows (linear axes).
   const drag = gd.querySelector(".nsewdrag");
-  return drag ? drag.getBoundingClientRect() : null;
+  if (!drag) { return null; }
+  const box = drag.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const hidden = (gd._fullData || []).filter((t) => t.visible === "legendonly").map((t) => t.name);
+  return { left: box.left + window.scrollX, top: box.top + window.scrollY, width: box.width, height: box.height,
+           x: xa.range.slice(), y: ya.range.slice(), scale: xa._m, hidden: hidden };
 }
 
 function press(layer, event) {
-  const box = plotBox(layer.gd);
-  const inside = box && event.clientX >= box.left && event.clientX <= box.right
-                 && event.clientY >= box.top && event.clientY <= box.bottom;
-  layer.down = inside ? { x: event.clientX, y: event.clientY, t: performance.now() } : null;
+  const gd = chart(layer);
+  const now = gd ? geometry(gd) : null;
+  if (now) { layer.geometry = now; }
+  const g = layer.geometry;
+  const px = event.clientX + window.scrollX, py = event.clientY + window.scrollY;
+  const inside = g && px >= g.left && px <= g.left + g.width && py >= g.top && py <= g.top + g.height;
+  // A press on the chart's own element: while Streamlit replaces the chart, that is its
+  // empty frame, or the old and the new chart side by side for a moment.
+  const frame = document.querySelector(".st-key-" + layer.target);
+  const onChart = (frame ? frame.contains(event.target) : true) && !event.target.closest(".modebar");
+  layer.down = inside && onChart ? { x: event.clientX, y: event.clientY, px: px, py: py, t: performance.now(), g: g } : null;
 }
 
 function release(layer, event) {
   const down = layer.down;
   layer.down = null;
-  if (!down || !layer.gd) { return; }
+  if (!down) { return; }
   // A press that moved is a pan, and a long one is not a click.
   if (Math.hypot(event.clientX - down.x, event.clientY - down.y) > 6 || performance.now() - down.t > 1200) { return; }
-  const gd = layer.gd, box = plotBox(gd), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-  const hidden = (gd._fullData || []).filter((t) => t.visible === "legendonly").map((t) => t.name);
-  layer.send("click", { x: xa.p2l(down.x - box.left), y: ya.p2l(down.y - box.top),
-                        scale: xa._m, hidden: hidden, t: Date.now() });
+  const g = down.g, fx = (down.px - g.left) / g.width, fy = (down.py - g.top) / g.height;
+  layer.send("click", { x: g.x[0] + fx * (g.x[1] - g.x[0]), y: g.y[1] - fy * (g.y[1] - g.y[0]),
+                        scale: g.scale, hidden: g.hidden, t: Date.now() });
 }
 
 const SVG = "http://www.w3.org/2000/svg";

@@ -91,6 +91,11 @@ def plot(key: str = MAP) -> str:
     return f"document.querySelector('.st-key-{key} .js-plotly-plot')"
 
 
+def traces_named(name: str, key: str = MAP) -> str:
+    """A JS expression: the drawn traces of chart `key` named `name` ([] while it is not drawn)."""
+    return f"((({plot(key)}) || {{}})._fullData || []).filter(t => t.name === {name!r})"
+
+
 def map_points_js(key: str = MAP) -> str:
     """How many test digits the chart `key` draws (-1 while it is not drawn)."""
     return f"""() => {{

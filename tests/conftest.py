@@ -118,12 +118,24 @@ def idx_folder(tmp_path_factory, split_mnist):
     return folder
 
 
+NEEDS_CHROMIUM = "needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)"
+
+
+def require_chromium() -> None:
+    from tests import browser
+
+    if not Path(browser.CHROMIUM).exists():
+        pytest.skip(NEEDS_CHROMIUM)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium, driven by Playwright (no browser download)."""
     from playwright.sync_api import sync_playwright
 
     from tests import browser
+
+    require_chromium()
 
     with sync_playwright() as playwright:
         instance = browser.launch_chromium(playwright)

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_chromium
 
 
 def run(*args):
@@ -32,6 +32,7 @@ def test_bench_handwriting(idx_folder):
 
 
 def test_bench_app():
+    require_chromium()
     out = run("bench.app", "--clicks", "2", "--starts", "1")
     assert "process start -> interactive map" in out and "clicking fast" in out
 

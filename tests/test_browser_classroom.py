@@ -88,12 +88,10 @@ LINKS = {
     "/?digit=0": lambda page: page.locator("h3", has_text="Test #0: 7").wait_for(),
     "/?path=-1.5,1.5;1.5,-1.5": lambda page: (
         page.get_by_text("frames decoded along the path").wait_for(),
-        page.wait_for_function(f"() => {browser.plot()}._fullData.some(t => t.name === 'path')"),
+        page.wait_for_function(f"() => {browser.traces_named('path')}.length > 0"),
     ),
     "/?model=mnist-ae": lambda page: page.get_by_text("mnist-ae", exact=False).first.wait_for(),
-    "/?samples=7": lambda page: page.wait_for_function(
-        f"() => {browser.plot()}._fullData.some(t => t.name === 'prior samples')"
-    ),
+    "/?samples=7": lambda page: page.wait_for_function(f"() => {browser.traces_named('prior samples')}.length > 0"),
 }
 
 
@@ -220,9 +218,7 @@ LESSON_CHECKS = {
     "z=": lambda page: page.locator("h3", has_text="Decoded z =").wait_for(),
     "digit=": lambda page: page.get_by_text("times smaller").first.wait_for(),
     "path=": lambda page: page.get_by_text("frames decoded along the path").wait_for(),
-    "samples=": lambda page: page.wait_for_function(
-        f"() => {browser.plot()}._fullData.some(t => t.name === 'prior samples')"
-    ),
+    "samples=": lambda page: page.wait_for_function(f"() => {browser.traces_named('prior samples')}.length > 0"),
 }
 
 
