@@ -175,7 +175,7 @@ def student(number: int, url: str, stop_at: float, results: dict, train: bool) -
             started = time.perf_counter()
             session.press("Train", timeout=600)
             record["training_started_ms"] = (time.perf_counter() - started) * 1000
-        last_click = None
+        chosen = None  # the heading of what this student last chose (a click, a drawing)
         while time.monotonic() < stop_at:
             time.sleep(float(rng.uniform(1.0, 3.0)))
             action = str(rng.choice(["click", "click", "path", "send"]))
@@ -184,34 +184,39 @@ def student(number: int, url: str, stop_at: float, results: dict, train: bool) -
                 milliseconds = session.component_event(
                     "vae_map_layer", "click", {"x": x, "y": y, "scale": 1.0, "hidden": []}
                 )
-                last_click = (x, y)
+                chosen = session.headings[0] if session.headings else chosen
             elif action == "path":
                 milliseconds = session.press("Add this test digit")
             else:
                 milliseconds = session.component_event("vae_drawing_canvas", "drawing", drawing(rng))
+                chosen = next((h for h in session.headings if h.startswith("Your digit")), chosen)
                 milliseconds += session.press("Send to the class board")
                 record["sent"] += 1
             record["latencies"].append(milliseconds)
             record["actions"][action] = record["actions"].get(action, 0) + 1
-        if last_click is not None:  # the chosen point survived everything since
+        if chosen is not None:  # what was chosen last survived everything since
             session.run()
-            record["kept"] = any(h.startswith("Decoded z =") or h.startswith("Your digit") for h in session.headings)
+            record["kept"] = chosen in session.headings
         session.close()
     except Exception as error:  # every failure is counted and reported
         record["errors"].append(repr(error))
 
 
-def teacher(url: str, stop_at: float, record: dict) -> None:
-    """The projected board: its live fragment reruns every second, as the browser asks."""
+def teacher(url: str, students_done: threading.Event, record: dict) -> None:
+    """The projected board: its live fragment reruns every second, as the browser asks, until
+    every student has finished; then it reads the board's count (held plus dropped)."""
     try:
         session = Session(url, query="view=board")
         session.run()
         fragment = session.fragment_of["vae_map_layer"]
-        while time.monotonic() < stop_at + 5:
+        while not students_done.is_set():
             time.sleep(1.0)
             record["latencies"].append(session.run(fragment_id=fragment))
-        counts = [int(m) for text in session.markdown for m in re.findall(r"\*\*(\d+) digits?\*\*", text)]
-        record["count"] = counts[0] if counts else 0
+        session.run(fragment_id=fragment)
+        text = " ".join(session.markdown)
+        held = re.search(r"\*\*(\d+) digits?\*\*", text)
+        dropped = re.search(r"(\d+) older ones were dropped", text)
+        record["count"] = (int(held.group(1)) if held else 0) + (int(dropped.group(1)) if dropped else 0)
         session.close()
     except Exception as error:
         record["errors"].append(repr(error))
@@ -272,18 +277,21 @@ def main() -> None:
         idle_mb = memory_mb(servers[0].pid)[0]
         results, board_record = {}, {"latencies": [], "errors": []}
         stop_at = time.monotonic() + args.seconds
-        threads = [threading.Thread(target=teacher, args=(urls[0], stop_at, board_record))]
-        threads += [
+        students_done = threading.Event()
+        board = threading.Thread(target=teacher, args=(urls[0], students_done, board_record))
+        students = [
             threading.Thread(target=student, args=(n, urls[n % len(urls)], stop_at, results, n == 0 and args.training))
             for n in range(args.sessions)
         ]
-        for thread in threads:
+        for thread in [board, *students]:
             thread.start()
             time.sleep(0.05)
         peak = idle_mb
-        while any(thread.is_alive() for thread in threads):
+        while any(thread.is_alive() for thread in students):
             peak = max(peak, memory_mb(servers[0].pid)[1])
             time.sleep(0.5)
+        students_done.set()
+        board.join(timeout=120)
     finally:
         for server in servers:
             server.terminate()

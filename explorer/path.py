@@ -22,13 +22,9 @@ def filmstrip(frame: Frame) -> None:
     if len(waypoints) < 2:
         st.markdown(f"Path: {names}. Add one more point to see the morph.")
         return
-    strip, gif, count = resources.path_pictures(
-        frame.model,
-        frame.name,
-        tuple(tuple(w["z"]) for w in waypoints),
-        st.session_state.get("path_steps", 10),
-        st.session_state.get("path_method", "linear"),
-    )
+    points = tuple(tuple(w["z"]) for w in waypoints)
+    steps, method = st.session_state.get("path_steps", 10), st.session_state.get("path_method", "linear")
+    strip, count = resources.path_filmstrip(frame.model, frame.name, points, steps, method)
     st.markdown(f"Path: {names}")
     st.image(
         strip,
@@ -38,11 +34,13 @@ def filmstrip(frame: Frame) -> None:
     )
     download, clear = st.columns(2)
     download.download_button(
-        "Download the morph (GIF)", gif, file_name="latent-path.gif", mime="image/gif", width="stretch"
+        "Download the morph (GIF)",
+        lambda: resources.path_gif(frame.model, points, steps, method),
+        file_name="latent-path.gif",
+        mime="image/gif",
+        width="stretch",
     )
-    if clear.button("Clear the path", width="stretch", key="clear-path-under-map"):
-        state.clear_path()
-        st.rerun()
+    clear.button("Clear the path", width="stretch", key="clear-path-under-map", on_click=state.clear_path)
 
 
 def controls(frame: Frame) -> None:
@@ -51,17 +49,16 @@ def controls(frame: Frame) -> None:
         "Switch clicks on the map to **Add to path** and click two or more points, or add test "
         "digits and your own digits here. The decoder morphs from one waypoint to the next."
     )
+    # The panels run before the map is drawn, so what these buttons add is on the map at once.
     by_index, by_upload = st.columns(2)
     index = by_index.number_input("Test digit number", 0, len(frame.mean) - 1, 0, key="wp_index")
     if by_index.button("Add this test digit", width="stretch"):
         state.add_waypoint(frame.mean[index].tolist(), f"test #{index}", index=int(index))
-        st.rerun()
     names = [upload["name"] for upload in st.session_state.uploads]
     picked = by_upload.selectbox("Your digit", names, index=len(names) - 1 if names else None)
     if by_upload.button("Add your digit", disabled=not names, width="stretch"):
         upload = state.upload_named(picked)
         state.add_waypoint(upload["mean"].tolist(), upload["name"], upload=upload["name"])
-        st.rerun()
     steps, method = st.columns(2)
     steps.slider("Steps per leg", 3, 30, 10, key="path_steps")
     method.radio(

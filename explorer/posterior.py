@@ -52,12 +52,14 @@ def show(vae_model, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, ke
     )
     decodes, again = st.columns([2, 1], vertical_alignment="center")
     decodes.image(png_bytes(filmstrip(vae_model.decode(samples), 6), 3), output_format="PNG", width="stretch")
-    if again.button("Draw another ε", key=f"{key}-epsilon", width="stretch"):
-        st.session_state.epsilon_seed = seed + 1
-        st.rerun(scope="fragment")
+    again.button("Draw another ε", key=f"{key}-epsilon", width="stretch", on_click=next_epsilon)
     loss_terms(vae_model, image)
     with st.expander("The reparameterization, with this input's numbers"):
         graph_and_code(mean, log_var, epsilon[0], samples[0])
+
+
+def next_epsilon() -> None:
+    st.session_state.epsilon_seed += 1
 
 
 def loss_terms(vae_model, image: np.ndarray) -> None:

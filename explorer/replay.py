@@ -30,7 +30,7 @@ def show(frame: Frame) -> None:
     )
     st.download_button(
         "Download the replay (GIF)",
-        resources.replay_gif(frame.model, frame.name, labels),
+        lambda: resources.replay_gif(frame.model, labels),
         file_name=f"{frame.name}-training.gif",
         mime="image/gif",
     )

@@ -95,18 +95,21 @@ def manifold_layer(_model: vae.TrainedVAE, name: str, x_range, y_range) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def path_pictures(
-    _model: vae.TrainedVAE, name: str, waypoints: tuple, steps: int, method: str
-) -> tuple[bytes, bytes, int]:
-    """(filmstrip PNG, animated GIF, number of frames) of a path, decoded in one batch."""
+def path_filmstrip(_model: vae.TrainedVAE, name: str, waypoints: tuple, steps: int, method: str) -> tuple[bytes, int]:
+    """(filmstrip PNG, number of frames) of a path, decoded in one batch."""
     frames = _model.decode(latent.path_through(np.array(waypoints), steps, method))
-    return pictures.png_bytes(pictures.filmstrip(frames), 3), pictures.gif_bytes(frames), len(frames)
+    return pictures.png_bytes(pictures.filmstrip(frames), 3), len(frames)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def replay_gif(_model: vae.TrainedVAE, name: str, labels: np.ndarray) -> bytes:
-    """The snapshots as an animated GIF; `labels` are the snapshot images' classes."""
-    snapshots = _model.snapshots
+def path_gif(model: vae.TrainedVAE, waypoints: tuple, steps: int, method: str) -> bytes:
+    """The path as an animated GIF: made when someone downloads it (a download button's
+    callable), not at every change of the path."""
+    return pictures.gif_bytes(model.decode(latent.path_through(np.array(waypoints), steps, method)))
+
+
+def replay_gif(model: vae.TrainedVAE, labels: np.ndarray) -> bytes:
+    """The snapshots as an animated GIF (made on download); `labels` are their images' classes."""
+    snapshots = model.snapshots
     frames = [
         (f"after {epoch:g} epoch{'' if epoch == 1 else 's'}", points)
         for epoch, points in zip(snapshots.epochs, snapshots.means, strict=False)

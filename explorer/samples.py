@@ -18,8 +18,7 @@ def show(frame: Frame) -> None:
         "encoding towards this prior, so its samples look like the data; an autoencoder's do not."
     )
     if st.button(f"Draw {COUNT} samples from N(0, I)"):
-        st.session_state.samples_seed = int(np.random.default_rng().integers(1 << 31))
-        st.rerun()
+        st.session_state.samples_seed = int(np.random.default_rng().integers(1 << 31))  # the map is drawn after
     seed = st.session_state.samples_seed
     if seed is not None:
         points = tuple(map(tuple, latent.sample_prior(COUNT, seed=seed)))

@@ -20,6 +20,7 @@ DEFAULTS = {
     "uploads": [],  # [{"name", "image" (28x28), "mean", "log_var", "model"}]
     "seen_files": set(),  # uploader file ids already handled
     "upload_errors": [],  # messages for files that could not be used
+    "sent_to_board": set(),  # names of the uploads this session sent to the class board
     "samples_seed": None,  # the prior samples shown (None: none drawn)
     "epsilon_seed": 0,  # the ε of the reparameterization shown for the chosen input
     "click_mode": "Decode",  # what a click on the map does: "Decode" or "Add to path"

@@ -79,6 +79,6 @@ def latest(frame: Frame, upload: dict) -> None:
     )
     with send:
         board_panel.send_form(frame, upload)
+    # The decoded panel is drawn after this tab, so the chosen digit shows in the same run.
     if st.button("Show this digit beside the map", key="choose-upload"):
         state.choose(mean, upload=upload["name"])
-        st.rerun()

@@ -6,6 +6,7 @@ the sidebar while clicking, the compare view, the class board on two pages, link
 """
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -123,7 +124,9 @@ def test_a_path_from_three_clicked_points(page):
     assert page.evaluate(f"() => {browser.traces_named('waypoints')}[0].text") == ["A", "B", "C"]
     assert page.evaluate(f"() => {browser.traces_named('path')}.length") == 1
     page.get_by_text("frames decoded along the path").wait_for()
-    page.get_by_text("Download the morph (GIF)").wait_for()
+    with page.expect_download() as download:  # the GIF is made when it is asked for
+        page.get_by_role("button", name="Download the morph (GIF)").click()
+    assert Path(download.value.path()).read_bytes()[:6] == b"GIF89a"
 
 
 def test_an_uploaded_png_appears_on_the_map_with_its_input(page, mnist_test):

@@ -3,6 +3,7 @@ selector follows, the replay is there afterwards; and a training stopped early i
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -78,7 +79,9 @@ def test_a_short_training_forms_its_map_live_while_clicks_still_decode(page):
     page.get_by_role("tab", name="Replay training").click()
     page.locator(".st-key-replay .js-plotly-plot").wait_for()
     assert page.evaluate("() => document.querySelector('.st-key-replay .js-plotly-plot')._transitionData !== undefined")
-    page.get_by_role("button", name="Download the replay (GIF)").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the replay (GIF)").click()
+    assert Path(download.value.path()).read_bytes()[:6] == b"GIF89a"
 
 
 def test_stop_keeps_what_was_learned(page):

@@ -23,6 +23,7 @@ from vae.board import MAX_ENTRIES, codes_match
 BOARD_MAP = "board_map"
 COLOUR = "#111111"
 GALLERY_COLUMNS = 6
+GALLERY_SIZE = 48  # the newest, on the projector; the map shows them all
 
 
 def show(frame: Frame, options: dict) -> None:
@@ -89,21 +90,28 @@ def gallery(frame: Frame, entries: list, means: np.ndarray, code: str) -> None:
             + (f", opened with this class's link: {links.link({'board': code})}" if code else ".")
         )
         return
-    newest = list(zip(entries, means, strict=False))[::-1]
-    decoded = frame.model.decode(means[::-1]) if len(means) else []
+    newest = list(zip(entries, means, strict=False))[::-1][:GALLERY_SIZE]
+    if len(entries) > GALLERY_SIZE:
+        st.caption(f"The newest {GALLERY_SIZE} of the {len(entries)} digits; every one is on the map.")
     columns = st.columns(GALLERY_COLUMNS)
-    for number, ((entry, _), reconstruction) in enumerate(zip(newest, decoded, strict=False)):
+    for number, (entry, z) in enumerate(newest):
         with columns[number % GALLERY_COLUMNS]:
-            pair = np.concatenate([entry.image / 255.0, np.ones((28, 2)), reconstruction], axis=1)
             name = plain(entry.name) if entry.name else "anonymous"
             st.image(
-                pictures.png_bytes(pair, 3),
+                pair_png(frame, frame.name, entry.id, entry.image, tuple(map(float, z))),
                 output_format="PNG",
                 caption=f"{name} · {ago(entry.sent_at)} · sent ↔ reconstructed",
             )
             if st.session_state.teacher and st.button("Remove", key=f"remove-{entry.id}", width="stretch"):
                 resources.board_store().remove(code, entry.id)
                 st.rerun(scope="fragment")
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def pair_png(_frame: Frame, name: str, entry_id: str, _image: np.ndarray, z: tuple) -> bytes:
+    """A sent digit beside its reconstruction by model `name`: made once, not at every poll."""
+    reconstruction = _frame.model.decode(np.array([z], np.float32))[0]
+    return pictures.png_bytes(np.concatenate([_image / 255.0, np.ones((28, 2)), reconstruction], axis=1), 3)
 
 
 def plain(text: str) -> str:
