@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -50,9 +51,8 @@ def show(vae_model, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, ke
         "The red ellipses are 1σ and 2σ, the cross is μ, the numbered dots are samples z = μ + σ·ε; "
         "below, what the decoder makes of each sample."
     )
-    decodes, again = st.columns([2, 1], vertical_alignment="center")
-    decodes.image(png_bytes(filmstrip(vae_model.decode(samples), 6), 3), output_format="PNG", width="stretch")
-    again.button("Draw another ε", key=f"{key}-epsilon", width="stretch", on_click=next_epsilon)
+    st.image(png_bytes(filmstrip(vae_model.decode(samples), 6), 3), output_format="PNG", width="stretch")
+    st.button("Draw another ε", key=f"{key}-epsilon", width="stretch", on_click=next_epsilon)
     loss_terms(vae_model, image)
     with st.expander("The reparameterization, with this input's numbers"):
         graph_and_code(mean, log_var, epsilon[0], samples[0])
@@ -85,8 +85,8 @@ def graph_and_code(mean, log_var, epsilon, z) -> None:
 
     st.graphviz_chart(
         f"""digraph {{
-        rankdir=LR; bgcolor="transparent";
-        node [shape=box, style="rounded,filled", fillcolor="#f4f4f4", fontname="sans-serif", fontsize=11];
+        rankdir=TB; bgcolor="transparent"; nodesep=0.25; ranksep=0.3;
+        node [shape=box, style="rounded,filled", fillcolor="#f4f4f4", fontname="sans-serif", fontsize=13];
         edge [color="#555555"];
         x [label="image x\\n28 × 28"]; encoder [label="encoder", fillcolor="#dbe9f7"];
         mu [label="μ = {pair(mean, 2)}"]; logvar [label="log σ² = {pair(log_var, 2)}"];
@@ -100,7 +100,7 @@ def graph_and_code(mean, log_var, epsilon, z) -> None:
         width="stretch",
     )
     st.caption("What vae/model.py computes in training (the Sampling layer and the KL term):")
-    st.code(model_source(), language="python")
+    st.code(model_source(), language="python", wrap_lines=True)
 
 
 @functools.cache
@@ -115,4 +115,4 @@ def model_source() -> str:
     sampling = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "Sampling")
     nodes = [node for node in sampling.body if isinstance(node, ast.FunctionDef) and node.name == "call"]
     nodes += [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "kl_divergence"]
-    return "\n\n".join(ast.get_source_segment(text, node, padded=True) for node in nodes)
+    return "\n\n".join(textwrap.dedent(ast.get_source_segment(text, node, padded=True)) for node in nodes)

@@ -19,7 +19,8 @@ COMPACT = """
   .st-key-latent_map, .st-key-map_tools { margin-bottom: -0.6rem; }
   [data-testid="stCaptionContainer"] { line-height: 1.35; }
   @media (max-width: 640px) {
-    [data-testid="stMainBlockContainer"] { padding-left: 0.4rem; padding-right: 0.4rem; }
+    /* On a phone Streamlit's header bar is drawn over the page's top: the title goes below it. */
+    [data-testid="stMainBlockContainer"] { padding: 3.4rem 0.4rem 2rem 0.4rem; }
   }
 </style>
 """

@@ -347,7 +347,7 @@ def replay_figure(
                 y=0,
                 yanchor="top",
                 pad=dict(t=40),
-                currentvalue=dict(prefix="after "),
+                currentvalue=dict(prefix="after epoch ", xanchor="right", font=dict(size=FONT_SIZE)),
                 steps=[dict(label=name.split()[1], method="animate", args=[[name], step]) for name in names],
             )
         ],
