@@ -6,7 +6,7 @@ import streamlit as st
 
 from explorer import resources
 from explorer.frame import Frame
-from vae import figures
+from vae import training_figures
 
 
 def show(frame: Frame) -> None:
@@ -23,7 +23,7 @@ def show(frame: Frame) -> None:
         f"{snapshots.epochs[-1]:g} epochs. Press play, or drag the slider."
     )
     st.plotly_chart(
-        figures.replay_figure(snapshots.epochs, snapshots.means, labels, frame.class_names),
+        training_figures.replay_figure(snapshots.epochs, snapshots.means, labels, frame.class_names),
         key="replay",
         config={"displaylogo": False},
         width="stretch",

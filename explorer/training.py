@@ -16,7 +16,7 @@ import streamlit as st
 import vae
 from explorer import frame as frames
 from explorer import resources
-from vae import figures
+from vae import figures, training_figures
 from vae.data import download_dataset, how_to_provide, training_data_available
 from vae.dataset import TITLES
 from vae.jobs import TrainingJob
@@ -131,7 +131,7 @@ def live() -> None:
         )
     if state.losses["reconstruction_loss"]:
         losses.plotly_chart(
-            figures.loss_figure(state.losses, height=300),
+            training_figures.loss_figure(state.losses, height=300),
             key="training-loss",
             config={"displayModeBar": False},
             width="stretch",

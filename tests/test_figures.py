@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 
-from vae import figures, pictures
+from vae import figures, pictures, training_figures
 
 # Machado, Oliveira & Fernandes (2009), full-severity simulation matrices in linear RGB.
 DEFICIENCIES = {
@@ -57,7 +57,7 @@ def test_each_class_is_named_at_its_clusters_centre():
 def test_the_replay_has_a_frame_per_snapshot_and_a_play_button():
     means = np.random.default_rng(1).normal(size=(4, 100, 2))
     labels = np.repeat(np.arange(10), 10)
-    figure = figures.replay_figure(np.array([0, 1, 2, 3]), means, labels, tuple("0123456789"))
+    figure = training_figures.replay_figure(np.array([0, 1, 2, 3]), means, labels, tuple("0123456789"))
     assert [frame.name for frame in figure.frames] == ["epoch 0", "epoch 1", "epoch 2", "epoch 3"]
     assert figure.layout.updatemenus[0].buttons[0].label.endswith("play")
     gif = pictures.scatter_frames_gif([(f"after {k}", m) for k, m in enumerate(means)], labels, figures.PALETTE)
