@@ -8,8 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import frame, links, resources, sidebar, state, style
-from explorer.pages import board, compare, explore
+from explorer import preload
+
+preload.plotly()  # the first element: the browser loads Plotly while this run imports and loads
+
+from explorer import frame, links, resources, sidebar, state, style  # noqa: E402
+from explorer.pages import board, compare, explore  # noqa: E402
 
 PRESENT = st.query_params.get("present", "").lower() in ("1", "true", "yes")
 st.set_page_config(
@@ -19,6 +23,7 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="collapsed" if PRESENT else "auto",
 )
+
 state.init()
 resources.teacher_code()  # made (and printed in the server's terminal) when the first page opens
 links.apply_once()

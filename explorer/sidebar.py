@@ -49,8 +49,12 @@ def show(dataset: str, model_name: str, with_training: bool = True) -> dict:
     if problem:
         st.sidebar.warning(problem)
     if with_training:
-        with st.sidebar.expander("Train a new model"):
-            training.form(dataset)
+        # Filled only while open: its sliders and number fields are the heaviest part of a
+        # first page for the browser (0.4 s of a cold start), and most visitors never train.
+        trainer = st.sidebar.expander("Train a new model", key="train_open", on_change="rerun")
+        if trainer.open:
+            with trainer:
+                training.form(dataset)
     st.sidebar.header("Map")
     options = {
         "prior": st.sidebar.checkbox("Show the N(0, I) prior rings", value=True, key="opt_prior"),

@@ -35,6 +35,13 @@ def test_the_app_starts_on_the_bundled_model_and_says_what_it_shows():
     assert model_selector(at).value == "mnist-vae"
 
 
+def test_the_plotly_preload_names_streamlits_own_plotly_chunk():
+    # A Streamlit upgrade that renames its chunk would silently turn the preload off.
+    from explorer import preload
+
+    assert preload.CHUNK is not None and (preload._JS_DIR / preload.CHUNK).is_file()
+
+
 def test_a_chosen_point_is_decoded_and_kept():
     at = start()
     at.session_state["chosen"] = {"z": [0.5, -0.25], "index": None, "upload": None, "model": "mnist-vae"}
@@ -125,6 +132,9 @@ def test_a_damaged_cached_model_falls_back_to_the_bundled_one(tiny_model):
 def test_training_without_training_data_says_what_to_do_from_the_browser(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cached download; no internet either
     at = start()
+    assert not at.sidebar.button  # the training form is filled only once its expander is open
+    at.session_state["train_open"] = True  # what opening "Train a new model" does
+    at.run()
     at.sidebar.button[0].click().run()  # the form's "Train" button
     errors = " ".join(e.value for e in at.sidebar.error)
     assert "VAE_DATA_DIR" in errors and "not on the computer that runs this app" in errors

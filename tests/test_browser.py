@@ -64,6 +64,14 @@ def test_the_map_shows_the_ten_thousand_test_digits_named_at_their_clusters(page
     assert page.get_by_text("test NELBO").first.is_visible()
 
 
+def test_the_page_loads_plotly_before_the_map_arrives(page):
+    # The preload's import resolved to Streamlit's own Plotly module, fetched once: the map
+    # found it compiled instead of fetching it after the whole first run.
+    assert page.evaluate("() => window.__vaePlotly.then(module => module !== null)")
+    chunks = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+    assert len([name for name in chunks if "/PlotlyChart." in name]) == 1
+
+
 def test_a_click_on_empty_space_decodes_where_it_was_clicked(page):
     box = browser.plot_box(page)
     # The top-right corner of the map is empty latent space for any trained VAE.

@@ -78,6 +78,10 @@ class Dataset:
     def fingerprint(self) -> str:
         """A short digest of the test set: stored encodings are reused only for these images."""
         digest = hashlib.blake2b(digest_size=8)
-        digest.update((self.x_test * 255).round().astype(np.uint8).tobytes())
+        # The 0-255 values, rounded: x * 255 + 0.5 truncated, in place (a third of the time
+        # of round(), on the first page of every server).
+        pixels = self.x_test * np.float32(255)
+        pixels += np.float32(0.5)
+        digest.update(pixels.astype(np.uint8).tobytes())
         digest.update(self.y_test.tobytes())
         return digest.hexdigest()
