@@ -28,7 +28,8 @@ class Frame:
     labels: np.ndarray
     x_range: tuple[float, float]
     y_range: tuple[float, float]
-    traces: list[dict]  # the map's data and class-label traces
+    traces: list[dict]  # the map's data traces, a WebGL trace per class
+    annotations: list[dict]  # the class names at their clusters' centres
 
     @property
     def dataset(self) -> str:
@@ -56,6 +57,7 @@ def build(name: str, marker_size: int = 4) -> Frame:
         base["x_range"],
         base["y_range"],
         base["traces"],
+        base["annotations"],
     )
 
 

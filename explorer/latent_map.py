@@ -62,6 +62,7 @@ def figure(frame: Frame, options: dict, height: int, extra: list[dict] | None = 
         uirevision=frame.name,
         legend_title=legend_title(frame),
         legend_right=legend_right,
+        annotations=frame.annotations,
     )
 
 

@@ -48,6 +48,7 @@ function attach(layer) {
     gd.__vaeLayer = true;
     gd.on("plotly_afterplot", () => draw(layer));
     gd.on("plotly_relayout", () => draw(layer));
+    gd.on("plotly_restyle", () => draw(layer));
     draw(layer);
   }
 }
@@ -102,6 +103,7 @@ function draw(layer) {
     container.appendChild(svg);
   }
   svg.replaceChildren();
+  hideHiddenClassNames(gd);
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
   for (const mark of layer.marks || []) {
     const px = xa._offset + xa.l2p(mark.x), py = ya._offset + ya.l2p(mark.y);
@@ -121,6 +123,17 @@ function draw(layer) {
         stroke: "white", "stroke-width": 4, "paint-order": "stroke" });
       text.textContent = mark.label;
     }
+  }
+}
+
+function hideHiddenClassNames(gd) {
+  // A class hidden in the legend hides its name (an annotation named "class NAME") too.
+  const hidden = new Set((gd._fullData || []).filter((t) => t.visible === "legendonly").map((t) => t.name));
+  const notes = gd._fullLayout.annotations || [];
+  for (const element of gd.querySelectorAll(".infolayer .annotation")) {
+    const note = notes[Number(element.getAttribute("data-index"))];
+    const name = note && typeof note.name === "string" && note.name.startsWith("class ") ? note.name.slice(6) : null;
+    element.style.display = name !== null && hidden.has(name) ? "none" : "";
   }
 }
 

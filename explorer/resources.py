@@ -62,7 +62,7 @@ def encodings(path: str, dataset: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 @st.cache_resource(show_spinner=False, max_entries=24)
 def map_base(path: str, dataset: str, marker_size: int) -> dict:
-    """The map's fixed part for a model: its extent and its data and label traces."""
+    """The map's fixed part for a model: its extent, its data traces and its class names."""
     mean, log_var, labels = encodings(path, dataset)
     names = vae.CLASS_NAMES[dataset]
     x_range, y_range = latent.latent_extent(mean)
@@ -72,8 +72,8 @@ def map_base(path: str, dataset: str, marker_size: int) -> dict:
         "labels": labels,
         "x_range": x_range,
         "y_range": y_range,
-        "traces": figures.data_traces(mean, labels, names, marker_size)
-        + figures.class_label_traces(mean, labels, names),
+        "traces": figures.data_traces(mean, labels, names, marker_size),
+        "annotations": figures.class_label_annotations(mean, labels, names),
     }
 
 

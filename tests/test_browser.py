@@ -57,11 +57,20 @@ def test_the_map_shows_the_ten_thousand_test_digits_named_at_their_clusters(page
         "() => [...document.querySelectorAll('.js-plotly-plot .legendtext')].map(element => element.textContent)"
     )
     assert [str(d) for d in range(10)] == legend[:10]
-    labels = page.evaluate(
-        f"() => {browser.plot()}._fullData.filter(t => t.mode === 'markers+text' && !t.customdata).map(t => t.text[0])"
-    )
-    assert sorted(labels) == [str(d) for d in range(10)]
+    assert sorted(class_names_shown(page)) == [str(d) for d in range(10)]
     assert page.get_by_text("test NELBO").first.is_visible()
+    # Hiding a class in the legend hides its points and its name on the map.
+    page.locator(".js-plotly-plot .legend .traces", has_text="3").first.locator(".legendtoggle").click()
+    page.wait_for_function(f"() => {browser.traces_named('3')}.every(t => t.visible === 'legendonly')")
+    page.wait_for_function("() => !!document.querySelector(\".js-plotly-plot .infolayer .annotation[style*='none']\")")
+    assert sorted(class_names_shown(page)) == [str(d) for d in range(10) if d != 3]
+
+
+def class_names_shown(page) -> list[str]:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot .infolayer .annotation')]
+                  .filter(element => element.style.display !== 'none').map(element => element.textContent)"""
+    )
 
 
 def test_the_page_loads_plotly_before_the_map_arrives(page):

@@ -48,10 +48,13 @@ def test_each_class_is_named_at_its_clusters_centre():
     labels = np.repeat(np.arange(10), 50)
     centres = rng.normal(scale=5, size=(10, 2))
     points = centres[labels] + rng.normal(scale=0.3, size=(500, 2))
-    traces = figures.class_label_traces(points, labels, tuple("0123456789"))
-    assert [t["text"][0] for t in traces] == list("0123456789")
-    for trace, centre in zip(traces, centres, strict=False):
-        assert np.hypot(trace["x"][0] - centre[0], trace["y"][0] - centre[1]) < 0.3
+    notes = figures.class_label_annotations(points, labels, tuple("0123456789"))
+    assert [note["name"] for note in notes] == [f"class {d}" for d in "0123456789"]
+    assert [note["text"] for note in notes] == [f"<b>{d}</b>" for d in "0123456789"]
+    for note, centre in zip(notes, centres, strict=False):
+        assert np.hypot(note["x"] - centre[0], note["y"] - centre[1]) < 0.3
+    figure = figures.latent_map([], (-10, 10), (-10, 10), annotations=notes)
+    assert [a.name for a in figure.layout.annotations] == [note["name"] for note in notes]
 
 
 def test_the_replay_has_a_frame_per_snapshot_and_a_play_button():

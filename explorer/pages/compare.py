@@ -74,6 +74,7 @@ def show(_frame: Frame, options: dict) -> None:
                     show_legend=False,
                     legend_title="digit",
                     font_size=13,
+                    annotations=frame.annotations,
                 ),
                 key=chart_key(number),
                 on_select="ignore",
