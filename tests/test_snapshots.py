@@ -52,3 +52,23 @@ def test_training_records_the_map_before_and_after_every_epoch(small_mnist):
     )
     assert seen == [(0, (500, 2)), (1, (500, 2)), (2, (500, 2))]
     assert model.snapshots.epochs.tolist() == [0, 1, 2]
+
+
+def test_with_a_weight_average_the_last_snapshot_is_the_saved_models_map(small_mnist):
+    # Keras copies the averaged weights into the model when fit ends, after the last epoch's
+    # snapshot: the replay's last frame must show the model that is saved.
+    import vae
+
+    model = vae.train(vae.TrainConfig(epochs=2, batch_size=100, hidden_units=(32,), ema=0.9), small_mnist)
+    indices = model.snapshots.indices
+    assert model.snapshots.epochs.tolist() == [0, 1, 2]
+    np.testing.assert_allclose(
+        model.snapshots.means[-1], model.encode(small_mnist.x_test[indices])[0], atol=1e-4
+    )
+
+
+def test_replacing_the_last_snapshot_keeps_its_epoch():
+    snapshots = Snapshots.empty(np.arange(3)).add(0, np.zeros((3, 2))).add(1, np.ones((3, 2)))
+    replaced = snapshots.with_last(np.full((3, 2), 5.0))
+    assert replaced.epochs.tolist() == [0, 1] and replaced.means[-1].tolist() == [[5.0, 5.0]] * 3
+    assert snapshots.means[-1].tolist() == [[1.0, 1.0]] * 3

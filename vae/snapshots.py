@@ -46,6 +46,13 @@ class Snapshots:
             self, epochs=np.append(self.epochs, np.float32(epoch)), means=np.concatenate([self.means, means[None]])
         )
 
+    def with_last(self, means: np.ndarray) -> Snapshots:
+        """A copy whose last snapshot is `means` instead (the same epoch)."""
+        if not len(self):
+            raise ValueError("There is no snapshot to replace.")
+        earlier = dataclasses.replace(self, epochs=self.epochs[:-1], means=self.means[:-1])
+        return earlier.add(float(self.epochs[-1]), means)
+
     def __len__(self) -> int:
         return len(self.epochs)
 

@@ -94,6 +94,13 @@ class SnapshotCallback(keras.callbacks.Callback):
         # snapshot then says how far it got (1.5 epochs, say).
         self.record(round(self.seen / self.batches, 2))
 
+    def on_train_end(self, logs=None):
+        # With a weight average (config.ema), fit has just copied the averaged weights into
+        # the model: the last snapshot is the map of the model as saved, not of its last step.
+        if len(self.snapshots) > 1:
+            z_mean = np.asarray(self.model.encoder(self.images, training=False)[0])
+            self.snapshots = self.snapshots.with_last(z_mean)
+
 
 class KLWarmup(keras.callbacks.Callback):
     """Moves the KL term's weight linearly from `start` to `beta` over the first epochs.
