@@ -72,3 +72,15 @@ def test_the_posterior_inset_is_zoomed_to_its_sigma():
     figure = figures.posterior_figure(mean, log_var, mean + np.zeros((3, 2)))
     width = figure.layout.xaxis.range[1] - figure.layout.xaxis.range[0]
     assert 0.1 < width < 0.2  # about ±4σ of the larger σ, 0.02
+
+
+def test_the_prior_rings_are_one_trace_of_three_circles():
+    (trace,) = figures.prior_traces()
+    x, y = np.asarray(trace["x"]), np.asarray(trace["y"])
+    gaps = np.flatnonzero(np.isnan(x))
+    assert len(gaps) == 2 and np.isnan(y[gaps]).all()
+    radii = [np.hypot(xs, ys) for xs, ys in zip(np.split(x, gaps), np.split(y, gaps), strict=True)]
+    for k, ring in zip((1, 2, 3), radii, strict=True):
+        ring = ring[np.isfinite(ring)]
+        np.testing.assert_allclose(ring, k, rtol=1e-9)
+    assert trace["name"] == "prior 1σ, 2σ, 3σ"

@@ -90,21 +90,27 @@ def class_label_annotations(
 
 
 def prior_traces(sigmas=(1, 2, 3)) -> list[dict]:
-    """Contour rings of the standard-normal prior at 1, 2 and 3 sigma."""
+    """Contour rings of the standard-normal prior at 1, 2 and 3 sigma, as one trace.
+
+    One WebGL line with gaps between the rings, not a trace per ring: every trace is a draw
+    call and a legend entry to lay out on the first page.
+    """
     angles = np.linspace(0, 2 * np.pi, 120)
+    rings = [np.stack([k * np.cos(angles), k * np.sin(angles)], axis=1) for k in sigmas]
+    gap = np.full((1, 2), np.nan)
+    line = np.concatenate([part for ring in rings for part in (ring, gap)][:-1])
     return [
         dict(
             type="scattergl",
             mode="lines",
-            x=k * np.cos(angles),
-            y=k * np.sin(angles),
+            x=line[:, 0],
+            y=line[:, 1],
+            connectgaps=False,
             line=dict(color="rgba(60,60,60,0.6)", dash="dot", width=1.5),
-            name=f"prior {k}σ",
+            name="prior " + ", ".join(f"{k}σ" for k in sigmas),
             hoverinfo="skip",
-            showlegend=(k == sigmas[0]),
             legendgroup="prior",
         )
-        for k in sigmas
     ]
 
 
