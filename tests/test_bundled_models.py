@@ -102,11 +102,12 @@ def test_the_family_shows_the_trade_off():
     assert beta.metrics["test_kl"] < vae_model.metrics["test_kl"]
 
 
-def test_the_bundled_vae_is_no_worse_than_the_one_it_replaced():
+def test_the_bundled_vae_meets_the_goal_of_131_nats_and_5nn_086():
+    # As recorded; test_mnist_models_measure_what_they_record re-scores the recorded values.
     # The first bundled VAE (1024-512-256, 40 epochs) measured 133.51 nats and 5-NN 0.840.
-    # (The goal of 131 nats and 0.86 is not reached yet: assets/README.md says what was tried.)
-    metrics = vae.load_model("mnist-vae").metrics
-    assert metrics["test_nelbo"] <= 133.51 and metrics["knn5_accuracy"] >= 0.840
+    model = vae.load_model("mnist-vae")
+    assert model.config.beta == 1 and model.config.latent_dim == 2
+    assert model.metrics["test_nelbo"] <= 131.0 and model.metrics["knn5_accuracy"] >= 0.86
 
 
 def test_the_snapshots_follow_the_test_sets_snapshot_digits(mnist_test):

@@ -62,9 +62,7 @@ def test_with_a_weight_average_the_last_snapshot_is_the_saved_models_map(small_m
     model = vae.train(vae.TrainConfig(epochs=2, batch_size=100, hidden_units=(32,), ema=0.9), small_mnist)
     indices = model.snapshots.indices
     assert model.snapshots.epochs.tolist() == [0, 1, 2]
-    np.testing.assert_allclose(
-        model.snapshots.means[-1], model.encode(small_mnist.x_test[indices])[0], atol=1e-4
-    )
+    np.testing.assert_allclose(model.snapshots.means[-1], model.encode(small_mnist.x_test[indices])[0], atol=1e-4)
 
 
 def test_replacing_the_last_snapshot_keeps_its_epoch():
