@@ -83,4 +83,4 @@ def test_the_prior_rings_are_one_trace_of_three_circles():
     for k, ring in zip((1, 2, 3), radii, strict=True):
         ring = ring[np.isfinite(ring)]
         np.testing.assert_allclose(ring, k, rtol=1e-9)
-    assert trace["name"] == "prior 1σ, 2σ, 3σ"
+    assert trace["name"] == "N(0, I)"

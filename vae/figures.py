@@ -107,7 +107,8 @@ def prior_traces(sigmas=(1, 2, 3)) -> list[dict]:
             y=line[:, 1],
             connectgaps=False,
             line=dict(color="rgba(60,60,60,0.6)", dash="dot", width=1.5),
-            name="prior " + ", ".join(f"{k}σ" for k in sigmas),
+            # Short: in the projector layout the legend is a column beside the map.
+            name="N(0, I)",
             hoverinfo="skip",
             legendgroup="prior",
         )
