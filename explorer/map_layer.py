@@ -58,9 +58,13 @@ function geometry(gd) {
   const drag = gd.querySelector(".nsewdrag");
   if (!drag) { return null; }
   const box = drag.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-  const hidden = (gd._fullData || []).filter((t) => t.visible === "legendonly").map((t) => t.name);
   return { left: box.left + window.scrollX, top: box.top + window.scrollY, width: box.width, height: box.height,
-           x: xa.range.slice(), y: ya.range.slice(), scale: xa._m, hidden: hidden };
+           x: xa.range.slice(), y: ya.range.slice(), scale: xa._m, hidden: hiddenClasses(gd) };
+}
+
+function hiddenClasses(gd) {
+  // The names of the traces hidden by a click in the legend (a class, or the prior's rings).
+  return (gd._fullData || []).filter((t) => t.visible === "legendonly").map((t) => t.name);
 }
 
 function press(layer, event) {
@@ -128,7 +132,7 @@ function draw(layer) {
 
 function hideHiddenClassNames(gd) {
   // A class hidden in the legend hides its name (an annotation named "class NAME") too.
-  const hidden = new Set((gd._fullData || []).filter((t) => t.visible === "legendonly").map((t) => t.name));
+  const hidden = new Set(hiddenClasses(gd));
   const notes = gd._fullLayout.annotations || [];
   for (const element of gd.querySelectorAll(".infolayer .annotation")) {
     const note = notes[Number(element.getAttribute("data-index"))];

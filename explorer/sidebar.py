@@ -50,7 +50,7 @@ def show(dataset: str, model_name: str, with_training: bool = True) -> dict:
         st.sidebar.warning(problem)
     if with_training:
         # Filled only while open: its sliders and number fields are the heaviest part of a
-        # first page for the browser (0.4 s of a cold start), and most visitors never train.
+        # first page for the browser (0.45 s of a cold start), and most visitors never train.
         trainer = st.sidebar.expander("Train a new model", key="train_open", on_change="rerun")
         if trainer.open:
             with trainer:

@@ -60,13 +60,6 @@ def test_sigma_ellipse_has_the_right_radii():
     np.testing.assert_allclose(outline[:, 1].max() - outline[:, 1].min(), 4.0, atol=0.01)
 
 
-def test_column_quantiles_are_numpys_linear_quantiles():
-    points = np.random.default_rng(4).normal(size=(1001, 2)).astype(np.float32)
-    quantiles = (0.0, 0.005, 0.3, 0.995, 1.0)
-    expected = np.quantile(points.astype(np.float64), quantiles, axis=0)
-    np.testing.assert_allclose(latent.column_quantiles(points, quantiles), expected, rtol=0, atol=1e-12)
-
-
 def test_the_extent_holds_all_but_the_outermost_points_with_a_margin():
     points = np.random.default_rng(5).uniform(-2, 3, size=(10000, 2))
     (x0, x1), (y0, y1) = latent.latent_extent(points)

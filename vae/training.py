@@ -77,8 +77,11 @@ class SnapshotCallback(keras.callbacks.Callback):
         self.images, self.snapshots, self.on_snapshot = images, snapshots, on_snapshot
         self.batches, self.seen = batches, 0
 
+    def means(self) -> np.ndarray:
+        return np.asarray(self.model.encoder(self.images, training=False)[0])
+
     def record(self, epoch: float) -> None:
-        z_mean = np.asarray(self.model.encoder(self.images, training=False)[0])
+        z_mean = self.means()
         self.snapshots = self.snapshots.add(epoch, z_mean)
         if self.on_snapshot is not None:
             self.on_snapshot(epoch, z_mean)
@@ -98,8 +101,7 @@ class SnapshotCallback(keras.callbacks.Callback):
         # With a weight average (config.ema), fit has just copied the averaged weights into
         # the model: the last snapshot is the map of the model as saved, not of its last step.
         if len(self.snapshots) > 1:
-            z_mean = np.asarray(self.model.encoder(self.images, training=False)[0])
-            self.snapshots = self.snapshots.with_last(z_mean)
+            self.snapshots = self.snapshots.with_last(self.means())
 
 
 class KLWarmup(keras.callbacks.Callback):
