@@ -14,7 +14,7 @@ from explorer import links, posterior, state
 from explorer.frame import Frame
 from explorer.latent_map import MAP_KEY, chosen_marks, decoded_at, nearest_test_digit
 from explorer.map_layer import map_layer
-from vae.pictures import png_bytes
+from vae.pictures import data_uri, png_bytes, png_data_uri
 
 LAYER_KEY = "map_layer"
 PIXELS = 10  # 28 px -> 280 px: crisp on a projector
@@ -54,7 +54,7 @@ def free_point(frame: Frame, chosen: dict, image_width: int) -> None:
     x, y = chosen["z"]
     st.subheader(f"Decoded z = ({x:.2f}, {y:.2f})")
     picture = png_bytes(decoded_at(frame, chosen["z"]), PIXELS)
-    st.image(picture, width=image_width, output_format="PNG")
+    st.image(data_uri(picture), width=image_width)
     st.caption("No image was encoded here: the decoder draws what this point of the latent space means.")
     add_to_path_button(chosen, f"z=({x:.1f}, {y:.1f})")
     download_button(picture, f"decoded-{x:.2f}_{y:.2f}.png")
@@ -66,20 +66,14 @@ def test_digit(frame: Frame, chosen: dict, image_width: int) -> None:
     original, decoded = st.columns(2)
     if frame.data is not None:
         original.image(
-            png_bytes(frame.data.x_test[index], PIXELS),
-            caption="original",
-            width=int(image_width * 0.62),
-            output_format="PNG",
+            png_data_uri(frame.data.x_test[index], PIXELS), caption="original", width=int(image_width * 0.62)
         )
     else:
         original.info("The original is not on this computer (its dataset is not installed).")
     x, y = chosen["z"]
     picture = png_bytes(decoded_at(frame, chosen["z"]), PIXELS)
     decoded.image(
-        picture,
-        width=int(image_width * 0.62),
-        output_format="PNG",
-        caption=f"decoded at its mean z = ({x:.2f}, {y:.2f})",
+        data_uri(picture), width=int(image_width * 0.62), caption=f"decoded at its mean z = ({x:.2f}, {y:.2f})"
     )
     add_to_path_button(chosen, f"test #{index}")
     download_button(picture, f"test-{index}-decoded.png")
@@ -94,16 +88,12 @@ def your_digit(frame: Frame, upload: dict, image_width: int) -> None:
     st.subheader(f"Your digit: {upload['name']}")
     original, decoded = st.columns(2)
     original.image(
-        png_bytes(upload["image"], PIXELS),
-        caption="what the model sees (28×28)",
-        width=int(image_width * 0.62),
-        output_format="PNG",
+        png_data_uri(upload["image"], PIXELS), caption="what the model sees (28×28)", width=int(image_width * 0.62)
     )
     decoded.image(
-        png_bytes(decoded_at(frame, upload["mean"]), PIXELS),
+        png_data_uri(decoded_at(frame, upload["mean"]), PIXELS),
         caption="decoded at its mean",
         width=int(image_width * 0.62),
-        output_format="PNG",
     )
     add_to_path_button(state.chosen(), upload["name"])
     with st.expander("What the encoder said: q(z|x), up close", expanded=True):

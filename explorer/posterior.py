@@ -18,8 +18,9 @@ import numpy as np
 import streamlit as st
 
 import vae
-from vae import figures, metrics
-from vae.pictures import filmstrip, png_bytes
+from vae import metrics
+from vae.inset import posterior_svg
+from vae.pictures import filmstrip, png_data_uri
 
 SAMPLES = 6
 
@@ -41,21 +42,20 @@ def show(vae_model, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, ke
             else f"{1 / ratio:.2f} of the prior's σ = 1. Up close:"
         )
     )
-    st.plotly_chart(
-        figures.posterior_figure(mean, log_var, samples),
-        key=f"{key}-inset",
-        config={"displayModeBar": False, "staticPlot": True},
-        width="stretch",
-    )
+    st.image(posterior_svg(mean, log_var, samples), width="stretch")
     st.caption(
         "The red ellipses are 1σ and 2σ, the cross is μ, the numbered dots are samples z = μ + σ·ε; "
         "below, what the decoder makes of each sample."
     )
-    st.image(png_bytes(filmstrip(vae_model.decode(samples), 6), 3), output_format="PNG", width="stretch")
+    st.image(png_data_uri(filmstrip(vae_model.decode(samples), 6), 3), width="stretch")
     st.button("Draw another ε", key=f"{key}-epsilon", width="stretch", on_click=next_epsilon)
     loss_terms(vae_model, image)
-    with st.expander("The reparameterization, with this input's numbers"):
-        graph_and_code(mean, log_var, epsilon[0], samples[0])
+    # Filled only while open: the graph (Graphviz) and the code were laid out by the browser
+    # on every click on a digit, open or not.
+    graph = st.expander("The reparameterization, with this input's numbers", key=f"{key}-graph", on_change="rerun")
+    if graph.open:
+        with graph:
+            graph_and_code(mean, log_var, epsilon[0], samples[0])
 
 
 def next_epsilon() -> None:

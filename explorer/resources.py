@@ -15,12 +15,20 @@ import threading
 
 import numpy as np
 import streamlit as st
+import threadpoolctl
 
 import vae
 from vae import figures, latent, pictures
 from vae.board import open_store
 from vae.catalog import available_models
 from vae.data import bundled_test_set, load_dataset
+
+# One BLAS thread in the server. Serving multiplies a few points at a time (a click decodes
+# one to seven), and OpenBLAS's second thread waits for a core that the browser or another
+# session holds: a 6-point decode took 0.5 ms, but up to 35 ms while one core was busy (3 ms
+# with one thread), and a click on a digit spent 214 ms before its last message instead of 64.
+# The limit is the process's; training runs in a child process and keeps its threads.
+threadpoolctl.threadpool_limits(1, user_api="blas")
 
 
 def model_path(name: str) -> str:

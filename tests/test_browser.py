@@ -102,6 +102,16 @@ def test_a_click_on_a_digit_shows_it_its_reconstruction_and_its_posterior(page):
     assert page.get_by_text("decoded at its mean").first.is_visible()
     page.get_by_text("times smaller").first.wait_for()  # σ next to the prior's 1
     page.get_by_text("This input's loss").first.wait_for()
+    # Every picture of the panel came inside the page's message (no fetch after it), the
+    # inset as SVG.
+    sources = page.locator("[data-testid='stImage'] img").evaluate_all("images => images.map(i => i.src)")
+    assert len(sources) == 4 and all(src.startswith("data:image/") for src in sources), sources
+    assert sum(src.startswith("data:image/svg+xml") for src in sources) == 1
+    # The reparameterization's graph is drawn once its expander is opened.
+    assert page.locator("[data-testid='stGraphVizChart']").count() == 0
+    page.get_by_text("The reparameterization, with this input's numbers").click()
+    page.locator("[data-testid='stGraphVizChart'] svg").first.wait_for()
+    assert page.locator("[data-testid='stGraphVizChart'] svg", has_text="z = μ + σ·ε").count() == 1
     ring = page.locator(f".st-key-{browser.MAP} svg.vae-marks circle").first
     ring.wait_for(state="attached")
     assert page.locator(f".st-key-{browser.MAP} svg.vae-marks text", has_text=f"#{index}").count() == 1

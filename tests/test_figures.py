@@ -1,5 +1,5 @@
 """What the pictures show: colours that stay apart for colour-blind students, labels at the
-clusters, a replay with one frame per snapshot, a posterior inset zoomed to its σ."""
+clusters, a replay with one frame per snapshot."""
 
 import itertools
 
@@ -65,13 +65,6 @@ def test_the_replay_has_a_frame_per_snapshot_and_a_play_button():
     assert figure.layout.updatemenus[0].buttons[0].label.endswith("play")
     gif = pictures.scatter_frames_gif([(f"after {k}", m) for k, m in enumerate(means)], labels, figures.PALETTE)
     assert gif[:6] == b"GIF89a"
-
-
-def test_the_posterior_inset_is_zoomed_to_its_sigma():
-    mean, log_var = np.array([1.0, -2.0]), np.log(np.array([0.01, 0.02]) ** 2)
-    figure = figures.posterior_figure(mean, log_var, mean + np.zeros((3, 2)))
-    width = figure.layout.xaxis.range[1] - figure.layout.xaxis.range[0]
-    assert 0.1 < width < 0.2  # about ±4σ of the larger σ, 0.02
 
 
 def test_the_prior_rings_are_one_trace_of_three_circles():

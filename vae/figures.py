@@ -1,4 +1,4 @@
-"""Plotly figures for the explorer: the latent map and its overlays, replays, the posterior inset.
+"""Plotly figures for the explorer: the latent map and its overlays.
 
 Traces are plain dicts and figures are assembled without Plotly's per-property validation:
 the map holds 10,000 points, and validating it on every rerun would cost more than the
@@ -273,71 +273,3 @@ def _figure(traces: list[dict], layout: dict, frames: list[dict] | None = None) 
         return go.Figure(spec, _validate=False)
     except TypeError:  # a Plotly without the private fast path
         return go.Figure(spec)
-
-
-def posterior_figure(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray, height: int = 300) -> go.Figure:
-    """q(z|x) up close: about ±4σ around μ, the 1σ and 2σ ellipses, and the drawn z = μ + σ·ε."""
-    sigma = np.exp(0.5 * np.asarray(log_var, np.float64))
-    half = 4.2 * float(sigma.max())
-    traces = [
-        dict(
-            type="scatter",
-            mode="lines",
-            x=outline[:, 0],
-            y=outline[:, 1],
-            hoverinfo="skip",
-            line=dict(color=UPLOAD_COLOUR, width=2, dash="solid" if k == 1 else "dash"),
-            name=f"{k}σ",
-        )
-        for k, outline in ((k, sigma_ellipse(mean, log_var, k)) for k in (1, 2))
-    ]
-    traces.append(
-        dict(
-            type="scatter",
-            mode="markers+text",
-            x=samples[:, 0],
-            y=samples[:, 1],
-            name="z = μ + σ·ε",
-            text=[str(i + 1) for i in range(len(samples))],
-            textposition="top right",
-            marker=dict(size=10, color="#333", symbol="circle"),
-            hoverinfo="skip",
-        )
-    )
-    traces.append(
-        dict(
-            type="scatter",
-            mode="markers",
-            x=[mean[0]],
-            y=[mean[1]],
-            name="μ",
-            hoverinfo="skip",
-            marker=dict(size=11, color=UPLOAD_COLOUR, symbol="x", line=dict(width=1, color="white")),
-        )
-    )
-    layout = dict(
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        font=dict(size=14),
-        plot_bgcolor="white",
-        showlegend=False,
-        dragmode=False,
-        # Both ranges stay at ±4σ: the plot shrinks to a square instead of widening a range.
-        xaxis=dict(
-            range=[mean[0] - half, mean[0] + half],
-            title=dict(text="z₁"),
-            zeroline=False,
-            exponentformat="none",
-            constrain="domain",
-        ),
-        yaxis=dict(
-            range=[mean[1] - half, mean[1] + half],
-            title=dict(text="z₂"),
-            zeroline=False,
-            scaleanchor="x",
-            scaleratio=1,
-            exponentformat="none",
-            constrain="domain",
-        ),
-    )
-    return _figure(traces, layout)

@@ -26,8 +26,14 @@ def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
     return buffer.getvalue()
 
 
-def png_data_uri(image: np.ndarray) -> str:
-    return "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode()
+def data_uri(png: bytes) -> str:
+    """PNG bytes as a data: URL. Shown by `st.image`, it travels inside the page's own message:
+    the browser has the picture at once instead of fetching it from the server afterwards."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def png_data_uri(image: np.ndarray, scale: int = 1) -> str:
+    return data_uri(png_bytes(image, scale))
 
 
 def gif_bytes(frames: np.ndarray, scale: int = 6, frame_ms: int = 120) -> bytes:

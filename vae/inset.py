@@ -1,0 +1,91 @@
+"""q(z|x) up close, as an SVG picture: μ, the 1σ and 2σ ellipses, the drawn z = μ + σ·ε.
+
+A picture, not a chart: it is redrawn on every click on a digit, and a Plotly chart there
+cost the browser about 50 ms of each such click (tests/test_browser.py clicks digits;
+`python -m bench.app` times them). Nothing in it is interactive, so an image loses nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+import numpy as np
+
+from vae.latent import sigma_ellipse
+
+WIDTH, HEIGHT = 300, 272  # SVG units: the picture scales with its column
+PLOT = (66, 12, 290, 236)  # the plotting square: left, top, right, bottom
+COLOUR = "#d62728"  # the uploads' and the chosen digit's red, as on the map
+INK = "#333333"
+
+
+def nice_ticks(low: float, high: float, count: int = 3) -> tuple[np.ndarray, int]:
+    """Round tick values inside [low, high], about `count` steps apart, and the decimals they need."""
+    magnitude = 10.0 ** math.floor(math.log10((high - low) / count))
+    step = min((m * magnitude for m in (1, 2, 5, 10)), key=lambda s: abs((high - low) / s - count))
+    ticks = np.arange(math.ceil(low / step) * step, high + step * 1e-9, step)
+    return ticks, max(0, -math.floor(math.log10(step)))
+
+
+def _number(value: float, decimals: int) -> str:
+    text = f"{value:.{decimals}f}"
+    if float(text) == 0:
+        text = f"{0:.{decimals}f}"  # no "-0.00"
+    return text.replace("-", "−")
+
+
+def posterior_svg(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray) -> str:
+    """The inset for one input: about ±4σ around μ on both axes, at one scale (ellipses stay true)."""
+    mean = np.asarray(mean, np.float64)
+    sigma = np.exp(0.5 * np.asarray(log_var, np.float64))
+    half = 4.2 * float(sigma.max())
+    (x0, x1), (y0, y1) = (mean[0] - half, mean[0] + half), (mean[1] - half, mean[1] + half)
+    left, top, right, bottom = PLOT
+
+    def px(x):
+        return left + (np.asarray(x) - x0) / (x1 - x0) * (right - left)
+
+    def py(y):
+        return bottom - (np.asarray(y) - y0) / (y1 - y0) * (bottom - top)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        'font-family="Source Sans, sans-serif" font-size="13">',
+        f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="white" stroke="#bbbbbb"/>',
+    ]
+    xticks, xdecimals = nice_ticks(x0, x1)
+    yticks, ydecimals = nice_ticks(y0, y1)
+    for tick in xticks:
+        x = float(px(tick))
+        parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="#eeeeee"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#666666">{_number(tick, xdecimals)}</text>'
+        )
+    for tick in yticks:
+        y = float(py(tick))
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#eeeeee"/>')
+        parts.append(
+            f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end" fill="#666666">{_number(tick, ydecimals)}</text>'
+        )
+    parts.append(f'<text x="{(left + right) / 2}" y="{bottom + 34}" text-anchor="middle" fill="#444444">z₁</text>')
+    parts.append(f'<text x="12" y="{(top + bottom) / 2}" text-anchor="middle" fill="#444444">z₂</text>')
+    for k, dash in ((1, ""), (2, ' stroke-dasharray="6 4"')):
+        outline = sigma_ellipse(mean, log_var, k)
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(px(outline[:, 0]), py(outline[:, 1]), strict=True))
+        parts.append(
+            f'<polygon class="sigma-{k}" points="{points}" fill="none" stroke="{COLOUR}" stroke-width="2"{dash}/>'
+        )
+    for number, (x, y) in enumerate(zip(px(samples[:, 0]), py(samples[:, 1]), strict=True), start=1):
+        if left <= x <= right and top <= y <= bottom:
+            parts.append(f'<circle class="sample" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{INK}"/>')
+            parts.append(f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" fill="{INK}">{number}</text>')
+    mx, my = float(px(mean[0])), float(py(mean[1]))
+    for stroke, width in (("white", 5), (COLOUR, 2.5)):  # a red cross with a white edge
+        parts.append(
+            f'<path class="mean" d="M{mx - 6:.1f},{my - 6:.1f}L{mx + 6:.1f},{my + 6:.1f}'
+            f'M{mx - 6:.1f},{my + 6:.1f}L{mx + 6:.1f},{my - 6:.1f}" stroke="{stroke}" stroke-width="{width}"/>'
+        )
+    parts.append(f"<title>{escape('q(z|x) up close: μ, the 1σ and 2σ ellipses, samples z = μ + σ·ε')}</title>")
+    parts.append("</svg>")
+    return "".join(parts)
