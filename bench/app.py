@@ -1,6 +1,6 @@
 """The explorer as a person meets it, timed in Chromium.
 
-    python -m bench.app [--clicks 30] [--starts 3]
+    python -m bench.app [--clicks 30] [--starts 3] [--floor]
 
 Measures:
 - process start to interactive map: `streamlit run app.py` launched, the page opened, the
@@ -8,14 +8,21 @@ Measures:
 - click to decoded image, at a person's pace (one click a second) and clicking as fast as
   the page answers (the next click as soon as the previous image shows), on empty space
   and on digits; a click whose image never shows is counted as lost.
+With --floor, what the start cannot go below, side by side with the app (alternating): the
+same `streamlit run` and Chromium with a page of one line of text, and with a page of only
+the app's own latent-map figure (the bundled VAE's 10,000 points, its prior rings).
 Prints the conditions with the table.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
@@ -23,6 +30,16 @@ from bench.common import conditions, summary, table
 from tests import browser
 
 PAUSE_S = 1.0
+FLOOR_TEXT = """import streamlit as st
+
+st.markdown('<div id="floor">ready</div>', unsafe_allow_html=True)
+"""
+FLOOR_MAP = """import plotly.io
+import streamlit as st
+
+figure = plotly.io.from_json(open("map.json").read(), skip_invalid=True)
+st.plotly_chart(figure, key="latent_map", width="stretch")
+"""
 
 
 def click_and_time(page, px: float, py: float) -> float | None:
@@ -63,10 +80,81 @@ def start_and_open(chromium, cache: str) -> tuple[float, object, object]:
     return time.monotonic() - started, server, page
 
 
+def map_figure_json() -> str:
+    """The latent map as the app's first page draws it: the bundled VAE, its prior rings."""
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # Streamlit's caches, outside a server
+    from explorer import frame, latent_map, style
+    from vae import figures
+    from vae.catalog import DEFAULT_MODEL
+
+    shown = frame.build(DEFAULT_MODEL)
+    return latent_map.figure(shown, {"prior": True}, style.MAP_HEIGHT["normal"], figures.prior_traces()).to_json()
+
+
+def map_drawn(page) -> None:
+    page.wait_for_selector(f".st-key-{browser.MAP} .js-plotly-plot .nsewdrag", timeout=120_000)
+    page.wait_for_function(f"({browser.map_points_js()})() > 0", timeout=120_000)
+
+
+def timed_start(chromium, script: Path, cache: str, moments: dict) -> dict[str, float]:
+    """Seconds from `streamlit run` to each moment (a function waiting on the page), in order."""
+    port = browser.free_port()
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    server = browser.start_server(port, {"VAE_CACHE_DIR": cache}, script=script)
+    try:
+        browser.wait_http(url, server, timeout=120)
+        page = chromium.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(url)
+        seconds = {}
+        for name, wait in moments.items():
+            wait(page)
+            seconds[name] = time.monotonic() - started
+        page.close()
+        return seconds
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def floor(chromium, cache: str, starts: int) -> list[tuple]:
+    """The app's start beside a page of text and a page of only its map, alternating."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    try:
+        (folder / ".streamlit").mkdir()
+        shutil.copy(browser.ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+        (folder / "text.py").write_text(FLOOR_TEXT)
+        (folder / "map.py").write_text(FLOOR_MAP)
+        (folder / "map.json").write_text(map_figure_json())
+        kinds = {
+            "a page of one line of text: shown": (
+                folder / "text.py",
+                {"shown": lambda p: p.wait_for_selector("#floor")},
+            ),
+            "a page of only the map's figure: drawn": (folder / "map.py", {"drawn": map_drawn}),
+            "the app: map drawn / interactive": (
+                browser.ROOT / "app.py",
+                {"drawn": map_drawn, "interactive": lambda p: browser.wait_for_map(p, timeout_ms=120_000)},
+            ),
+        }
+        times = {name: [] for name in kinds}
+        for _ in range(starts):
+            for name, (script, moments) in kinds.items():
+                times[name].append(timed_start(chromium, script, cache, moments))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    rows = []
+    for name, runs in times.items():
+        medians = {moment: summary([run[moment] for run in runs])["median"] for moment in runs[0]}
+        rows.append((f"{name} (s)", " / ".join(f"{v:.2f}" for v in medians.values()), len(runs)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clicks", type=int, default=30)
     parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--floor", action="store_true", help="also time a page of text and a page of only the map")
     args = parser.parse_args()
     print(conditions())
     cache = str(browser.ROOT / ".bench-cache" / f"app-{os.getpid()}")
@@ -90,6 +178,7 @@ def main() -> None:
                 page.close()
                 server.terminate()
                 server.wait(timeout=10)
+        floor_rows = floor(chromium, cache, args.starts) if args.floor else []
         chromium.close()
     rows = [
         (
@@ -108,6 +197,9 @@ def main() -> None:
             (name, f"{stats['median']:.0f}", f"{stats['p95']:.0f}", f"{stats['max']:.0f}", len(values), lost[key])
         )
     print(table(rows, ("measure", "median", "p95", "max", "n", "lost")))
+    if floor_rows:
+        print("\nThe start's floor, side by side (process start -> the moment named, medians):")
+        print(table(floor_rows, ("page", "median", "n")))
 
 
 if __name__ == "__main__":

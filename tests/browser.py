@@ -31,14 +31,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, env_overrides: dict[str, str] | None = None, log=subprocess.DEVNULL) -> subprocess.Popen:
+def start_server(
+    port: int, env_overrides: dict[str, str] | None = None, log=subprocess.DEVNULL, script: Path = ROOT / "app.py"
+) -> subprocess.Popen:
     env = {**os.environ, **(env_overrides or {})}
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script.name,
         "--server.headless",
         "true",
         "--server.port",
@@ -46,7 +48,7 @@ def start_server(port: int, env_overrides: dict[str, str] | None = None, log=sub
         "--server.address",
         "127.0.0.1",
     ]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(command, cwd=script.parent, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
 
 
 def wait_http(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:

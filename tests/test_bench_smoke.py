@@ -33,8 +33,9 @@ def test_bench_handwriting(idx_folder):
 
 def test_bench_app():
     require_chromium()
-    out = run("bench.app", "--clicks", "2", "--starts", "1")
+    out = run("bench.app", "--clicks", "2", "--starts", "1", "--floor")
     assert "process start -> interactive map" in out and "clicking fast" in out
+    assert "a page of only the map's figure" in out
 
 
 def test_bench_load(idx_folder):
