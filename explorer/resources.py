@@ -81,7 +81,7 @@ def map_base(path: str, dataset: str, marker_size: int) -> dict:
         "x_range": x_range,
         "y_range": y_range,
         "traces": figures.data_traces(mean, labels, names, marker_size),
-        "annotations": figures.class_label_annotations(mean, labels, names),
+        "annotations": figures.class_label_annotations(mean, labels, names, extent=(x_range, y_range)),
     }
 
 

@@ -57,6 +57,29 @@ def test_each_class_is_named_at_its_clusters_centre():
     assert [a.name for a in figure.layout.annotations] == [note["name"] for note in notes]
 
 
+def test_names_of_touching_clusters_are_moved_apart_not_stacked():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), 200)
+    centres = np.array([[0.0, 0.0], [0.02, 0.01], [2.0, 2.0]])  # 0 and 1 share a place
+    points = centres[labels] + rng.normal(scale=0.01, size=(600, 2))
+    extent = ((-3.0, 3.0), (-3.0, 3.0))
+    stacked = figures.class_label_annotations(points, labels, ("0", "1", "2"))
+    apart = figures.class_label_annotations(points, labels, ("0", "1", "2"), extent=extent)
+    per_pixel = np.array([6.0 / 600, 6.0 / 480])  # the map size separate_badges assumes
+
+    def pixels(note):
+        return np.array([note["x"], note["y"]]) / per_pixel
+
+    for notes, overlapping in ((stacked, True), (apart, False)):
+        gap = np.abs(pixels(notes[0]) - pixels(notes[1]))
+        size = np.array([notes[0]["width"], notes[0]["height"]])
+        assert np.all(gap < size) == overlapping
+    # Each moved by about half a badge, no more; a name with room stays where it was.
+    for before, after in zip(stacked[:2], apart[:2], strict=True):
+        assert np.max(np.abs(pixels(after) - pixels(before))) <= 0.6 * after["height"] + 2
+    assert (apart[2]["x"], apart[2]["y"]) == (stacked[2]["x"], stacked[2]["y"])
+
+
 def test_the_replay_has_a_frame_per_snapshot_and_a_play_button():
     means = np.random.default_rng(1).normal(size=(4, 100, 2))
     labels = np.repeat(np.arange(10), 10)
