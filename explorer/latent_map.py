@@ -36,11 +36,7 @@ def overlays(frame: Frame, options: dict) -> list[dict]:
     traces = figures.prior_traces() if options.get("prior", True) else []
     points = state.waypoints()
     if len(points):
-        path = (
-            latent.path_through(points, s.get("path_steps", 10), s.get("path_method", "linear"))
-            if len(points) >= 2
-            else points
-        )
+        path = latent.path_through(points, s.path_steps, s.path_method) if len(points) >= 2 else points
         traces += figures.path_traces(path, points)
     for upload in s.uploads:
         traces += figures.upload_traces(upload["mean"], upload["log_var"], upload["name"])

@@ -23,7 +23,7 @@ def filmstrip(frame: Frame) -> None:
         st.markdown(f"Path: {names}. Add one more point to see the morph.")
         return
     points = tuple(tuple(w["z"]) for w in waypoints)
-    steps, method = st.session_state.get("path_steps", 10), st.session_state.get("path_method", "linear")
+    steps, method = st.session_state.path_steps, st.session_state.path_method
     strip, count = resources.path_filmstrip(frame.model, frame.name, points, steps, method)
     st.markdown(f"Path: {names}")
     st.image(
@@ -44,14 +44,14 @@ def filmstrip(frame: Frame) -> None:
 
 
 def controls(frame: Frame) -> None:
-    """The path tab: how to build a path, and its settings."""
+    """The path tab: how to build a path, and its settings (kept while the tab is closed: state.py)."""
     st.markdown(
         "Switch clicks on the map to **Add to path** and click two or more points, or add test "
         "digits and your own digits here. The decoder morphs from one waypoint to the next."
     )
     # The panels run before the map is drawn, so what these buttons add is on the map at once.
     by_index, by_upload = st.columns(2)
-    index = by_index.number_input("Test digit number", 0, len(frame.mean) - 1, 0, key="wp_index")
+    index = by_index.number_input("Test digit number", 0, len(frame.mean) - 1, key="wp_index")
     if by_index.button("Add this test digit", width="stretch"):
         state.add_waypoint(frame.mean[index].tolist(), f"test #{index}", index=int(index))
     names = [upload["name"] for upload in st.session_state.uploads]
@@ -60,7 +60,7 @@ def controls(frame: Frame) -> None:
         upload = state.upload_named(picked)
         state.add_waypoint(upload["mean"].tolist(), upload["name"], upload=upload["name"])
     steps, method = st.columns(2)
-    steps.slider("Steps per leg", 3, 30, 10, key="path_steps")
+    steps.slider("Steps per leg", 3, 30, key="path_steps")
     method.radio(
         "Interpolation",
         METHODS,

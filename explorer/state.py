@@ -32,13 +32,23 @@ DEFAULTS = {
     "job": None,  # the key of the training job this session started
     "compare": None,  # the compare view's chosen digit or point: {"index" | "z", "model"}
     "compare_seed": None,  # the ε shared by every model in the compare view
+    # The path tab's settings: its widgets are drawn only while the tab is open.
+    "path_steps": 10,  # decoded frames per leg of the path
+    "path_method": "linear",  # how the path interpolates: vae.latent.METHODS
+    "wp_index": 0,  # the test digit to add to the path by number
 }
+# Widgets that are not drawn in every run (their tab or expander is closed). Streamlit drops
+# such a widget's value at the end of a run that does not draw it; set again here at the
+# start of every run, the value stays (Streamlit's documented way to keep it).
+KEPT_WIDGETS = ("path_steps", "path_method", "wp_index")
 
 
 def init() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value.copy() if isinstance(value, (list, set, dict)) else value
+    for key in KEPT_WIDGETS:
+        st.session_state[key] = st.session_state[key]
 
 
 def notify(message: str) -> None:

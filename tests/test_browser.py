@@ -156,6 +156,35 @@ def test_a_path_from_three_clicked_points(page):
     assert Path(download.value.path()).read_bytes()[:6] == b"GIF89a"
 
 
+def test_each_tab_is_sent_while_open_and_the_path_keeps_its_settings(page):
+    """The closed tabs are not on the first page; the path's settings outlast a visit elsewhere."""
+    assert page.get_by_text("Steps per leg").count() == 0
+    page.get_by_role("tab", name="Path").click()
+    page.get_by_text("Steps per leg").wait_for()
+    page.get_by_text("spherical", exact=True).click()
+    browser.wait_until_idle(page)
+    page.get_by_role("tab", name="Sample the prior").click()
+    page.get_by_role("button", name="Draw 16 samples from N(0, I)").click()
+    page.get_by_text("samples, shown as diamonds on the map").wait_for()
+    page.wait_for_function(f"() => {browser.traces_named('prior samples')}.length > 0", timeout=TIMEOUT)
+    assert page.get_by_text("Steps per leg").count() == 0
+    page.get_by_role("tab", name="Path").click()
+    page.get_by_text("Steps per leg").wait_for()
+    assert page.get_by_role("radio", name="spherical").is_checked()
+    # The path drawn after the visit uses the kept setting: two waypoints, a spherical leg.
+    page.get_by_role("button", name="Add this test digit").click()
+    browser.wait_until_idle(page)
+    page.get_by_label("Test digit number").fill("1")
+    page.get_by_label("Test digit number").press("Enter")
+    browser.wait_until_idle(page)
+    page.get_by_role("button", name="Add this test digit").click()
+    page.wait_for_function(f"() => {browser.traces_named('path')}.length === 1", timeout=TIMEOUT)
+    page.get_by_text("frames decoded along the path").wait_for()
+    xs, ys = page.evaluate(f"() => {{ const t = {browser.traces_named('path')}[0]; return [[...t.x], [...t.y]]; }}")
+    middle, chord = np.array([xs[len(xs) // 2], ys[len(ys) // 2]]), (np.array([xs[0], ys[0]]) + [xs[-1], ys[-1]]) / 2
+    assert np.hypot(*(middle - chord)) > 0.01  # a spherical leg bends; a linear one would not
+
+
 def test_an_uploaded_png_appears_on_the_map_with_its_input(page, mnist_test):
     page.get_by_role("tab", name="Your digit").click()
     page.locator("input[type=file]").set_input_files(
