@@ -17,13 +17,13 @@ Prints the conditions with the table.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+import streamlit.logger
 from playwright.sync_api import sync_playwright
 
 from bench.common import conditions, summary, table
@@ -82,7 +82,7 @@ def start_and_open(chromium, cache: str) -> tuple[float, object, object]:
 
 def map_figure_json() -> str:
     """The latent map as the app's first page draws it: the bundled VAE, its prior rings."""
-    logging.getLogger("streamlit").setLevel(logging.ERROR)  # Streamlit's caches, outside a server
+    streamlit.logger.set_log_level("error")  # the app's caches, used outside a server, warn
     from explorer import frame, latent_map, style
     from vae import figures
     from vae.catalog import DEFAULT_MODEL

@@ -71,6 +71,8 @@ class Session:
             open_timeout=60,
         )
         self.elements: dict[str, object] = {}  # label, or a component's name -> element proto
+        self.blocks: dict[str, str] = {}  # "tabs", or an expander's label -> its widget id
+        self.tab = ""  # the panel tab open ("" until the first run: the first tab)
         self.fragment_of: dict[str, str] = {}
         self.markdown: list[str] = []
         self.headings: list[str] = []
@@ -109,6 +111,16 @@ class Session:
         return (time.perf_counter() - start) * 1000
 
     def _read_delta(self, delta) -> None:
+        if delta.WhichOneof("type") == "add_block":
+            block = delta.add_block
+            kind = block.WhichOneof("type")
+            if kind == "tab_container" and block.id:
+                self.blocks["tabs"] = block.id
+            elif kind == "expandable" and block.id:
+                self.blocks[block.expandable.label] = block.id
+            elif kind == "tab" and not self.tab:
+                self.tab = block.tab.label
+            return
         if delta.WhichOneof("type") != "new_element":
             return
         element = delta.new_element
@@ -136,6 +148,16 @@ class Session:
         events_id = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{component.id}__events"
         payload = json.dumps([{"event": event, "value": value}])
         return self.run([trigger(events_id, json_trigger_value=payload)], fragment_id=self.fragment_of[name])
+
+    def open_tab(self, label: str) -> float:
+        """Click a panel tab, as a person does before using what is on it (0 if it is open)."""
+        if label == self.tab:
+            return 0.0
+        self.tab = label
+        return self.run([trigger(self.blocks["tabs"], string_value=label)])
+
+    def open_expander(self, label: str) -> float:
+        return self.run([trigger(self.blocks[label], bool_value=True)])
 
     def press(self, label: str, timeout: float = 300) -> float:
         return self.run(
@@ -173,6 +195,7 @@ def student(number: int, url: str, stop_at: float, results: dict, train: bool) -
         session.run()
         if train:
             started = time.perf_counter()
+            session.open_expander("Train a new model")
             session.press("Train", timeout=600)
             record["training_started_ms"] = (time.perf_counter() - started) * 1000
         chosen = None  # the heading of what this student last chose (a click, a drawing)
@@ -186,9 +209,10 @@ def student(number: int, url: str, stop_at: float, results: dict, train: bool) -
                 )
                 chosen = session.headings[0] if session.headings else chosen
             elif action == "path":
-                milliseconds = session.press("Add this test digit")
+                milliseconds = session.open_tab("Path") + session.press("Add this test digit")
             else:
-                milliseconds = session.component_event("vae_drawing_canvas", "drawing", drawing(rng))
+                milliseconds = session.open_tab("Your digit")
+                milliseconds += session.component_event("vae_drawing_canvas", "drawing", drawing(rng))
                 chosen = next((h for h in session.headings if h.startswith("Your digit")), chosen)
                 milliseconds += session.press("Send to the class board")
                 record["sent"] += 1

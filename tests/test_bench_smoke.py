@@ -40,4 +40,5 @@ def test_bench_app():
 
 def test_bench_load(idx_folder):
     out = run("bench.load", "--sessions", "2", "--seconds", "6")
-    assert "digits sent" in out and "errors:" in out and "one board entry" in out
+    assert "digits sent" in out and "one board entry" in out
+    assert "errors: 0" in out  # the simulated students still find what they use on the page
