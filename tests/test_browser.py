@@ -193,6 +193,13 @@ def test_an_uploaded_png_appears_on_the_map_with_its_input(page, mnist_test):
     page.get_by_text("what the model sees (28×28)").first.wait_for()
     page.wait_for_function(f"() => {browser.traces_named('my-seven')}.length > 0", timeout=TIMEOUT)
     page.locator("h3", has_text="Your digit: my-seven").wait_for()
+    # A visit to another tab loses nothing: the uploader still lists the file, once.
+    page.get_by_role("tab", name="How it works").click()
+    page.get_by_text("The encoder outputs a distribution").wait_for()
+    page.get_by_role("tab", name="Your digit").click()
+    page.get_by_text("what the model sees (28×28)").first.wait_for()
+    assert page.get_by_text("my-seven.png").count() == 1
+    assert page.evaluate(f"() => {browser.traces_named('my-seven')}.length") == 1
 
 
 def draw_stroke(page, points) -> None:

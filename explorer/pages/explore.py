@@ -29,10 +29,12 @@ def show(frame: Frame, options: dict) -> None:
     # A tab change reruns the page, so that each tab is computed and sent only while it is
     # open: the manifold's grid and the replay's sixty frames cost the server, and the others'
     # widgets cost the browser 0.16 s of every first page (median of six starts side by side).
+    # "Your digit", the first tab, is always sent: its uploader and canvas keep what the
+    # person put in them (an uploader's files cannot be kept in session state).
     tabs = st.tabs(TABS, key="panel_tab", on_change="rerun")
     panels = (uploads.show, path.controls, samples.show, manifold.show, replay.show, how_it_works)
-    for tab, panel in zip(tabs, panels, strict=True):
-        if tab.open:
+    for number, (tab, panel) in enumerate(zip(tabs, panels, strict=True)):
+        if tab.open or number == 0:
             with tab:
                 panel(frame)
     with map_place:
