@@ -65,7 +65,7 @@ def test_names_of_touching_clusters_are_moved_apart_not_stacked():
     extent = ((-3.0, 3.0), (-3.0, 3.0))
     stacked = figures.class_label_annotations(points, labels, ("0", "1", "2"))
     apart = figures.class_label_annotations(points, labels, ("0", "1", "2"), extent=extent)
-    per_pixel = np.array([6.0 / 600, 6.0 / 480])  # the map size separate_badges assumes
+    per_pixel = 6.0 / np.array(figures.SMALLEST_MAP_PX)  # the map size separate_badges assumes
 
     def pixels(note):
         return np.array([note["x"], note["y"]]) / per_pixel

@@ -61,14 +61,18 @@ def badge_size(name: str, font_size: int) -> tuple[int, int]:
     return round(font_size * (1.0 + 0.55 * max(len(name) - 1, 0))), round(font_size * 1.15)
 
 
+SMALLEST_MAP_PX = (280, 340)  # the plotting area on a phone 390 px wide, the smallest map drawn
+
+
 def separate_badges(
-    centres: np.ndarray, sizes: np.ndarray, extent: tuple, plot_px: tuple[int, int] = (600, 480), rounds: int = 100
+    centres: np.ndarray, sizes: np.ndarray, extent: tuple, plot_px: tuple[int, int] = SMALLEST_MAP_PX, rounds: int = 100
 ) -> np.ndarray:
     """Move overlapping badges apart, each as little as it takes; (n, 2) data coordinates.
 
     Two classes whose clusters touch (4 and 9 in every MNIST model here) would put one name
-    over the other. Overlaps are measured on a map of `plot_px` (about the app's), and each
-    overlapping pair is pushed apart along the axis where it overlaps least, half each way.
+    over the other. Overlaps are measured on a map of `plot_px`, the smallest the app draws
+    (on a wider map they stand a little farther apart), and each overlapping pair is pushed
+    apart along the axis where it overlaps least, half each way.
     """
     (x0, x1), (y0, y1) = extent
     scale = np.array([(x1 - x0) / plot_px[0], (y1 - y0) / plot_px[1]])  # data units per pixel
