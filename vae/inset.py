@@ -77,7 +77,7 @@ def posterior_svg(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray) ->
             f'<polygon class="sigma-{k}" points="{points}" fill="none" stroke="{COLOUR}" stroke-width="2"{dash}/>'
         )
     for number, (x, y) in enumerate(zip(px(samples[:, 0]), py(samples[:, 1]), strict=True), start=1):
-        if left <= x <= right and top <= y <= bottom:
+        if left <= x <= right and top <= y <= bottom:  # a rare draw beyond ±4.2σ is left out
             parts.append(f'<circle class="sample" cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{INK}"/>')
             parts.append(f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" fill="{INK}">{number}</text>')
     mx, my = float(px(mean[0])), float(py(mean[1]))
