@@ -80,6 +80,16 @@ def test_names_of_touching_clusters_are_moved_apart_not_stacked():
     assert (apart[2]["x"], apart[2]["y"]) == (stacked[2]["x"], stacked[2]["y"])
 
 
+def test_names_pushed_apart_stay_on_the_map():
+    """An autoencoder's map is mostly far-flung outliers, its clusters' centres crowded at one edge."""
+    labels = np.repeat(np.arange(6), 10)
+    points = np.zeros((60, 2)) + np.array([-2.9, 0.0])  # six classes on one spot at the left edge
+    extent = ((-3.0, 3.0), (-3.0, 3.0))
+    notes = figures.class_label_annotations(points, labels, tuple("012345"), extent=extent)
+    assert all(-3.0 <= note["x"] <= 3.0 and -3.0 <= note["y"] <= 3.0 for note in notes)
+    assert len({(round(note["x"], 3), round(note["y"], 3)) for note in notes}) == 6  # none stacked
+
+
 def test_the_replay_has_a_frame_per_snapshot_and_a_play_button():
     means = np.random.default_rng(1).normal(size=(4, 100, 2))
     labels = np.repeat(np.arange(10), 10)
