@@ -68,16 +68,29 @@ def targets(page, clicks: int, row: float = 0.06) -> list[tuple[float, float]]:
     return points
 
 
-def start_and_open(chromium, cache: str) -> tuple[float, object, object]:
+def open_page(chromium, cache: str, moments: dict, script: Path = browser.ROOT / "app.py") -> tuple:
+    """`streamlit run script`, then the page in Chromium, timed: seconds from the process start
+    to each moment (a function that waits on the page), in order; and the server and the page."""
     port = browser.free_port()
     url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
-    server = browser.start_server(port, {"VAE_CACHE_DIR": cache})
-    browser.wait_http(url, server, timeout=120)
-    page = chromium.new_page(viewport={"width": 1500, "height": 1000})
-    page.goto(url)
+    server = browser.start_server(port, {"VAE_CACHE_DIR": cache}, script=script)
+    try:
+        browser.wait_http(url, server, timeout=120)
+        page = chromium.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(url)
+        seconds = {}
+        for name, wait in moments.items():
+            wait(page)
+            seconds[name] = time.monotonic() - started
+    except BaseException:
+        server.terminate()
+        raise
+    return seconds, server, page
+
+
+def interactive(page) -> None:
     browser.wait_for_map(page, timeout_ms=120_000)
-    return time.monotonic() - started, server, page
 
 
 def map_figure_json() -> str:
@@ -92,29 +105,16 @@ def map_figure_json() -> str:
 
 
 def map_drawn(page) -> None:
-    page.wait_for_selector(f".st-key-{browser.MAP} .js-plotly-plot .nsewdrag", timeout=120_000)
-    page.wait_for_function(f"({browser.map_points_js()})() > 0", timeout=120_000)
+    browser.wait_for_points(page, timeout_ms=120_000)
 
 
 def timed_start(chromium, script: Path, cache: str, moments: dict) -> dict[str, float]:
-    """Seconds from `streamlit run` to each moment (a function waiting on the page), in order."""
-    port = browser.free_port()
-    url = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    server = browser.start_server(port, {"VAE_CACHE_DIR": cache}, script=script)
-    try:
-        browser.wait_http(url, server, timeout=120)
-        page = chromium.new_page(viewport={"width": 1500, "height": 1000})
-        page.goto(url)
-        seconds = {}
-        for name, wait in moments.items():
-            wait(page)
-            seconds[name] = time.monotonic() - started
-        page.close()
-        return seconds
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    """Seconds from `streamlit run` to each moment; the page and the server are closed after."""
+    seconds, server, page = open_page(chromium, cache, moments, script)
+    page.close()
+    server.terminate()
+    server.wait(timeout=10)
+    return seconds
 
 
 def floor(chromium, cache: str, starts: int) -> list[tuple]:
@@ -134,7 +134,7 @@ def floor(chromium, cache: str, starts: int) -> list[tuple]:
             "a page of only the map's figure: drawn": (folder / "map.py", {"drawn": map_drawn}),
             "the app: map drawn / interactive": (
                 browser.ROOT / "app.py",
-                {"drawn": map_drawn, "interactive": lambda p: browser.wait_for_map(p, timeout_ms=120_000)},
+                {"drawn": map_drawn, "interactive": interactive},
             ),
         }
         times = {name: [] for name in kinds}
@@ -162,8 +162,8 @@ def main() -> None:
     with sync_playwright() as playwright:
         chromium = browser.launch_chromium(playwright)
         for run in range(args.starts):
-            seconds, server, page = start_and_open(chromium, cache)
-            start_times.append(seconds)
+            seconds, server, page = open_page(chromium, cache, {"interactive": interactive})
+            start_times.append(seconds["interactive"])
             try:
                 if run == args.starts - 1:
                     time.sleep(1.0)

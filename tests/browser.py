@@ -143,9 +143,14 @@ def plot_box(page, key: str = MAP) -> dict:
     return page.locator(f".st-key-{key} .js-plotly-plot .nsewdrag").first.bounding_box()
 
 
-def wait_for_map(page, key: str = MAP, timeout_ms: int = 90_000) -> None:
+def wait_for_points(page, key: str = MAP, timeout_ms: int = 90_000) -> None:
+    """The chart `key` exists and draws test digits (before its click layer is attached)."""
     page.wait_for_selector(f".st-key-{key} .js-plotly-plot .nsewdrag", timeout=timeout_ms)
     page.wait_for_function(f"({map_points_js(key)})() > 0", timeout=timeout_ms)
+
+
+def wait_for_map(page, key: str = MAP, timeout_ms: int = 90_000) -> None:
+    wait_for_points(page, key, timeout_ms)
     # The map layer has attached to the chart: clicks on it now reach the server.
     page.wait_for_function(
         f"() => {{ const gd = {plot(key)}; return gd && gd.__vaeLayer === true; }}", timeout=timeout_ms

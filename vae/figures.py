@@ -79,7 +79,8 @@ def separate_badges(
     at = centres / scale  # in pixels
     half = sizes / 2 + 2  # a 2-pixel gap between badges
     # Every badge stays inside the map (a crowded corner may then keep an overlap).
-    low, high = np.array([x0, y0]) / scale + half, np.array([x1, y1]) / scale - half
+    low = np.array([x0, y0]) / scale + half
+    high = np.maximum(low, np.array([x1, y1]) / scale - half)
     for _ in range(rounds):
         moved = False
         for i in range(len(at)):
@@ -91,7 +92,7 @@ def separate_badges(
                     direction = np.sign(gap[axis]) or (1.0 if i % 2 else -1.0)
                     at[i, axis] -= direction * overlap[axis] / 2
                     at[j, axis] += direction * overlap[axis] / 2
-                    at[[i, j]] = np.clip(at[[i, j]], low[[i, j]], np.maximum(low, high)[[i, j]])
+                    at[[i, j]] = np.clip(at[[i, j]], low[[i, j]], high[[i, j]])
                     moved = True
         if not moved:
             break

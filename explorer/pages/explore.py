@@ -33,8 +33,8 @@ def show(frame: Frame, options: dict) -> None:
     # person put in them (an uploader's files cannot be kept in session state).
     tabs = st.tabs(TABS, key="panel_tab", on_change="rerun")
     panels = (uploads.show, path.controls, samples.show, manifold.show, replay.show, how_it_works)
-    for number, (tab, panel) in enumerate(zip(tabs, panels, strict=True)):
-        if tab.open or number == 0:
+    for tab, panel in zip(tabs, panels, strict=True):
+        if tab.open or panel is uploads.show:
             with tab:
                 panel(frame)
     with map_place:
