@@ -8,12 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import preload
-
-preload.plotly()  # the first element: the browser loads Plotly while this run imports and loads
-
-from explorer import frame, links, resources, sidebar, state, style  # noqa: E402
-from explorer.pages import board, compare, explore  # noqa: E402
+from explorer import frame, links, resources, sidebar, state, style
+from explorer.pages import board, compare, explore
 
 PRESENT = st.query_params.get("present", "").lower() in ("1", "true", "yes")
 st.set_page_config(

@@ -17,6 +17,7 @@ Prints the conditions with the table.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import tempfile
@@ -27,17 +28,26 @@ import streamlit.logger
 from playwright.sync_api import sync_playwright
 
 from bench.common import conditions, summary, table
+from explorer import map_view
 from tests import browser
+from vae import figures
 
 PAUSE_S = 1.0
 FLOOR_TEXT = """import streamlit as st
 
 st.markdown('<div id="floor">ready</div>', unsafe_allow_html=True)
 """
-FLOOR_MAP = """import plotly.io
+FLOOR_MAP = f"""import json, sys
+sys.path.insert(0, {str(browser.ROOT)!r})
+from explorer import map_view
+
+figure = json.load(open("map.json"))
+map_view.show("latent_map", "floor", figure["base"], figure["traces"], figure["layout"])
+"""
+FLOOR_PLOTLY = """import plotly.io
 import streamlit as st
 
-figure = plotly.io.from_json(open("map.json").read(), skip_invalid=True)
+figure = plotly.io.from_json(open("plotly.json").read(), skip_invalid=True)
 st.plotly_chart(figure, key="latent_map", width="stretch")
 """
 
@@ -93,15 +103,27 @@ def interactive(page) -> None:
     browser.wait_for_map(page, timeout_ms=120_000)
 
 
-def map_figure_json() -> str:
+def map_figure() -> dict:
     """The latent map as the app's first page draws it: the bundled VAE, its prior rings."""
     streamlit.logger.set_log_level("error")  # the app's caches, used outside a server, warn
     from explorer import frame, latent_map, style
-    from vae import figures
     from vae.catalog import DEFAULT_MODEL
 
     shown = frame.build(DEFAULT_MODEL)
-    return latent_map.figure(shown, {"prior": True}, style.MAP_HEIGHT["normal"], figures.prior_traces()).to_json()
+    return {
+        "base": shown.traces,
+        "traces": figures.prior_traces(),
+        "layout": latent_map.layout(shown, {"prior": True}, style.MAP_HEIGHT["normal"]),
+    }
+
+
+def plotly_drawn(page) -> None:
+    """The same figure drawn by Plotly (as the app did before 2026-12-02): its points are on."""
+    page.wait_for_function(
+        """() => { const gd = document.querySelector('.js-plotly-plot');
+                   return !!gd && (gd._fullData || []).filter(t => t.customdata).length > 0 && !!gd.querySelector('.nsewdrag'); }""",
+        timeout=120_000,
+    )
 
 
 def map_drawn(page) -> None:
@@ -125,13 +147,20 @@ def floor(chromium, cache: str, starts: int) -> list[tuple]:
         shutil.copy(browser.ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
         (folder / "text.py").write_text(FLOOR_TEXT)
         (folder / "map.py").write_text(FLOOR_MAP)
-        (folder / "map.json").write_text(map_figure_json())
+        figure = map_figure()
+        overlays = [{k: v.tolist() if hasattr(v, "tolist") else v for k, v in t.items()} for t in figure["traces"]]
+        payload = {"base": map_view.encode_traces(figure["base"]), "traces": overlays, "layout": figure["layout"]}
+        (folder / "map.json").write_text(json.dumps(payload))
+        (folder / "plotly_map.py").write_text(FLOOR_PLOTLY)  # not plotly.py: that would hide the package
+        plotly_figure = figures.plotly_figure(figure["base"] + figure["traces"], figure["layout"])
+        (folder / "plotly.json").write_text(plotly_figure.to_json())
         kinds = {
             "a page of one line of text: shown": (
                 folder / "text.py",
                 {"shown": lambda p: p.wait_for_selector("#floor")},
             ),
-            "a page of only the map's figure: drawn": (folder / "map.py", {"drawn": map_drawn}),
+            "a page of only the map (canvas, as the app): drawn": (folder / "map.py", {"drawn": map_drawn}),
+            "a page of only the same map drawn by Plotly: drawn": (folder / "plotly_map.py", {"drawn": plotly_drawn}),
             "the app: map drawn / interactive": (
                 browser.ROOT / "app.py",
                 {"drawn": map_drawn, "interactive": interactive},

@@ -28,8 +28,10 @@ class Frame:
     labels: np.ndarray
     x_range: tuple[float, float]
     y_range: tuple[float, float]
-    traces: list[dict]  # the map's data traces, a WebGL trace per class
+    traces: list[dict]  # the map's data traces, a trace per class
     annotations: list[dict]  # the class names at their clusters' centres
+    encoded: list[dict]  # the data traces as map_view.py sends them
+    token: str  # names `encoded` (the browser decodes it again only when it changes)
 
     @property
     def dataset(self) -> str:
@@ -58,6 +60,8 @@ def build(name: str, marker_size: int = 4) -> Frame:
         base["y_range"],
         base["traces"],
         base["annotations"],
+        base["encoded"],
+        base["token"],
     )
 
 

@@ -1,8 +1,8 @@
 """The latent map: the encoded test set, what the person added to it, and the chart itself.
 
-The figure changes only when what is drawn on it changes (a path, an upload, samples, the
-options), never on a click: the chosen point is marked by the map layer (map_layer.py),
-so a click does not re-send or re-render the 10,000 WebGL points.
+The test set's points are sent once per model (map_view.py); what is drawn over them changes
+with what the session added (a path, an upload, samples, the options), never on a click: the
+chosen point is marked by the map layer (map_layer.py), which redraws only its marks.
 """
 
 from __future__ import annotations
@@ -10,20 +10,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explorer import resources, state
+from explorer import map_view, resources, state
 from explorer.frame import Frame
 from vae import figures, latent
 
 MAP_KEY = "latent_map"
-CONFIG = {
-    "displaylogo": False,
-    "scrollZoom": True,
-    # Two quick clicks are two decodes, not a double-click that resets the view.
-    "doubleClick": False,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
-    # The camera button: the map as a PNG, drawn in the browser (works offline).
-    "toImageButtonOptions": {"format": "png", "filename": "latent-map", "scale": 2},
-}
 
 
 def legend_title(frame: Frame) -> str:
@@ -45,12 +36,11 @@ def overlays(frame: Frame, options: dict) -> list[dict]:
     return traces
 
 
-def figure(frame: Frame, options: dict, height: int, extra: list[dict] | None = None, legend_right: bool = False):
+def layout(frame: Frame, options: dict, height: int, legend_right: bool = False, **extra) -> dict:
     images = []
     if options.get("manifold"):
         images.append(resources.manifold_layer(frame.model, frame.name, frame.x_range, frame.y_range))
-    return figures.latent_map(
-        frame.traces + (extra or []),
+    return figures.latent_map_layout(
         frame.x_range,
         frame.y_range,
         height=height,
@@ -59,16 +49,14 @@ def figure(frame: Frame, options: dict, height: int, extra: list[dict] | None = 
         legend_title=legend_title(frame),
         legend_right=legend_right,
         annotations=frame.annotations,
+        **extra,
     )
 
 
-def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, legend_right: bool = False) -> None:
-    st.plotly_chart(
-        figure(frame, options, height, overlays(frame, options), legend_right),
-        key=key,
-        on_select="ignore",
-        config=CONFIG,
-        width="stretch",
+def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, legend_right: bool = False, **extra) -> None:
+    """The map with what the session drew on it (`extra`: more of the layout, as in figures)."""
+    map_view.show(
+        key, frame.token, frame.encoded, overlays(frame, options), layout(frame, options, height, legend_right, **extra)
     )
 
 

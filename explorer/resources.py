@@ -8,6 +8,7 @@ and GIF encoding would otherwise dominate each rerun.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import sys
@@ -18,6 +19,7 @@ import streamlit as st
 import threadpoolctl
 
 import vae
+from explorer import map_view
 from vae import figures, latent, pictures
 from vae.board import open_store
 from vae.catalog import available_models
@@ -74,13 +76,18 @@ def map_base(path: str, dataset: str, marker_size: int) -> dict:
     mean, log_var, labels = encodings(path, dataset)
     names = vae.CLASS_NAMES[dataset]
     x_range, y_range = latent.latent_extent(mean)
+    traces = figures.data_traces(mean, labels, names, marker_size)
+    encoded = map_view.encode_traces(traces)
     return {
         "mean": mean,
         "log_var": log_var,
         "labels": labels,
         "x_range": x_range,
         "y_range": y_range,
-        "traces": figures.data_traces(mean, labels, names, marker_size),
+        "traces": traces,
+        "encoded": encoded,
+        # Names the points as sent: the browser decodes them again only when this changes.
+        "token": hashlib.sha1("".join(t["x"]["b64"] + t["y"]["b64"] for t in encoded).encode()).hexdigest()[:16],
         "annotations": figures.class_label_annotations(mean, labels, names, extent=(x_range, y_range)),
     }
 

@@ -90,46 +90,41 @@ def launch_chromium(playwright):
 
 
 def plot(key: str = MAP) -> str:
-    return f"document.querySelector('.st-key-{key} .js-plotly-plot')"
+    """A JS expression: the map drawn under `key` (explorer/map_view.js), or undefined."""
+    return f"(document.querySelector('.st-key-{key} .vae-map') || {{}}).__vaeMap"
 
 
 def traces_named(name: str, key: str = MAP) -> str:
-    """A JS expression: the drawn traces of chart `key` named `name` ([] while it is not drawn)."""
-    return f"((({plot(key)}) || {{}})._fullData || []).filter(t => t.name === {name!r})"
+    """A JS expression: the drawn traces of map `key` named `name` ([] while it is not drawn)."""
+    return f"((({plot(key)}) || {{}}).traces || []).filter(t => t.name === {name!r})"
 
 
 def map_points_js(key: str = MAP) -> str:
-    """How many test digits the chart `key` draws (-1 while it is not drawn)."""
+    """How many test digits the map `key` draws (-1 while it is not drawn)."""
     return f"""() => {{
-      const gd = {plot(key)};
-      if (!gd || !gd._fullData) {{ return -1; }}
-      return gd._fullData.filter(t => t.customdata && t.type === 'scattergl').reduce((n, t) => n + t.x.length, 0);
+      const map = {plot(key)};
+      if (!map || !map.drawn) {{ return -1; }}
+      return map.traces.filter(t => t.customdata).reduce((n, t) => n + t.x.length, 0);
     }}"""
 
 
 def to_page_js(key: str = MAP) -> str:
-    """Page coordinates of a latent point on chart `key`."""
-    return f"""([x, y]) => {{
-      const gd = {plot(key)};
-      const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
-      return [box.left + gd._fullLayout.xaxis.l2p(x), box.top + gd._fullLayout.yaxis.l2p(y)];
-    }}"""
+    """Page coordinates of a latent point on map `key`."""
+    return f"([x, y]) => {plot(key)}.toPage(x, y)"
 
 
 def to_latent_js(key: str = MAP) -> str:
-    """The latent point under page coordinates on chart `key`, and the axes' spans."""
+    """The latent point under page coordinates on map `key`, and the axes' spans."""
     return f"""([px, py]) => {{
-      const gd = {plot(key)};
-      const box = gd.querySelector('.nsewdrag').getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-      return [xa.p2l(px - box.left), ya.p2l(py - box.top), xa.range[1] - xa.range[0], ya.range[1] - ya.range[0]];
+      const map = {plot(key)}, g = map.geometry();
+      return [...map.toLatent(px, py), g.x[1] - g.x[0], g.y[1] - g.y[0]];
     }}"""
 
 
 def data_point_js(key: str = MAP) -> str:
     """The rank-th point of a class counted from the class's centre: [x, y, test index]."""
     return f"""([name, rank]) => {{
-      const gd = {plot(key)};
-      const trace = gd._fullData.find(t => t.name === name && t.customdata);
+      const trace = {plot(key)}.traces.find(t => t.name === name && t.customdata);
       const n = trace.x.length;
       const mx = trace.x.reduce((a, b) => a + b, 0) / n, my = trace.y.reduce((a, b) => a + b, 0) / n;
       const order = [...Array(n).keys()].sort((a, b) =>
@@ -139,21 +134,30 @@ def data_point_js(key: str = MAP) -> str:
     }}"""
 
 
+def wait_for_mark(page, label: str, key: str = MAP, kind: str | None = None, timeout_ms: int = 90_000) -> None:
+    """A mark labelled `label` (of `kind`: "ring", "dot") is drawn over the map `key`."""
+    page.wait_for_function(
+        f"([label, kind]) => (({plot(key)}) || {{}}).marks?.some(m => m.label === label && (!kind || m.kind === kind))",
+        arg=[label, kind],
+        timeout=timeout_ms,
+    )
+
+
 def plot_box(page, key: str = MAP) -> dict:
-    return page.locator(f".st-key-{key} .js-plotly-plot .nsewdrag").first.bounding_box()
+    """The map's plotting area on the page (x, y, width, height)."""
+    return page.locator(f".st-key-{key} .vae-map-plot").first.bounding_box()
 
 
 def wait_for_points(page, key: str = MAP, timeout_ms: int = 90_000) -> None:
-    """The chart `key` exists and draws test digits (before its click layer is attached)."""
-    page.wait_for_selector(f".st-key-{key} .js-plotly-plot .nsewdrag", timeout=timeout_ms)
+    """The map `key` exists and draws test digits (before its click layer is attached)."""
     page.wait_for_function(f"({map_points_js(key)})() > 0", timeout=timeout_ms)
 
 
 def wait_for_map(page, key: str = MAP, timeout_ms: int = 90_000) -> None:
     wait_for_points(page, key, timeout_ms)
-    # The map layer has attached to the chart: clicks on it now reach the server.
+    # The map layer has attached to the map: clicks on it now reach the server.
     page.wait_for_function(
-        f"() => {{ const gd = {plot(key)}; return gd && gd.__vaeLayer === true; }}", timeout=timeout_ms
+        f"() => {{ const map = {plot(key)}; return !!map && map.attached === true; }}", timeout=timeout_ms
     )
 
 

@@ -35,13 +35,6 @@ def test_the_app_starts_on_the_bundled_model_and_says_what_it_shows():
     assert model_selector(at).value == "mnist-vae"
 
 
-def test_the_plotly_preload_names_streamlits_own_plotly_chunk():
-    # A Streamlit upgrade that renames its chunk would silently turn the preload off.
-    from explorer import preload
-
-    assert preload.CHUNK is not None and (preload._JS_DIR / preload.CHUNK).is_file()
-
-
 def test_a_chosen_point_is_decoded_and_kept():
     at = start()
     at.session_state["chosen"] = {"z": [0.5, -0.25], "index": None, "upload": None, "model": "mnist-vae"}

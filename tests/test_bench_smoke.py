@@ -35,7 +35,7 @@ def test_bench_app():
     require_chromium()
     out = run("bench.app", "--clicks", "2", "--starts", "1", "--floor")
     assert "process start -> interactive map" in out and "clicking fast" in out
-    assert "a page of only the map's figure" in out
+    assert "a page of only the map (canvas, as the app)" in out and "drawn by Plotly" in out
 
 
 def test_bench_load(idx_folder):

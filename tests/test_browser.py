@@ -48,37 +48,38 @@ def digit_png(digit) -> bytes:
 
 
 def map_trace_names(page):
-    return page.evaluate(f"() => {browser.plot()}._fullData.map(t => t.name)")
+    return page.evaluate(f"() => {browser.plot()}.traces.map(t => t.name)")
 
 
 def test_the_map_shows_the_ten_thousand_test_digits_named_at_their_clusters(page):
     assert page.evaluate(browser.map_points_js()) == 10000
     legend = page.evaluate(
-        "() => [...document.querySelectorAll('.js-plotly-plot .legendtext')].map(element => element.textContent)"
+        f"() => [...document.querySelectorAll('.st-key-{browser.MAP} .vae-legend-item')].map(e => e.textContent)"
     )
     assert [str(d) for d in range(10)] == legend[:10]
     assert sorted(class_names_shown(page)) == [str(d) for d in range(10)]
     assert page.get_by_text("test NELBO").first.is_visible()
     # Hiding a class in the legend hides its points and its name on the map.
-    page.locator(".js-plotly-plot .legend .traces", has_text="3").first.locator(".legendtoggle").click()
-    page.wait_for_function(f"() => {browser.traces_named('3')}.every(t => t.visible === 'legendonly')")
-    page.wait_for_function("() => !!document.querySelector(\".js-plotly-plot .infolayer .annotation[style*='none']\")")
+    page.locator(".vae-legend-item", has_text="3").first.click()
+    page.wait_for_function(f"() => {browser.traces_named('3')}.every(t => t.visible === false)")
     assert sorted(class_names_shown(page)) == [str(d) for d in range(10) if d != 3]
+    # A click on the map now reports the class hidden: its digits cannot be picked.
+    assert page.evaluate(f"() => {browser.plot()}.geometry().hidden") == ["3"]
+    page.locator(".vae-legend-item", has_text="3").first.click()
+    page.wait_for_function(f"() => {browser.traces_named('3')}.every(t => t.visible === true)")
 
 
 def class_names_shown(page) -> list[str]:
-    return page.evaluate(
-        """() => [...document.querySelectorAll('.js-plotly-plot .infolayer .annotation')]
-                  .filter(element => element.style.display !== 'none').map(element => element.textContent)"""
-    )
+    """The class names drawn on the map (the badges of classes not hidden in the legend)."""
+    return page.evaluate(f"() => {browser.plot()}.badges")
 
 
-def test_the_page_loads_plotly_before_the_map_arrives(page):
-    # The preload's import resolved to Streamlit's own Plotly module, fetched once: the map
-    # found it compiled instead of fetching it after the whole first run.
-    assert page.evaluate("() => window.__vaePlotly.then(module => module !== null)")
+def test_the_first_page_loads_no_plotly(page):
+    # The map is drawn on a canvas (explorer/map_view.js): Streamlit's 4.7 MB Plotly chunk,
+    # most of the start before, is fetched only when a Plotly chart is shown.
     chunks = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
-    assert len([name for name in chunks if "/PlotlyChart." in name]) == 1
+    assert not [name for name in chunks if "/PlotlyChart." in name]
+    assert page.locator(".js-plotly-plot").count() == 0
 
 
 def test_a_click_on_empty_space_decodes_where_it_was_clicked(page):
@@ -112,9 +113,8 @@ def test_a_click_on_a_digit_shows_it_its_reconstruction_and_its_posterior(page):
     page.get_by_text("The reparameterization, with this input's numbers").click()
     page.locator("[data-testid='stGraphVizChart'] svg").first.wait_for()
     assert page.locator("[data-testid='stGraphVizChart'] svg", has_text="z = μ + σ·ε").count() == 1
-    ring = page.locator(f".st-key-{browser.MAP} svg.vae-marks circle").first
-    ring.wait_for(state="attached")
-    assert page.locator(f".st-key-{browser.MAP} svg.vae-marks text", has_text=f"#{index}").count() == 1
+    browser.wait_for_mark(page, f"#{index}", kind="ring")
+    assert len(page.evaluate(f"() => {browser.plot()}.marks")) == 1
 
 
 def test_thirty_fast_clicks_lose_none(page):
@@ -256,8 +256,8 @@ def test_the_compare_view_marks_a_clicked_digit_in_every_map(chromium, server):
     px, py = page.evaluate(browser.to_page_js(keys[1]), [x, y])
     page.mouse.click(px, py)
     for key in keys:  # the same digit is marked in every map, at its place in that map
-        page.locator(f".st-key-{key} svg.vae-marks text", has_text=f"#{index}").wait_for(state="attached")
-    assert page.get_by_text("reconstruction").count() >= 3
+        browser.wait_for_mark(page, f"#{index}", key)
+    page.get_by_text("reconstruction").nth(2).wait_for()  # and each model's reconstruction
     page.get_by_role("button", name="Sample from N(0, I): the same ε in every model").click()
     page.get_by_text("decodes of the same 8 draws").nth(2).wait_for()  # one under every map
     assert page.get_by_text("decodes of the same 8 draws").count() == 3

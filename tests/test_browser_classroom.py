@@ -56,8 +56,7 @@ def test_a_student_sends_a_drawing_and_the_teachers_board_shows_it(chromium, ser
     student.get_by_label("Your first name or a nickname (optional)").fill("Ada <b>")
     student.get_by_role("button", name="Send to the class board").click()
     sent = time.monotonic()
-    mark = teacher.locator(".st-key-board_map svg.vae-marks text", has_text="Ada <b>")
-    mark.wait_for(state="attached", timeout=10_000)
+    browser.wait_for_mark(teacher, "Ada <b>", "board_map", kind="dot", timeout_ms=10_000)
     assert time.monotonic() - sent < 2.5  # within the board's poll, and then some
     teacher.get_by_text("1 digit").first.wait_for()
     # No student page shows a control that clears the board or removes an entry.
@@ -200,7 +199,6 @@ def test_exports_the_decoded_image_and_the_map_offline(chromium, server):
         page.get_by_role("button", name="Download this image (PNG)").click()
     assert download.value.suggested_filename.endswith(".png")
     assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    page.locator(f".st-key-{browser.MAP} .js-plotly-plot").hover()
     with page.expect_download() as download:
         page.locator(f".st-key-{browser.MAP} .modebar-btn[data-title='Download plot as a PNG']").click()
     assert download.value.suggested_filename == "latent-map.png"

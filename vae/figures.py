@@ -1,10 +1,11 @@
-"""Plotly figures for the explorer: the latent map and its overlays.
+"""Figures for the explorer, in Plotly's format: the latent map and its overlays.
 
-Traces are plain dicts and figures are assembled without Plotly's per-property validation:
-the map holds 10,000 points, and validating it on every rerun would cost more than the
-model does. Overlays are WebGL traces too: Plotly draws its WebGL layer above SVG traces,
-so an SVG marker would disappear under the data points. The class names are annotations,
-which Plotly draws above both.
+Traces and layouts are plain dicts. The app draws the latent map itself, on a canvas
+(explorer/map_view.js reads this format); the training panel's charts are Plotly figures
+(`plotly_figure`, assembled without Plotly's per-property validation, which would cost more
+than the model does for 10,000 points). Traces are "scattergl", so that Plotly draws the
+overlays above the data points as the canvas does; the class names are annotations, drawn
+above both.
 """
 
 from __future__ import annotations
@@ -270,8 +271,7 @@ def manifold_layout_image(image: np.ndarray, x_range, y_range) -> dict:
     )
 
 
-def latent_map(
-    traces: list[dict],
+def latent_map_layout(
     x_range,
     y_range,
     height: int = 520,
@@ -282,12 +282,13 @@ def latent_map(
     show_legend: bool = True,
     legend_right: bool = False,
     annotations: list[dict] | None = None,
-) -> go.Figure:
-    """The map: equal scales on both axes; Plotly widens one axis's range to fill the box.
+) -> dict:
+    """The map's layout: equal scales on both axes (the one that would be squeezed is widened).
 
     The legend is one row under the plot (the plot keeps the full width and the mode bar in
     the top-right corner stays clear), or, with `legend_right`, a column beside it (the plot
-    keeps the full height, for a wide screen).
+    keeps the full height, for a wide screen). The app draws it with explorer/map_view.js;
+    `latent_map` makes it a Plotly figure.
     """
     legend = dict(itemsizing="constant", title=dict(text=legend_title), font=dict(size=font_size - 2))
     legend.update(
@@ -295,7 +296,7 @@ def latent_map(
         if legend_right
         else dict(orientation="h", x=0, y=-0.06, yanchor="top")
     )
-    layout = dict(
+    return dict(
         height=height,
         margin=dict(l=10, r=10, t=24, b=10),
         dragmode="pan",
@@ -314,10 +315,15 @@ def latent_map(
         images=images or [],
         annotations=annotations or [],
     )
-    return _figure(traces, layout)
 
 
-def _figure(traces: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+def latent_map(traces: list[dict], x_range, y_range, **layout) -> go.Figure:
+    """The map as a Plotly figure (the training panel's live map); see `latent_map_layout`."""
+    return plotly_figure(traces, latent_map_layout(x_range, y_range, **layout))
+
+
+def plotly_figure(traces: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    """Traces and a layout (plain dicts) as a Plotly figure, without per-property validation."""
     spec = dict(data=traces, layout=layout, frames=frames or [])
     try:
         return go.Figure(spec, _validate=False)

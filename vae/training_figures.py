@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from vae.figures import FONT_SIZE, PALETTE, _figure
+from vae.figures import FONT_SIZE, PALETTE, plotly_figure
 
 
 def loss_figure(history: dict[str, list[float]], height: int = 260) -> go.Figure:
@@ -95,4 +95,4 @@ def replay_figure(
             )
         ],
     )
-    return _figure(traces(means[-1]), layout, frames)
+    return plotly_figure(traces(means[-1]), layout, frames)

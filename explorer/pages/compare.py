@@ -13,7 +13,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from explorer import header, resources
+from explorer import header, map_view, resources
 from explorer.frame import Frame, build
 from explorer.map_layer import clicked_digit, map_layer, mark
 from vae import figures, latent
@@ -64,9 +64,12 @@ def show(_frame: Frame, options: dict) -> None:
         with column:
             st.subheader(title(frame))
             st.caption(LOOK_FOR.get(frame.name, f"{frame.name}: what differs from its neighbours?"))
-            st.plotly_chart(
-                figures.latent_map(
-                    frame.traces,
+            map_view.show(
+                chart_key(number),
+                frame.token,
+                frame.encoded,
+                [],
+                figures.latent_map_layout(
                     frame.x_range,
                     frame.y_range,
                     height=HEIGHT,
@@ -76,10 +79,6 @@ def show(_frame: Frame, options: dict) -> None:
                     font_size=13,
                     annotations=frame.annotations,
                 ),
-                key=chart_key(number),
-                on_select="ignore",
-                width="stretch",
-                config={"displaylogo": False, "scrollZoom": True, "doubleClick": False},
             )
     colour_key(frames[0].class_names)
     results(frames)
