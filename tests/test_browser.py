@@ -82,6 +82,41 @@ def test_the_first_page_loads_no_plotly(page):
     assert page.locator(".js-plotly-plot").count() == 0
 
 
+def test_the_map_zooms_pans_resets_and_names_the_digit_under_the_pointer(page):
+    """Scroll to zoom, drag to pan (neither decodes anything), the reset button, a hover label."""
+    box = browser.plot_box(page)
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    start = page.evaluate(f"() => {browser.plot()}.geometry()")
+    before = page.evaluate(browser.HEADINGS_JS)
+    page.mouse.move(*centre)
+    page.mouse.wheel(0, -400)
+    page.wait_for_function(
+        f"(w) => {{ const g = {browser.plot()}.geometry(); return g.x[1] - g.x[0] < 0.8 * w; }}",
+        arg=start["x"][1] - start["x"][0],
+    )
+    zoomed = page.evaluate(f"() => {browser.plot()}.geometry()")
+    assert zoomed["scale"] > 1.25 * start["scale"]
+    page.mouse.down()
+    page.mouse.move(centre[0] + 40, centre[1], steps=4)
+    page.mouse.move(centre[0] + 120, centre[1] + 60, steps=4)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    panned = page.evaluate(f"() => {browser.plot()}.geometry()")
+    # The map moved with the pointer: 120 px right and 60 down, in latent units at this scale.
+    assert abs((zoomed["x"][0] - panned["x"][0]) * zoomed["scale"] - 120) < 3
+    assert abs((panned["y"][0] - zoomed["y"][0]) * zoomed["scale"] - 60) < 3
+    browser.wait_until_idle(page)
+    assert page.evaluate(browser.HEADINGS_JS) == before  # neither was taken for a click
+    page.locator(f".st-key-{browser.MAP} .modebar-btn[data-title='Reset view']").click()
+    reset = page.evaluate(f"() => {browser.plot()}.geometry()")
+    assert reset["x"] == pytest.approx(start["x"]) and reset["y"] == pytest.approx(start["y"])
+    x, y, index = page.evaluate(browser.data_point_js(), ["0", 0])
+    page.mouse.move(*page.evaluate(browser.to_page_js(), [x, y]))
+    tip = page.locator(f".st-key-{browser.MAP} .vae-map-tip")
+    tip.wait_for(state="visible")
+    assert tip.inner_text().splitlines()[0] == "0" and "test #" in tip.inner_text()
+
+
 def test_a_click_on_empty_space_decodes_where_it_was_clicked(page):
     box = browser.plot_box(page)
     # The top-right corner of the map is empty latent space for any trained VAE.

@@ -1,0 +1,35 @@
+"""How the map's figure travels to the browser (explorer/map_view.py)."""
+
+import base64
+
+import numpy as np
+
+from explorer import map_view
+from vae import figures
+
+
+def decoded(value: dict) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(value["b64"]), "<i4" if value["dtype"] == "i32" else "<f4")
+
+
+def test_arrays_travel_as_float32_and_int32_and_keep_their_gaps():
+    line = map_view.encode_array([0.5, np.nan, -2.25])
+    assert line["dtype"] == "f32"
+    values = decoded(line)
+    assert values[0] == 0.5 and np.isnan(values[1]) and values[2] == -2.25
+    indices = map_view.encode_array(np.array([3, 70000], np.int64))
+    assert indices["dtype"] == "i32" and decoded(indices).tolist() == [3, 70000]
+
+
+def test_a_trace_keeps_everything_but_its_arrays_as_it_was():
+    points = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)
+    labels = np.arange(50) % 10
+    trace = figures.data_traces(points, labels, tuple("0123456789"))[7]
+    sent = map_view.encode_trace(trace)
+    assert {key: value for key, value in sent.items() if key not in map_view.ARRAYS} == {
+        key: value for key, value in trace.items() if key not in map_view.ARRAYS
+    }
+    assert decoded(sent["x"]).tolist() == points[labels == 7, 0].tolist()
+    assert decoded(sent["customdata"]).tolist() == np.flatnonzero(labels == 7).tolist()
+    waypoints = figures.path_traces(points[:3], points[:3])
+    assert [map_view.encode_trace(t).get("text") for t in waypoints] == [None, ["A", "B", "C"]]
