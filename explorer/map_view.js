@@ -14,11 +14,14 @@ const GRID = "#e8e8e8", INK = "#444", FONT = "sans-serif";
 
 export default function (component) {
   const { data, parentElement } = component;
-  const [key, base, spec] = data;
+  const [key, base, spec, digest] = data;
   let map = MAPS[key];
   if (!map || map.parent !== parentElement) {
     map = MAPS[key] = create(key, parentElement, map);
   }
+  // Every rerun (every click) renders the component again; the same figure is not redrawn.
+  if (digest && digest === map.digest && base.token === map.baseToken) { return; }
+  map.digest = digest;
   update(map, base, spec);
 }
 
@@ -127,8 +130,9 @@ function resize(map) {
   map.height = height;
   const ratio = window.devicePixelRatio || 1;
   for (const canvas of [map.canvas, map.overlay]) {
-    canvas.width = Math.round(stageWidth * ratio);
-    canvas.height = Math.round(height * ratio);
+    // Only when it changes: setting a canvas's size clears it.
+    if (canvas.width !== Math.round(stageWidth * ratio)) { canvas.width = Math.round(stageWidth * ratio); }
+    if (canvas.height !== Math.round(height * ratio)) { canvas.height = Math.round(height * ratio); }
     canvas.style.width = stageWidth + "px";
     canvas.style.height = height + "px";
   }

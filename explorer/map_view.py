@@ -12,6 +12,8 @@ again only when the token changes, and Streamlit sends an unchanged message once
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +49,8 @@ def encode_traces(traces: list[dict]) -> list[dict]:
 
 def show(key: str, token: str, base: list[dict], traces: list[dict], layout: dict) -> None:
     """Draw a map under `key`: `base` (encoded once, named by `token`), then `traces` over it."""
-    _component(
-        key=key,
-        data=[key, {"token": token, "traces": base}, {"traces": encode_traces(traces), "layout": layout}],
-        height="content",
-    )
+    spec = {"traces": encode_traces(traces), "layout": layout}
+    # Names what is drawn over the points: a rerun that changes nothing on the map (a click)
+    # does not redraw it.
+    digest = hashlib.blake2b(json.dumps(spec, sort_keys=True).encode(), digest_size=8).hexdigest()
+    _component(key=key, data=[key, {"token": token, "traces": base}, spec, digest], height="content")

@@ -10,6 +10,7 @@ and thickens thin strokes to MNIST-like width before the MNIST recipe.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from pathlib import Path
@@ -38,17 +39,18 @@ EXTENSIONS = ("png", "jpg", "jpeg", "gif", "bmp", "webp", "heic", "heif", "avif"
 SUPPORTED = "PNG, JPEG, GIF, BMP, WebP, HEIC or AVIF"
 
 
-def _register_heif() -> None:
+@functools.cache
+def openable() -> list[str]:
+    """The formats of FORMATS this Pillow can open; on the first upload, not at import (Pillow's
+    plugins and pillow-heif cost the app's first page 60 ms of its server's time)."""
     try:
         import pillow_heif
     except ImportError:  # HEIC photos are then refused like any other unknown format
-        return
-    pillow_heif.register_heif_opener()
-
-
-_register_heif()
-Image.init()  # Pillow registers its formats lazily; the list below must see all of them
-OPENABLE = [name for name in FORMATS if name in Image.OPEN]
+        pass
+    else:
+        pillow_heif.register_heif_opener()
+    Image.init()  # Pillow registers its formats lazily; the list must see all of them
+    return [name for name in FORMATS if name in Image.OPEN]
 
 
 def _open(source) -> Image.Image:
@@ -75,7 +77,7 @@ def _open(source) -> Image.Image:
     if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
         raise ValueError(f"SVG drawings are not supported; export the drawing as {SUPPORTED}.")
     try:
-        image = Image.open(io.BytesIO(data), formats=OPENABLE)
+        image = Image.open(io.BytesIO(data), formats=openable())
     except UnidentifiedImageError as error:
         raise ValueError(f"This file is not an image that can be read; use {SUPPORTED}.") from error
     except Image.DecompressionBombError as error:
