@@ -433,13 +433,7 @@ function ring(ctx, x, y, r, fill, stroke, width, filled) {
 // ---- legend -------------------------------------------------------------------------------
 
 function legendFor(map) {
-  const layout = map.layout, entries = [], seen = new Set();
-  for (const trace of map.traces) {
-    const name = group(trace);
-    if (trace.showlegend === false || !trace.name || seen.has(name)) { continue; }
-    seen.add(name);
-    entries.push(trace);
-  }
+  const layout = map.layout, entries = legendEntries(map);
   const signature = JSON.stringify([layout.legend && layout.legend.title, entries.map((t) => [t.name, t.mode, t.marker && t.marker.color, t.line && t.line.color])]);
   if (signature !== map.legendSignature) {
     map.legendSignature = signature;
@@ -621,6 +615,7 @@ function download(map, scale = 2) {
 }
 
 function legendEntries(map) {
+  // One entry per legend group (a class, the prior's rings, an upload), in drawing order.
   const seen = new Set();
   return map.traces.filter((trace) => {
     const name = group(trace);
