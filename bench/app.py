@@ -28,7 +28,6 @@ import streamlit.logger
 from playwright.sync_api import sync_playwright
 
 from bench.common import conditions, summary, table
-from explorer import map_view
 from tests import browser
 from vae import figures
 
@@ -112,6 +111,7 @@ def map_figure() -> dict:
     shown = frame.build(DEFAULT_MODEL)
     return {
         "base": shown.traces,
+        "encoded": shown.encoded,
         "traces": figures.prior_traces(),
         "layout": latent_map.layout(shown, {"prior": True}, style.MAP_HEIGHT["normal"]),
     }
@@ -149,7 +149,7 @@ def floor(chromium, cache: str, starts: int) -> list[tuple]:
         (folder / "map.py").write_text(FLOOR_MAP)
         figure = map_figure()
         overlays = [{k: v.tolist() if hasattr(v, "tolist") else v for k, v in t.items()} for t in figure["traces"]]
-        payload = {"base": map_view.encode_traces(figure["base"]), "traces": overlays, "layout": figure["layout"]}
+        payload = {"base": figure["encoded"], "traces": overlays, "layout": figure["layout"]}
         (folder / "map.json").write_text(json.dumps(payload))
         (folder / "plotly_map.py").write_text(FLOOR_PLOTLY)  # not plotly.py: that would hide the package
         plotly_figure = figures.plotly_figure(figure["base"] + figure["traces"], figure["layout"])

@@ -36,7 +36,7 @@ def overlays(frame: Frame, options: dict) -> list[dict]:
     return traces
 
 
-def layout(frame: Frame, options: dict, height: int, legend_right: bool = False, **extra) -> dict:
+def layout(frame: Frame, options: dict, height: int, legend_right: bool = False) -> dict:
     images = []
     if options.get("manifold"):
         images.append(resources.manifold_layer(frame.model, frame.name, frame.x_range, frame.y_range))
@@ -49,14 +49,13 @@ def layout(frame: Frame, options: dict, height: int, legend_right: bool = False,
         legend_title=legend_title(frame),
         legend_right=legend_right,
         annotations=frame.annotations,
-        **extra,
     )
 
 
-def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, legend_right: bool = False, **extra) -> None:
-    """The map with what the session drew on it (`extra`: more of the layout, as in figures)."""
+def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, legend_right: bool = False) -> None:
+    """The map with what the session drew on it."""
     map_view.show(
-        key, frame.token, frame.encoded, overlays(frame, options), layout(frame, options, height, legend_right, **extra)
+        key, frame.token, frame.encoded, overlays(frame, options), layout(frame, options, height, legend_right)
     )
 
 

@@ -51,13 +51,14 @@ function create(key, parent, old) {
     key, parent, root, stage, canvas, overlay, area, tip, bar, legend,
     base: null, baseToken: null, traces: [], layout: {}, uirevision: old ? old.uirevision : null,
     view: old ? old.view : null, hidden: old ? old.hidden : new Set(), marks: old ? old.marks : {},
-    images: {}, width: 0, height: 0, box: null, drawn: 0, listeners: [],
+    images: {}, width: 0, height: 0, box: null, drawn: 0,
   };
   root.__vaeMap = api(map);
   buttons(map);
   gestures(map);
-  new ResizeObserver(() => { if (parent.clientWidth && parent.clientWidth !== map.width) { resize(map); draw(map); } })
-    .observe(parent);
+  if (old && old.observer) { old.observer.disconnect(); }  // the map this one replaces
+  map.observer = new ResizeObserver(() => { if (parent.clientWidth && parent.clientWidth !== map.width) { resize(map); draw(map); } });
+  map.observer.observe(parent);
   return map;
 }
 
@@ -174,7 +175,6 @@ function draw(map) {
   paint(map, ctx, transform(map), map.canvas.width / ratio, map.canvas.height / ratio, ratio);
   drawMarks(map);
   map.drawn += 1;
-  for (const listener of map.listeners) { listener(); }
 }
 
 function paint(map, ctx, t, width, height, ratio) {
@@ -560,24 +560,27 @@ function gestures(map) {
   const area = map.area;
   let down = null, frame = 0;
   const redraw = () => { if (!frame) { frame = requestAnimationFrame(() => { frame = 0; draw(map); }); } };
+  // The pointer is captured while it is down: a drag that leaves the map still pans it, and
+  // no listener outside the map outlives it.
   area.addEventListener("pointerdown", (event) => {
     if (event.button !== 0) { return; }
+    area.setPointerCapture(event.pointerId);
     down = { x: event.clientX, y: event.clientY, view: { x: map.view.x.slice(), y: map.view.y.slice() }, panning: false };
   });
-  window.addEventListener("pointermove", (event) => {
-    if (down) {
-      const dx = event.clientX - down.x, dy = event.clientY - down.y;
-      // Within the distance that still counts as a click (map_layer.py), nothing moves.
-      if (!down.panning && Math.hypot(dx, dy) <= 6) { return; }
-      down.panning = true;
-      hideTip(map);
-      const scale = fitted(map).scale;
-      map.view = { x: down.view.x.map((v) => v - dx / scale), y: down.view.y.map((v) => v + dy / scale) };
-      redraw();
-    }
+  area.addEventListener("pointermove", (event) => {
+    if (!down) { hover(map, event); return; }
+    const dx = event.clientX - down.x, dy = event.clientY - down.y;
+    // Within the distance that still counts as a click (map_layer.py), nothing moves.
+    if (!down.panning && Math.hypot(dx, dy) <= 6) { hover(map, event); return; }
+    down.panning = true;
+    hideTip(map);
+    const scale = fitted(map).scale;
+    map.view = { x: down.view.x.map((v) => v - dx / scale), y: down.view.y.map((v) => v + dy / scale) };
+    redraw();
   });
-  window.addEventListener("pointerup", () => { down = null; });
-  area.addEventListener("pointermove", (event) => { if (!down || !down.panning) { hover(map, event); } });
+  const release = () => { down = null; };
+  area.addEventListener("pointerup", release);
+  area.addEventListener("pointercancel", release);
   area.addEventListener("pointerleave", () => hideTip(map));
   area.addEventListener("wheel", (event) => {
     event.preventDefault();
@@ -694,7 +697,6 @@ function api(map) {
   return {
     get drawn() { return map.drawn; },
     get traces() { return map.traces.map((trace) => ({ ...trace, visible: shown(map, trace) })); },
-    get hidden() { return hiddenNames(map); },
     get marks() { return (map.marksDrawn || []).slice(); },  // the marks drawn, at the last draw
     get badges() { return (map.badges || []).slice(); },  // the class names drawn, at the last draw
     geometry() {
@@ -712,6 +714,5 @@ function api(map) {
       return [t.lx(px - rect.left + map.box.left), t.ly(py - rect.top + map.box.top)];
     },
     setMarks(source, marks) { map.marks[source] = marks || []; drawMarks(map); },
-    onDraw(listener) { map.listeners.push(listener); },
   };
 }

@@ -47,10 +47,14 @@ def encode_traces(traces: list[dict]) -> list[dict]:
     return [encode_trace(trace) for trace in traces]
 
 
+def digest(value) -> str:
+    """A short name for JSON-able data: the same data, the same name."""
+    return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
+
+
 def show(key: str, token: str, base: list[dict], traces: list[dict], layout: dict) -> None:
     """Draw a map under `key`: `base` (encoded once, named by `token`), then `traces` over it."""
     spec = {"traces": encode_traces(traces), "layout": layout}
     # Names what is drawn over the points: a rerun that changes nothing on the map (a click)
     # does not redraw it.
-    digest = hashlib.blake2b(json.dumps(spec, sort_keys=True).encode(), digest_size=8).hexdigest()
-    _component(key=key, data=[key, {"token": token, "traces": base}, spec, digest], height="content")
+    _component(key=key, data=[key, {"token": token, "traces": base}, spec, digest(spec)], height="content")

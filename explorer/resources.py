@@ -8,7 +8,6 @@ and GIF encoding would otherwise dominate each rerun.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import sys
@@ -87,7 +86,7 @@ def map_base(path: str, dataset: str, marker_size: int) -> dict:
         "traces": traces,
         "encoded": encoded,
         # Names the points as sent: the browser decodes them again only when this changes.
-        "token": hashlib.sha1("".join(t["x"]["b64"] + t["y"]["b64"] for t in encoded).encode()).hexdigest()[:16],
+        "token": map_view.digest(encoded),
         "annotations": figures.class_label_annotations(mean, labels, names, extent=(x_range, y_range)),
     }
 
