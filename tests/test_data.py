@@ -1,5 +1,6 @@
 """Loading real MNIST: IDX parsing, damaged files, the right dataset from the right folder."""
 
+import dataclasses
 import functools
 import gzip
 import hashlib
@@ -181,3 +182,15 @@ def test_fashion_mnist_comes_from_the_debian_package():
 def test_shared_folder_holds_mnist(mnist):
     assert idx.identify((mnist.x_train[:2000] * 255).astype(np.uint8)) == "mnist"
     assert str(SHARED_MNIST) in mnist.source
+
+
+def test_the_fingerprint_is_the_digest_of_the_rounded_pixels(mnist_test):
+    """Stepped through the images in blocks, it is still the digest of every 0-255 value."""
+    part = dataclasses.replace(mnist_test, x_test=mnist_test.x_test[:1234], y_test=mnist_test.y_test[:1234])
+    whole = hashlib.blake2b(digest_size=8)
+    whole.update(np.round(part.x_test * 255).astype(np.uint8).tobytes())
+    whole.update(part.y_test.tobytes())
+    assert part.fingerprint() == whole.hexdigest()
+    changed = part.x_test.copy()
+    changed[-1, 27, 27] = 1.0 - changed[-1, 27, 27]  # one pixel of the last, partial block
+    assert dataclasses.replace(part, x_test=changed).fingerprint() != part.fingerprint()
