@@ -21,10 +21,13 @@ PIXELS = 10  # 28 px -> 280 px: crisp on a projector
 
 
 def handle_click(frame: Frame, click: dict) -> None:
-    """A click on the map: choose the digit under it, or the empty point; maybe add a waypoint."""
-    index = nearest_test_digit(frame, click)
+    """A click on the map: choose the digit under it, or the empty point; maybe add a waypoint.
+
+    A marker dragged and let go chooses exactly where it was let go, and only chooses.
+    """
+    index = None if click.get("exact") else nearest_test_digit(frame, click)
     z = frame.mean[index].tolist() if index is not None else [click["x"], click["y"]]
-    if st.session_state.click_mode == "Add to path":
+    if st.session_state.click_mode == "Add to path" and click.get("kind") != "drag":
         label = f"test #{index}" if index is not None else f"z=({z[0]:.1f}, {z[1]:.1f})"
         state.add_waypoint(z, label, index=index)
         st.session_state.redraw_map = True

@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explorer import map_view, resources, state
+from explorer import live_decoder, map_view, resources, state
 from explorer.frame import Frame
 from vae import figures, latent
 
 MAP_KEY = "latent_map"
+PREVIEW_PX = {"normal": 112, "present": 224}  # the live preview: 4x, or 8x for the back of the room
 
 
 def legend_title(frame: Frame) -> str:
@@ -52,10 +53,30 @@ def layout(frame: Frame, options: dict, height: int, legend_right: bool = False)
     )
 
 
-def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, legend_right: bool = False) -> None:
-    """The map with what the session drew on it."""
+def live(frame: Frame, present: bool = False, group: str | None = None, primary: bool = True) -> dict:
+    """How the page decodes on this map: the model's decoder file, the preview's size, and
+    the map's name and description for assistive technology."""
+    what = "digits" if frame.dataset == "mnist" else "images"
+    return {
+        "decoder": live_decoder.spec(frame.model, frame.name, frame.path),
+        "preview": PREVIEW_PX["present" if present else "normal"],
+        "group": group,
+        "primary": primary,
+        "label": f"Latent map of {frame.name}",
+        "description": f"{len(frame.mean):,} test {what} placed at their encoded means by {frame.name}; "
+        "arrow keys move a crosshair, Enter decodes the point under it.",
+    }
+
+
+def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, present: bool = False) -> None:
+    """The map with what the session drew on it (`present`: the projector's layout)."""
     map_view.show(
-        key, frame.token, frame.encoded, overlays(frame, options), layout(frame, options, height, legend_right)
+        key,
+        frame.token,
+        frame.encoded,
+        overlays(frame, options),
+        layout(frame, options, height, legend_right=present),
+        live(frame, present=present),
     )
 
 

@@ -2,7 +2,10 @@
 
 This inline component (Streamlit components v2, no iframe, works offline) listens to the
 pointer events over a map drawn by map_view.py: every click reaches the server with its
-exact latent coordinates, a drag still pans, and two quick clicks are two clicks. It gives
+exact latent coordinates, a drag still pans, and two quick clicks are two clicks. The points
+the map chooses itself (the chosen marker dragged and let go, a finger lifted after sliding,
+Enter on the keyboard's crosshair) reach the server the same way, marked `exact` (no
+snapping to a test digit) and with their `kind`. It gives
 the map its marks (the chosen point, the class board's digits), which the map draws on a
 canvas of their own, so that marking a point never re-sends or redraws the 10,000 points.
 """
@@ -45,8 +48,16 @@ function attach(layer) {
     layer.map = map;
     layer.given = layer.marks;
     map.setMarks(layer.source, layer.marks);
+    // Points the map chooses itself: a dragged marker let go, a finger lifted, Enter.
+    map.listen(layer.source, (choice) => choose(layer, map, choice));
     map.attached = true;
   }
+}
+
+function choose(layer, map, choice) {
+  const g = map.geometry();
+  layer.send("click", { x: choice.x, y: choice.y, scale: g.scale, hidden: g.hidden, t: Date.now(),
+                        exact: choice.exact, kind: choice.kind });
 }
 
 function press(layer, event) {

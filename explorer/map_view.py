@@ -1,4 +1,4 @@
-"""The latent map in the page: a figure of vae/figures.py, drawn by map_view.js on a canvas.
+"""The latent map in the page: a figure of vae/figures.py, drawn by explorer/map/*.js on a canvas.
 
 An inline component (Streamlit components v2: no iframe, no network). Plotly drew the map
 before; its 4.7 MB bundle and its first WebGL frames were most of the app's start
@@ -14,12 +14,40 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
-JS = (Path(__file__).with_name("map_view.js")).read_text()
+# The map's modules (explorer/map/, one concern each; main.js wires them), in an order where
+# each comes after those it imports. Streamlit takes a component's script as one ES module,
+# so they are joined into one here: the relative imports dropped, the exports made plain.
+MODULES = (
+    "dom", "geometry", "figure", "points", "marks", "legend", "tip", "modebar",
+    "decoder", "preview", "scrubber", "input", "main",
+)  # fmt: skip
+MODULE_DIR = Path(__file__).with_name("map")
+_IMPORT = re.compile(r'^import \{[^}]*\} from "\./([a-z]+)\.js";\n', re.M)
+_EXPORT = re.compile(r"^export (?=function|const|let|class)", re.M)
+
+
+def bundle(modules=MODULES, folder: Path = MODULE_DIR) -> str:
+    """The modules as one script; raises ValueError if one imports a module not before it."""
+    parts, done = [], set()
+    for name in modules:
+        text = (folder / f"{name}.js").read_text()
+        missing = sorted(set(_IMPORT.findall(text)) - done)
+        if missing:
+            raise ValueError(f"map/{name}.js imports {', '.join(missing)}, not bundled before it.")
+        if re.search(r"^import ", _IMPORT.sub("", text), re.M):
+            raise ValueError(f"map/{name}.js has an import the bundle cannot join (only ./name.js).")
+        parts.append(f"// ---- map/{name}.js\n" + _EXPORT.sub("", _IMPORT.sub("", text)))
+        done.add(name)
+    return "\n".join(parts)
+
+
+JS = bundle()
 # Not in a shadow root: the map layer and the tests find the map by its place in the page.
 _component = st.components.v2.component("vae_map_view", html="<div></div>", js=JS, isolate_styles=False)
 ARRAYS = ("x", "y", "customdata")
@@ -52,9 +80,15 @@ def digest(value) -> str:
     return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
 
 
-def show(key: str, token: str, base: list[dict], traces: list[dict], layout: dict) -> None:
-    """Draw a map under `key`: `base` (encoded once, named by `token`), then `traces` over it."""
-    spec = {"traces": encode_traces(traces), "layout": layout}
+def show(key: str, token: str, base: list[dict], traces: list[dict], layout: dict, live: dict | None = None) -> None:
+    """Draw a map under `key`: `base` (encoded once, named by `token`), then `traces` over it.
+
+    `live` (optional) is what the page decodes with: {"decoder": live_decoder.spec(...),
+    "preview": its size in pixels, "group": maps that preview together, "primary": the
+    model in use, "label" and "description": the map's name and description for assistive
+    technology}.
+    """
+    spec = {"traces": encode_traces(traces), "layout": layout, "live": live or {}}
     # Names what is drawn over the points: a rerun that changes nothing on the map (a click)
     # does not redraw it.
     _component(key=key, data=[key, {"token": token, "traces": base}, spec, digest(spec)], height="content")

@@ -36,6 +36,7 @@ DEFAULTS = {
     "path_steps": 10,  # decoded frames per leg of the path
     "path_method": "linear",  # how the path interpolates: vae.latent.METHODS
     "wp_index": 0,  # the test digit to add to the path by number
+    "said_once": set(),  # (what, model) of the notes shown once per session, e.g. "decoder_note"
 }
 # Widgets that are not drawn in every run (their tab or expander is closed). Streamlit drops
 # such a widget's value at the end of a run that does not draw it; set again here at the
@@ -53,6 +54,14 @@ def init() -> None:
 
 def notify(message: str) -> None:
     st.session_state.notices = st.session_state.notices + [message]
+
+
+def first_time(what: str, model: str) -> bool:
+    """True the first time it is asked for `what` about `model` in this session."""
+    if (what, model) in st.session_state.said_once:
+        return False
+    st.session_state.said_once = st.session_state.said_once | {(what, model)}
+    return True
 
 
 def take_notices() -> list[str]:

@@ -13,7 +13,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from explorer import header, map_view, resources
+from explorer import header, latent_map, map_view, resources
 from explorer.frame import Frame, build
 from explorer.map_layer import clicked_digit, map_layer, mark
 from vae import figures, latent
@@ -45,7 +45,8 @@ def show(_frame: Frame, options: dict) -> None:
     header.show(
         "Autoencoder vs VAE vs β-VAE",
         "The same 10,000 MNIST test digits, encoded by each model. "
-        "Click a digit in any map to see it in every map; click empty space to decode it there.",
+        "Point at any map to see the same z decoded by every model; click a digit to mark it in "
+        "every map, or empty space to decode it there.",
     )
     listed = list(available_models("mnist"))
     chosen = st.multiselect(
@@ -79,6 +80,8 @@ def show(_frame: Frame, options: dict) -> None:
                     font_size=13,
                     annotations=frame.annotations,
                 ),
+                # Hovering any map previews the same z in every map, each with its decoder.
+                latent_map.live(frame, group="compare", primary=number == 0),
             )
     colour_key(frames[0].class_names)
     results(frames)
@@ -96,7 +99,7 @@ def colour_key(class_names: tuple[str, ...]) -> None:
 
 def handle_click(frames: list[Frame], number: int, click: dict) -> None:
     frame = frames[number]
-    index = clicked_digit(click, frame.mean, frame.labels, frame.class_names)
+    index = None if click.get("exact") else clicked_digit(click, frame.mean, frame.labels, frame.class_names)
     st.session_state.compare = (
         {"index": index} if index is not None else {"z": [click["x"], click["y"]], "model": frame.name}
     )

@@ -6,7 +6,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import decoded, header, latent_map, manifold, path, replay, samples, style, training, uploads
+from explorer import (
+    decoded,
+    header,
+    latent_map,
+    live_decoder,
+    manifold,
+    path,
+    replay,
+    samples,
+    state,
+    style,
+    training,
+    uploads,
+)
 from explorer.frame import Frame
 
 TABS = ["Your digit", "Path", "Sample the prior", "Manifold", "Replay training", "How it works"]
@@ -38,7 +51,7 @@ def show(frame: Frame, options: dict) -> None:
             with tab:
                 panel(frame)
     with map_place:
-        latent_map.show(frame, options, style.MAP_HEIGHT[mode], legend_right=present)
+        latent_map.show(frame, options, style.MAP_HEIGHT[mode], present=present)
         path.filmstrip(frame)
     with decoded_place:
         st.segmented_control(
@@ -47,10 +60,27 @@ def show(frame: Frame, options: dict) -> None:
             key="click_mode",
             label_visibility="collapsed",
             required=True,
-            help="Click a digit or empty space to decode it, or to add it to a path. "
-            "Drag to pan, scroll to zoom, click the legend to hide a class.",
+            help="Point at the map: the digit under the pointer is decoded in your browser as you move "
+            "(on a phone, slide a finger; lift it to choose). Click a digit or empty space to decode it, "
+            "or to add it to a path. Drag the chosen point's ring to morph it; drag empty map to pan, "
+            "scroll or pinch to zoom, click the legend to hide a class. By keyboard: Tab to the map, "
+            "arrows move a crosshair (Shift: larger steps), Enter decodes, + and − zoom, 0 resets.",
         )
+        live_decoder_note(frame)
         decoded.panel(frame, style.IMAGE_WIDTH[mode])
+
+
+def live_decoder_note(frame: Frame) -> None:
+    """Once per model and session: this model's decoder runs on the server only."""
+    decoder = live_decoder.spec(frame.model, frame.name, frame.path)
+    if live_decoder.runs_in_page(decoder) or not state.first_time("decoder_note", frame.name):
+        return
+    why = (
+        "its convolutional decoder runs on the server only"
+        if decoder["reason"] == "conv"
+        else f"the decoder could not be given to the page: {decoder['reason']}"
+    )
+    st.toast(f"{frame.name}: no live preview under the pointer ({why}). Clicks still decode.", icon="ℹ️")
 
 
 def how_it_works(frame: Frame) -> None:

@@ -1,0 +1,403 @@
+// The latent map (explorer/map_view.py): the entry that wires the map's modules together.
+//
+//   geometry.js  the view: latent units <-> pixels, zoom and pan (pure functions)
+//   figure.js    the figure as sent: traces, groups, the path, hover texts
+//   points.js    drawing the figure: grid, the test set's points, traces, class names, axes
+//   marks.js     the marks over it: the chosen point, board digits, crosshair, probes
+//   legend.js    the legend's buttons          tip.js      the hover label
+//   input.js     pointer, touch, wheel, keys   modebar.js  zoom, reset and PNG buttons
+//   decoder.js   the decoder in the page       preview.js  the live preview beside a point
+//   scrubber.js  the slider along the path     dom.js      element()
+//
+// Each map is an entry of window.__vaeMaps by its key; the map layer (map_layer.py) finds
+// it there, reads its geometry for clicks, gives it the marks to draw, and listens for the
+// points the map chooses itself (a dragged marker let go, a finger lifted, Enter).
+
+import { element } from "./dom.js";
+import { loadDecoder } from "./decoder.js";
+import { decodeTrace, visible } from "./figure.js";
+import { MARGIN, clampedTo, fitted, pannedView, transform, zoomedView } from "./geometry.js";
+import { listen } from "./input.js";
+import { buildLegend, legendState } from "./legend.js";
+import { drawMarks, grabbable } from "./marks.js";
+import { buttons, download } from "./modebar.js";
+import { paint } from "./points.js";
+import { createPreview, hidePreview, showPreview } from "./preview.js";
+import { createScrubber, placeOnPath, syncScrubber } from "./scrubber.js";
+import { createTip, hideTip, nearestPoint, showTip } from "./tip.js";
+
+const MAPS = (window.__vaeMaps = window.__vaeMaps || {});
+
+export default function (component) {
+  const { data, parentElement } = component;
+  const [key, base, spec, digest] = data;
+  let map = MAPS[key];
+  if (!map || map.parent !== parentElement) {
+    map = MAPS[key] = create(key, parentElement, map);
+  }
+  // Every rerun (every click) renders the component again; the same figure is not redrawn.
+  if (digest && digest === map.digest && base.token === map.baseToken) { return; }
+  map.digest = digest;
+  update(map, base, spec);
+}
+
+function create(key, parent, old) {
+  parent.replaceChildren();
+  const root = element("div", "vae-map", "position:relative;width:100%;user-select:none;-webkit-user-select:none");
+  const stage = element("div", "vae-map-stage", "position:relative;width:100%");
+  const canvas = element("canvas", "vae-map-canvas", "position:absolute;left:0;top:0");
+  const overlay = element("canvas", "vae-map-marks", "position:absolute;left:0;top:0;pointer-events:none");
+  // The plot itself is one tab stop: a two-dimensional widget with keys of its own.
+  const area = element("div", "vae-map-plot", "position:absolute;cursor:crosshair;touch-action:none;outline-offset:2px");
+  area.tabIndex = 0;
+  area.setAttribute("role", "application");
+  area.setAttribute("aria-roledescription", "latent map");
+  const bar = element("div", "vae-map-modebar", "position:absolute;top:4px;display:flex;gap:2px;z-index:2");
+  const legend = element("div", "vae-map-legend", "font-family:sans-serif;color:#333");
+  stage.append(canvas, overlay, area, bar);
+  root.append(stage);
+  parent.appendChild(root);
+  const map = {
+    key, parent, root, stage, canvas, overlay, area, bar, legend,
+    tip: createTip(stage), preview: createPreview(stage), scrubber: null,
+    base: null, baseToken: null, traces: [], layout: {}, live: {}, uirevision: old ? old.uirevision : null,
+    view: old ? old.view : null, hidden: old ? old.hidden : new Set(), marks: old ? old.marks : {},
+    listeners: old ? old.listeners : {}, images: {}, width: 0, height: 0, box: null, drawn: 0,
+    decoder: null, decoderUrl: null, attached: false, dragging: null, cursor: null, probe: null, scrub: null, path: null, shown: null,
+  };
+  map.scrubber = createScrubber(root, (fraction) => scrubTo(map, fraction), () => { map.scrub = null; refreshMarks(map); hidePreview(map.preview); });
+  root.append(legend);
+  root.__vaeMap = api(map);
+  buttons(bar, {
+    zoomIn: () => { map.view = zoomedView(map.view, map.box, 1 / 1.5, 0.5, 0.5); draw(map); },
+    zoomOut: () => { map.view = zoomedView(map.view, map.box, 1.5, 0.5, 0.5); draw(map); },
+    reset: () => resetView(map),
+    download: () => download(map, transformOf(map)),
+  });
+  listen(area, stage, handlers(map));
+  if (old && old.observer) { old.observer.disconnect(); }  // the map this one replaces
+  map.observer = new ResizeObserver(() => { if (parent.clientWidth && parent.clientWidth !== map.width) { resize(map); draw(map); } });
+  map.observer.observe(parent);
+  return map;
+}
+
+function update(map, base, spec) {
+  if (base.token !== map.baseToken) {
+    map.base = base.traces.map(decodeTrace);
+    map.baseToken = base.token;
+  }
+  map.traces = map.base.concat(spec.traces.map(decodeTrace));
+  const layout = spec.layout;
+  map.layout = layout;
+  map.live = spec.live || {};
+  if (layout.uirevision !== map.uirevision || !map.view) {
+    map.uirevision = layout.uirevision;
+    map.view = { x: layout.xaxis.range.slice(), y: layout.yaxis.range.slice() };
+    map.hidden = new Set();
+  }
+  map.area.setAttribute("aria-label", map.live.label || "Latent map");
+  if (map.live.description) { map.area.setAttribute("aria-description", map.live.description); }
+  for (const image of layout.images || []) { loadImage(map, image.source); }
+  buildLegend(map, (name) => toggleClass(map, name));
+  map.path = syncScrubber(map.scrubber, map.traces);
+  if (!map.path) { map.scrub = null; }
+  resize(map);
+  draw(map);
+  useDecoder(map);
+}
+
+function loadImage(map, source) {
+  if (map.images[source]) { return; }
+  const image = new Image();
+  image.onload = () => draw(map);
+  image.src = source;
+  map.images[source] = image;
+}
+
+function toggleClass(map, name) {
+  if (map.hidden.has(name)) { map.hidden.delete(name); } else { map.hidden.add(name); }
+  legendState(map);
+  draw(map);
+}
+
+function resetView(map) {
+  map.view = { x: map.layout.xaxis.range.slice(), y: map.layout.yaxis.range.slice() };
+  draw(map);
+}
+
+// ---- size and drawing ---------------------------------------------------------------------
+
+function resize(map) {
+  const layout = map.layout, right = layout.legend && layout.legend.orientation === "v", legendShown = layout.showlegend !== false;
+  const width = map.parent.clientWidth || 600;
+  map.root.style.display = right && legendShown ? "grid" : "block";
+  map.root.style.gridTemplateColumns = right && legendShown ? "1fr auto" : "";
+  map.legend.style.cssText = "font-family:sans-serif;color:#333;" + (right
+    ? "grid-row:1 / span 2;grid-column:2;padding:40px 0 0 6px;display:flex;flex-direction:column;gap:2px"
+    : "display:flex;flex-wrap:wrap;align-items:center;gap:0 6px;padding:2px 0 0 " + MARGIN.left + "px");
+  map.legend.style.display = legendShown ? "flex" : "none";
+  const legendWidth = right && legendShown ? map.legend.offsetWidth : 0;
+  const legendHeight = !right && legendShown ? map.legend.offsetHeight : 0;
+  const scrubHeight = map.path ? map.scrubber.bar.offsetHeight : 0;
+  map.width = width;
+  const stageWidth = width - legendWidth, height = Math.max(200, (layout.height || 520) - legendHeight - scrubHeight);
+  map.stage.style.width = stageWidth + "px";
+  map.stage.style.height = height + "px";
+  map.height = height;
+  const ratio = window.devicePixelRatio || 1;
+  for (const canvas of [map.canvas, map.overlay]) {
+    // Only when it changes: setting a canvas's size clears it.
+    if (canvas.width !== Math.round(stageWidth * ratio)) { canvas.width = Math.round(stageWidth * ratio); }
+    if (canvas.height !== Math.round(height * ratio)) { canvas.height = Math.round(height * ratio); }
+    canvas.style.width = stageWidth + "px";
+    canvas.style.height = height + "px";
+  }
+  map.box = {
+    left: MARGIN.left, top: MARGIN.top,
+    width: Math.max(50, stageWidth - MARGIN.left - MARGIN.right), height: Math.max(50, height - MARGIN.top - MARGIN.bottom),
+  };
+  Object.assign(map.area.style, { left: map.box.left + "px", top: map.box.top + "px", width: map.box.width + "px", height: map.box.height + "px" });
+  map.bar.style.right = MARGIN.right + "px";
+  map.bar.style.top = "3px";
+}
+
+function transformOf(map) { return transform(map.view, map.box); }
+
+function draw(map) {
+  if (!map.box || !map.traces) { return; }
+  const ratio = window.devicePixelRatio || 1, ctx = map.canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  const t = transformOf(map);
+  paint(map, ctx, t, map.canvas.width / ratio, map.canvas.height / ratio, ratio);
+  drawMarks(map, t);
+  map.drawn += 1;
+  if (map.shown) { livePreview(map, map.shown.x, map.shown.y, map.shown.kind); }
+}
+
+function refreshMarks(map) { if (map.box) { drawMarks(map, transformOf(map)); } }
+
+function redrawSoon(map) {
+  if (!map.frame) { map.frame = requestAnimationFrame(() => { map.frame = 0; draw(map); }); }
+}
+
+// ---- the decoder and the live preview ------------------------------------------------------
+
+function useDecoder(map) {
+  // The decoder's file is fetched once the map can be clicked (its layer attached), so that
+  // it never delays the map; without a layer (a page of only the map), a moment after drawing.
+  const url = map.live.decoder && map.live.decoder.url;
+  if (url === map.decoderUrl) { return; }
+  map.decoderUrl = url || null;
+  map.decoder = null;
+  if (!url) { return; }
+  const start = () => {
+    if (map.decoderUrl !== url || map.decoderStarted === url) { return; }
+    map.decoderStarted = url;
+    loadDecoder(url).then((network) => {
+      if (map.decoderUrl !== url) { return; }
+      map.decoder = network;
+      if (map.shown) { livePreview(map, map.shown.x, map.shown.y, map.shown.kind); }
+    }).catch((error) => { map.decoderError = String(error); });
+  };
+  map.startDecoder = start;
+  if (map.attached) { requestAnimationFrame(() => setTimeout(start, 0)); } else { setTimeout(start, 2500); }
+}
+
+function livePreview(map, x, y, kind) {
+  // Decode (x, y) in the page and show it beside its point; linked maps show the same z.
+  map.shown = { x, y, kind };
+  const t = transformOf(map);
+  if (!map.decoder) { hidePreview(map.preview); return; }
+  showPreview(map.preview, {
+    x, y, kind, pixels: map.decoder.decode(x, y), px: t.px(x), py: t.py(y),
+    size: map.live.preview || 112, bounds: { width: map.stage.clientWidth, height: map.height },
+  });
+}
+
+function endPreview(map) {
+  map.shown = null;
+  hidePreview(map.preview);
+  hideTip(map.tip);
+  for (const other of linked(map)) { other.probe = null; other.shown = null; hidePreview(other.preview); refreshMarks(other); }
+}
+
+function linked(map) {
+  // The other maps of this map's group (the compare view's), still on the page.
+  const group = map.live.group;
+  if (!group) { return []; }
+  return Object.values(MAPS).filter((other) => other !== map && other.live.group === group && other.root.isConnected);
+}
+
+function previewEverywhere(map, x, y, kind) {
+  livePreview(map, x, y, kind);
+  for (const other of linked(map)) {
+    other.probe = { x, y };
+    refreshMarks(other);
+    livePreview(other, x, y, "linked");
+  }
+}
+
+function emit(map, choice) {
+  // A point the map chose itself, for the map layers to send: {x, y, exact, kind}.
+  for (const listener of Object.values(map.listeners)) { listener(choice); }
+}
+
+function scrubTo(map, fraction) {
+  if (!map.path) { return; }
+  map.scrub = placeOnPath(map.path, fraction);
+  map.scrubber.where.textContent = "z = (" + map.scrub.x.toFixed(2) + ", " + map.scrub.y.toFixed(2) + ")";
+  refreshMarks(map);
+  previewEverywhere(map, map.scrub.x, map.scrub.y, "path");
+}
+
+// ---- what the input does ----------------------------------------------------------------
+
+function inPlot(map, px, py) {
+  const b = map.box;
+  return px >= b.left && px <= b.left + b.width && py >= b.top && py <= b.top + b.height;
+}
+
+function handlers(map) {
+  const latentAt = (px, py) => { const t = transformOf(map); return [t.lx(px), t.ly(py)]; };
+  return {
+    hover(px, py) {
+      const t = transformOf(map);
+      showTip(map.tip, map, t, nearestPoint(map, t, px, py));
+      if (!inPlot(map, px, py)) { endPreview(map); return; }
+      previewEverywhere(map, t.lx(px), t.ly(py), "hover");
+    },
+    leave() { endPreview(map); },
+    grab(px, py) {
+      const found = grabbable(map, transformOf(map), px, py);
+      if (!found) { return false; }
+      map.dragging = { x: found.mark.x, y: found.mark.y, source: found.source };
+      return true;
+    },
+    dragMark(px, py) {
+      const [x, y] = clampedTo(map.view, map.box, ...latentAt(px, py));
+      map.dragging = { ...map.dragging, x, y };
+      hideTip(map.tip);
+      refreshMarks(map);
+      previewEverywhere(map, x, y, "drag");
+    },
+    dropMark(px, py) {
+      const [x, y] = clampedTo(map.view, map.box, ...latentAt(px, py)), source = map.dragging.source;
+      // Drawn where it was let go until the server's marks arrive.
+      map.marks[source] = (map.marks[source] || []).map((mark) => (mark.kind === "dot" ? mark : { ...mark, x, y }));
+      map.dragging = null;
+      endPreview(map);
+      refreshMarks(map);
+      emit(map, { x, y, exact: true, kind: "drag" });
+    },
+    slide(px, py) {
+      if (!inPlot(map, px, py)) { endPreview(map); return; }
+      const [x, y] = latentAt(px, py);
+      previewEverywhere(map, x, y, "touch");
+    },
+    lift(px, py) {
+      endPreview(map);
+      if (inPlot(map, px, py)) { const [x, y] = latentAt(px, py); emit(map, { x, y, exact: true, kind: "touch" }); }
+    },
+    pan(dx, dy) {
+      map.view = pannedView(map.view, dx, dy, fitted(map.view, map.box).scale);
+      hideTip(map.tip);
+      redrawSoon(map);
+    },
+    zoomAt(factor, px, py) {
+      map.view = zoomedView(map.view, map.box, factor, (px - map.box.left) / map.box.width, (py - map.box.top) / map.box.height);
+      endPreview(map);
+      redrawSoon(map);
+    },
+    key(name, shift) { keyboard(map, name, shift); },
+    focus() {
+      const chosen = Object.values(map.marks).flat().find((mark) => mark.kind !== "dot");
+      const start = map.cursor || (chosen ? { x: chosen.x, y: chosen.y } : null);
+      const v = fitted(map.view, map.box);
+      const [x, y] = clampedTo(map.view, map.box, start ? start.x : (v.x[0] + v.x[1]) / 2, start ? start.y : (v.y[0] + v.y[1]) / 2);
+      map.cursor = { x, y, shown: true };
+      refreshMarks(map);
+      previewEverywhere(map, x, y, "key");
+    },
+    blur() {
+      if (map.cursor) { map.cursor.shown = false; }
+      refreshMarks(map);
+      endPreview(map);
+    },
+  };
+}
+
+function keyboard(map, name, shift) {
+  const v = fitted(map.view, map.box), step = ((v.x[1] - v.x[0]) / 40) * (shift ? 5 : 1);
+  const cursor = map.cursor || { x: (v.x[0] + v.x[1]) / 2, y: (v.y[0] + v.y[1]) / 2, shown: true };
+  const moves = { left: [-step, 0], right: [step, 0], up: [0, step], down: [0, -step] };
+  if (moves[name]) {
+    const [x, y] = clampedTo(map.view, map.box, cursor.x + moves[name][0], cursor.y + moves[name][1]);
+    map.cursor = { x, y, shown: true };
+  } else if (name === "choose") {
+    emit(map, { x: cursor.x, y: cursor.y, exact: false, kind: "key" });
+  } else if (name === "zoomIn" || name === "zoomOut") {
+    const fx = (cursor.x - v.x[0]) / (v.x[1] - v.x[0]), fy = (v.y[1] - cursor.y) / (v.y[1] - v.y[0]);
+    map.view = zoomedView(map.view, map.box, name === "zoomIn" ? 1 / 1.5 : 1.5, fx, fy);
+  } else if (name === "reset") {
+    map.view = { x: map.layout.xaxis.range.slice(), y: map.layout.yaxis.range.slice() };
+  } else if (name === "leave") {
+    map.area.blur();
+    return;
+  }
+  const [x, y] = clampedTo(map.view, map.box, map.cursor ? map.cursor.x : cursor.x, map.cursor ? map.cursor.y : cursor.y);
+  map.cursor = { x, y, shown: true };
+  draw(map);
+  previewEverywhere(map, x, y, "key");
+}
+
+// ---- what the map layer, the page and the tests read ------------------------------------------
+
+function api(map) {
+  return {
+    get drawn() { return map.drawn; },
+    get traces() { return map.traces.map((trace) => ({ ...trace, visible: visible(map.hidden, trace) })); },
+    get marks() { return (map.marksDrawn || []).slice(); },  // the marks drawn, at the last draw
+    get badges() { return (map.badges || []).slice(); },  // the class names drawn, at the last draw
+    get attached() { return map.attached; },
+    set attached(value) {
+      // The map layer has attached: the map can be clicked, so the decoder may load now.
+      map.attached = value;
+      if (value && map.startDecoder) { requestAnimationFrame(() => setTimeout(map.startDecoder, 0)); }
+    },
+    get decoder() { return map.decoder; },
+    get live() { return map.live; },
+    geometry() {
+      // The plot area on the page (page coordinates) and the latent ranges it shows.
+      const rect = map.area.getBoundingClientRect(), v = fitted(map.view, map.box);
+      return { left: rect.left + window.scrollX, top: rect.top + window.scrollY, width: rect.width, height: rect.height,
+               x: v.x.slice(), y: v.y.slice(), scale: v.scale, hidden: [...map.traces.filter((t) => !visible(map.hidden, t)).map((t) => t.name)] };
+    },
+    toPage(x, y) {
+      const rect = map.area.getBoundingClientRect(), t = transformOf(map);
+      return [rect.left + t.px(x) - map.box.left, rect.top + t.py(y) - map.box.top];
+    },
+    toLatent(px, py) {
+      const rect = map.area.getBoundingClientRect(), t = transformOf(map);
+      return [t.lx(px - rect.left + map.box.left), t.ly(py - rect.top + map.box.top)];
+    },
+    setMarks(source, marks) { map.marks[source] = marks || []; refreshMarks(map); },
+    listen(source, listener) { map.listeners[source] = listener; },
+  };
+}
+
+// ---- window.vaeDecoder: the decoder of the model in use ----------------------------------
+
+function primary() {
+  const maps = Object.values(MAPS).filter((map) => map.root.isConnected);
+  return maps.find((map) => map.live.primary) || maps[0] || null;
+}
+
+window.vaeDecoder = window.vaeDecoder || {
+  get ready() { const map = primary(); return !!(map && map.decoder); },
+  get model() { const map = primary(); return map && map.live.decoder ? map.live.decoder.model : null; },
+  decode(x, y) {
+    const map = primary();
+    if (!map || !map.decoder) { throw new Error("The page's decoder has not loaded (window.vaeDecoder.ready is false)."); }
+    return Array.from(map.decoder.decode(x, y));
+  },
+};
