@@ -41,7 +41,7 @@ function chart(layer) {
 }
 
 function attach(layer) {
-  // The map drawn by map_view.js: give it this layer's marks (once per map and per change).
+  // The map drawn by explorer/map/ (map_view.py): give it this layer's marks (once per map and per change).
   const map = chart(layer);
   if (!map) { return; }
   if (map !== layer.map || layer.given !== layer.marks) {

@@ -90,7 +90,7 @@ def launch_chromium(playwright):
 
 
 def plot(key: str = MAP) -> str:
-    """A JS expression: the map drawn under `key` (explorer/map_view.js), or undefined."""
+    """A JS expression: the map drawn under `key` (explorer/map/main.js), or undefined."""
     return f"(document.querySelector('.st-key-{key} .vae-map') || {{}}).__vaeMap"
 
 

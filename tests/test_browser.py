@@ -75,7 +75,7 @@ def class_names_shown(page) -> list[str]:
 
 
 def test_the_first_page_loads_no_plotly(page):
-    # The map is drawn on a canvas (explorer/map_view.js): Streamlit's 4.7 MB Plotly chunk,
+    # The map is drawn on a canvas (explorer/map/): Streamlit's 4.7 MB Plotly chunk,
     # most of the start before, is fetched only when a Plotly chart is shown.
     chunks = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
     assert not [name for name in chunks if "/PlotlyChart." in name]

@@ -1,7 +1,7 @@
 """Figures for the explorer, in Plotly's format: the latent map and its overlays.
 
 Traces and layouts are plain dicts. The app draws the latent map itself, on a canvas
-(explorer/map_view.js reads this format); the training panel's charts are Plotly figures
+(explorer/map/*.js read this format); the training panel's charts are Plotly figures
 (`plotly_figure`, assembled without Plotly's per-property validation, which would cost more
 than the model does for 10,000 points). Traces are "scattergl", so that Plotly draws the
 overlays above the data points as the canvas does; the class names are annotations, drawn
@@ -287,7 +287,7 @@ def latent_map_layout(
 
     The legend is one row under the plot (the plot keeps the full width and the mode bar in
     the top-right corner stays clear), or, with `legend_right`, a column beside it (the plot
-    keeps the full height, for a wide screen). The app draws it with explorer/map_view.js;
+    keeps the full height, for a wide screen). The app draws it with explorer/map/ (map_view.py);
     `latent_map` makes it a Plotly figure.
     """
     legend = dict(itemsizing="constant", title=dict(text=legend_title), font=dict(size=font_size - 2))

@@ -24,6 +24,7 @@ export function createScrubber(root, onMove, onLeave) {
   root.appendChild(bar);
   input.addEventListener("input", () => onMove(Number(input.value) / STEPS));
   input.addEventListener("change", () => onMove(Number(input.value) / STEPS));
+  input.addEventListener("focus", () => onMove(Number(input.value) / STEPS));  // where it stands, shown at once
   input.addEventListener("blur", () => onLeave());
   return { bar, input, where };
 }
