@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import io
 import json
 import os
@@ -187,12 +188,31 @@ def drawing(rng) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+@functools.cache
+def decoder_url() -> str:
+    """The bundled VAE's decoder file, as the page names it (explorer/live_decoder.py)."""
+    import vae
+    from vae import web_decoder
+
+    return "/app/static/decoders/" + web_decoder.file_name(web_decoder.decoder_file(vae.load_model()))
+
+
+def fetch_decoder(url: str) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url + decoder_url(), timeout=60) as response:
+        response.read()
+    return (time.perf_counter() - started) * 1000
+
+
 def student(number: int, url: str, stop_at: float, results: dict, train: bool) -> None:
     rng = np.random.default_rng(number)
     record = results.setdefault(number, {"latencies": [], "errors": [], "kept": None, "actions": {}, "sent": 0})
     try:
         session = Session(url)
         session.run()
+        # The page then fetches its model's decoder once (explorer/live_decoder.py); hovering
+        # after that sends the server nothing (python -m bench.live counts the messages).
+        record["decoder_ms"] = fetch_decoder(url)
         if train:
             started = time.perf_counter()
             session.open_expander("Train a new model")
@@ -299,6 +319,7 @@ def main() -> None:
             warm.run()
             warm.close()
         idle_mb = memory_mb(servers[0].pid)[0]
+        decoder_url()  # named once, before the students' threads
         results, board_record = {}, {"latencies": [], "errors": []}
         stop_at = time.monotonic() + args.seconds
         students_done = threading.Event()
@@ -343,6 +364,13 @@ def report(args, results: dict, board_record: dict, idle_mb: float, peak: float)
         stats = summary(values) if values else {"median": 0, "p95": 0, "max": 0, "n": 0}
         rows.append((name, f"{stats['median']:.0f}", f"{stats['p95']:.0f}", f"{stats['max']:.0f}", stats["n"]))
     print(table(rows, ("measure", "median", "p95", "max", "n")))
+    fetched = [r["decoder_ms"] for r in results.values() if "decoder_ms" in r]
+    if fetched:
+        stats = summary(fetched)
+        print(
+            f"each student's page fetched the decoder file once: median {stats['median']:.0f} ms, "
+            f"max {stats['max']:.0f} ms (hovering itself sends nothing)"
+        )
     print(f"errors: {len(errors)}" + (f" e.g. {errors[:3]}" if errors else ""))
     print(
         f"digits sent: {sent}; on the teacher's board: {board_record.get('count')} "

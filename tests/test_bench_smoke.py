@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT, require_chromium
 
 
@@ -42,3 +44,15 @@ def test_bench_load(idx_folder):
     out = run("bench.load", "--sessions", "2", "--seconds", "6")
     assert "digits sent" in out and "one board entry" in out
     assert "errors: 0" in out  # the simulated students still find what they use on the page
+    assert "fetched the decoder file once" in out
+
+
+def test_bench_live():
+    require_chromium()
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if head.returncode:
+        pytest.skip("needs the project's git history (the start is timed against a revision)")
+    out = run("bench.live", "--moves", "20", "--starts", "1", "--against", "HEAD")
+    assert "within 1/255" in out and "pointer event -> preview names the point" in out
+    assert "messages sent to the server while hovering: 0" in out
+    assert "page open -> clickable map" in out

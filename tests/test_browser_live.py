@@ -63,7 +63,9 @@ def test_the_pages_decoder_equals_numpy_for_every_bundled_model(chromium, server
     try:
         assert page.evaluate("() => window.vaeDecoder.model") == name
         points = np.random.default_rng(7).uniform(-4, 4, size=(200, 2))
-        decoded = np.array(page.evaluate("(points) => points.map(([x, y]) => window.vaeDecoder.decode(x, y))", points.tolist()))
+        decoded = np.array(
+            page.evaluate("(points) => points.map(([x, y]) => window.vaeDecoder.decode(x, y))", points.tolist())
+        )
         expected = vae.load_model(name).decode(points.astype(np.float32)).reshape(200, 784)
         assert decoded.shape == (200, 784)
         assert np.abs(decoded - expected).max() <= 1 / 255

@@ -3,6 +3,7 @@
 import base64
 
 import numpy as np
+import pytest
 
 from explorer import map_view
 from vae import figures
@@ -33,3 +34,17 @@ def test_a_trace_keeps_everything_but_its_arrays_as_it_was():
     assert decoded(sent["customdata"]).tolist() == np.flatnonzero(labels == 7).tolist()
     waypoints = figures.path_traces(points[:3], points[:3])
     assert [map_view.encode_trace(t).get("text") for t in waypoints] == [None, ["A", "B", "C"]]
+
+
+def test_the_maps_modules_are_joined_in_order_with_no_import_left(tmp_path):
+    script = map_view.JS
+    assert "\nimport " not in script and "export default function" in script
+    assert script.count("export ") == 1
+    for name in map_view.MODULES:
+        assert f"// ---- map/{name}.js" in script
+        assert len((map_view.MODULE_DIR / f"{name}.js").read_text().splitlines()) <= 420, name
+    (tmp_path / "a.js").write_text('import { b } from "./b.js";\nexport function a() { return b(); }\n')
+    (tmp_path / "b.js").write_text("export function b() { return 1; }\n")
+    assert "function a()" in map_view.bundle(("b", "a"), tmp_path)
+    with pytest.raises(ValueError, match="imports b"):
+        map_view.bundle(("a", "b"), tmp_path)

@@ -1,0 +1,201 @@
+"""Live under the pointer: the decoder in the page, measured in Chromium.
+
+    python -m bench.live [--moves 300] [--starts 5] [--against REV]
+
+Measures, on the running app (the bundled VAE):
+- exactness: for every bundled model, the page's decoder (window.vaeDecoder) against the
+  NumPy decoder on 200 random points of [-4, 4]^2, the largest difference of a pixel;
+- speed: the pointer moved over the map `--moves` times (Playwright's mouse, real input
+  events); for each, from the event's timestamp to the preview naming that point
+  (data-hover-z set, its pixels drawn) and to the next frame after it;
+- server work: messages the page sent on its websocket while the pointer hovered;
+- the decoder's file: its size, and the seconds from the map being clickable to the decoder
+  ready.
+With --against REV (a git revision: the app before the decoder moved into the page), the
+start, side by side and alternating with that revision's app, `--starts` times each:
+process start to a clickable map, and page open on a running server (a new browser context
+to a clickable map).
+Prints the conditions with the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import sync_playwright
+
+import vae
+from bench.common import conditions, summary, table
+from tests import browser
+from vae.catalog import BUNDLED
+
+# In the page: each pointer event's timestamp, and when the preview named a point after it.
+PROBE = """() => {
+  const probe = window.__liveProbe = { events: [], named: [], painted: [] };
+  window.addEventListener('pointermove', (e) => probe.events.push(e.timeStamp), true);
+  const preview = document.querySelector('.st-key-latent_map .vae-preview');
+  new MutationObserver(() => {
+    const now = performance.now(), z = preview.dataset.hoverZ;
+    if (z === undefined) { return; }
+    probe.named.push([now, z]);
+    requestAnimationFrame(() => probe.painted.push(performance.now()));
+  }).observe(preview, { attributes: true, attributeFilter: ['data-hover-z'] });
+}"""
+
+
+def start_app(root: Path, cache: str) -> tuple[subprocess.Popen, str]:
+    port = browser.free_port()
+    server = browser.start_server(port, {"VAE_CACHE_DIR": cache}, script=root / "app.py")
+    url = f"http://127.0.0.1:{port}"
+    browser.wait_http(url, server, timeout=120)
+    return server, url
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def open_page(chromium, url: str, frames: list | None = None):
+    context = chromium.new_context(viewport={"width": 1500, "height": 1000})
+    page = context.new_page()
+    if frames is not None:
+        page.on("websocket", lambda socket: socket.on("framesent", lambda payload: frames.append(payload)))
+    started = time.monotonic()
+    page.goto(url)
+    browser.wait_for_map(page, timeout_ms=120_000)
+    return page, time.monotonic() - started
+
+
+def exactness(chromium, url: str) -> list[tuple]:
+    rows = []
+    points = np.random.default_rng(0).uniform(-4, 4, size=(200, 2))
+    for name in BUNDLED:
+        page, _ = open_page(chromium, f"{url}/?model={name}")
+        page.wait_for_function("() => window.vaeDecoder.ready", timeout=60_000)
+        started = time.perf_counter()
+        decoded = np.array(page.evaluate("(ps) => ps.map(([x, y]) => window.vaeDecoder.decode(x, y))", points.tolist()))
+        per_point = (time.perf_counter() - started) * 1000 / len(points)
+        expected = vae.load_model(name).decode(points.astype(np.float32)).reshape(len(points), 784)
+        difference = float(np.abs(decoded - expected).max())
+        rows.append((name, f"{difference * 255:.5f}", "yes" if difference <= 1 / 255 else "NO", f"{per_point:.2f}"))
+        page.context.close()
+    return rows
+
+
+def speed(chromium, url: str, moves: int) -> tuple[list[tuple], int, float, int]:
+    frames: list = []
+    page, _ = open_page(chromium, url, frames)
+    clickable = time.monotonic()
+    page.wait_for_function("() => window.vaeDecoder.ready", timeout=60_000)
+    ready_s = time.monotonic() - clickable
+    size = page.evaluate(
+        "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/decoders/'))"
+        ".map(e => e.encodedBodySize || e.transferSize)[0] || 0"
+    )
+    browser.wait_until_idle(page)
+    page.evaluate(PROBE)
+    box = browser.plot_box(page)
+    page.mouse.move(box["x"] + 3, box["y"] + 3)
+    page.wait_for_timeout(300)
+    page.evaluate(
+        "() => { const p = window.__liveProbe; p.events.length = 0; p.named.length = 0; p.painted.length = 0; }"
+    )
+    sent = len(frames)
+    rng = np.random.default_rng(1)
+    for _ in range(moves):  # a wandering hand: small steps, now and then a jump
+        fx, fy = rng.uniform(0.05, 0.95, size=2)
+        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    page.wait_for_timeout(500)
+    quiet = len(frames) - sent
+    probe = page.evaluate("() => window.__liveProbe")
+    page.context.close()
+    events, named, painted = probe["events"], probe["named"], probe["painted"]
+    # Each move is one pointer event and one naming; pair them in order.
+    pairs = min(len(events), len(named))
+    to_named = [named[i][0] - events[i] for i in range(pairs)]
+    to_painted = [painted[i] - events[i] for i in range(min(pairs, len(painted)))]
+    rows = []
+    for name, values in (("pointer event -> preview names the point (ms)", to_named),
+                         ("pointer event -> next frame after it (ms)", to_painted)):  # fmt: skip
+        stats = summary(values)
+        rows.append((name, f"{stats['median']:.2f}", f"{stats['p95']:.2f}", f"{stats['max']:.2f}", stats["n"]))
+    if len(events) != len(named):
+        rows.append((f"moves {moves}, events {len(events)}, namings {len(named)} (unpaired)", "", "", "", ""))
+    return rows, quiet, ready_s, size
+
+
+def old_checkout(revision: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="bench-live-old-"))
+    archive = subprocess.run(["git", "archive", revision], cwd=browser.ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def starts(chromium, revision: str, count: int, cache: str) -> list[tuple]:
+    """Process start and page open, this checkout against `revision`, alternating."""
+    old = old_checkout(revision)
+    apps = {"this checkout": browser.ROOT, f"{revision} (decoding on the server)": old}
+    times = {name: {"process start -> clickable map": [], "page open -> clickable map": []} for name in apps}
+    try:
+        for _ in range(count):
+            for name, root in apps.items():
+                started = time.monotonic()
+                server, url = start_app(root, cache)
+                try:
+                    page, _ = open_page(chromium, url)
+                    times[name]["process start -> clickable map"].append(time.monotonic() - started)
+                    page.context.close()
+                    page, seconds = open_page(chromium, url)  # a second student on the running server
+                    times[name]["page open -> clickable map"].append(seconds)
+                    page.context.close()
+                finally:
+                    stop(server)
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+    rows = []
+    for measure in ("process start -> clickable map", "page open -> clickable map"):
+        new = summary(times["this checkout"][measure])["median"]
+        for name in apps:
+            median = summary(times[name][measure])["median"]
+            rows.append((f"{measure}: {name} (s)", f"{median:.2f}", f"{median / new:.2f}", count))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--moves", type=int, default=300)
+    parser.add_argument("--starts", type=int, default=5)
+    parser.add_argument("--against", default="", help="a git revision to time the start against")
+    args = parser.parse_args()
+    print(conditions())
+    cache = str(browser.ROOT / ".bench-cache" / "live")
+    with sync_playwright() as playwright:
+        chromium = browser.launch_chromium(playwright)
+        server, url = start_app(browser.ROOT, cache)
+        try:
+            exact = exactness(chromium, url)
+            speeds, quiet, ready_s, size = speed(chromium, url, args.moves)
+        finally:
+            stop(server)
+        start_rows = starts(chromium, args.against, args.starts, cache) if args.against else []
+        chromium.close()
+    print("\nThe page's decoder against NumPy, 200 random points each:")
+    print(table(exact, ("model", "largest difference (of 255)", "within 1/255", "ms a point in the page")))
+    print(f"\nHovering, {args.moves} moves of the pointer over the map:")
+    print(table(speeds, ("measure", "median", "p95", "max", "n")))
+    print(f"messages sent to the server while hovering: {quiet}")
+    print(f"decoder file: {size / 1e6:.2f} MB; ready {ready_s:.2f} s after the map was clickable")
+    if start_rows:
+        print("\nThe start, side by side, alternating (medians; ratio to this checkout):")
+        print(table(start_rows, ("measure", "median", "ratio", "n")))
+
+
+if __name__ == "__main__":
+    main()
