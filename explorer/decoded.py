@@ -10,7 +10,7 @@ import functools
 
 import streamlit as st
 
-from explorer import links, posterior, state
+from explorer import describe, links, posterior, state
 from explorer.frame import Frame
 from explorer.latent_map import MAP_KEY, chosen_marks, decoded_at, nearest_test_digit
 from explorer.map_layer import map_layer
@@ -36,7 +36,13 @@ def handle_click(frame: Frame, click: dict) -> None:
 
 @st.fragment
 def panel(frame: Frame, image_width: int) -> None:
-    map_layer(LAYER_KEY, MAP_KEY, chosen_marks(), on_click=functools.partial(handle_click, frame))
+    map_layer(
+        LAYER_KEY,
+        MAP_KEY,
+        chosen_marks(),
+        on_click=functools.partial(handle_click, frame),
+        announce=describe.announcement(frame),
+    )
     if st.session_state.pop("redraw_map", False):
         st.rerun(scope="app")  # the map, outside this fragment, must show the new waypoint
     links.mirror()
@@ -57,7 +63,7 @@ def free_point(frame: Frame, chosen: dict, image_width: int) -> None:
     x, y = chosen["z"]
     st.subheader(f"Decoded z = ({x:.2f}, {y:.2f})")
     picture = png_bytes(decoded_at(frame, chosen["z"]), PIXELS)
-    st.image(data_uri(picture), width=image_width)
+    st.image(data_uri(picture), width=image_width, alt=describe.decoded_alt(frame, chosen["z"]))
     st.caption("No image was encoded here: the decoder draws what this point of the latent space means.")
     add_to_path_button(chosen, f"z=({x:.1f}, {y:.1f})")
     download_button(picture, f"decoded-{x:.2f}_{y:.2f}.png")
@@ -69,14 +75,20 @@ def test_digit(frame: Frame, chosen: dict, image_width: int) -> None:
     original, decoded = st.columns(2)
     if frame.data is not None:
         original.image(
-            png_data_uri(frame.data.x_test[index], PIXELS), caption="original", width=int(image_width * 0.62)
+            png_data_uri(frame.data.x_test[index], PIXELS),
+            caption="original",
+            width=int(image_width * 0.62),
+            alt=f"test image #{index}, a {frame.class_names[frame.labels[index]]}: the original",
         )
     else:
         original.info("The original is not on this computer (its dataset is not installed).")
     x, y = chosen["z"]
     picture = png_bytes(decoded_at(frame, chosen["z"]), PIXELS)
     decoded.image(
-        data_uri(picture), width=int(image_width * 0.62), caption=f"decoded at its mean z = ({x:.2f}, {y:.2f})"
+        data_uri(picture),
+        width=int(image_width * 0.62),
+        caption=f"decoded at its mean z = ({x:.2f}, {y:.2f})",
+        alt=f"reconstruction of test image #{index}: " + describe.decoded_alt(frame, chosen["z"]),
     )
     add_to_path_button(chosen, f"test #{index}")
     download_button(picture, f"test-{index}-decoded.png")
@@ -91,12 +103,16 @@ def your_digit(frame: Frame, upload: dict, image_width: int) -> None:
     st.subheader(f"Your digit: {upload['name']}")
     original, decoded = st.columns(2)
     original.image(
-        png_data_uri(upload["image"], PIXELS), caption="what the model sees (28×28)", width=int(image_width * 0.62)
+        png_data_uri(upload["image"], PIXELS),
+        caption="what the model sees (28×28)",
+        width=int(image_width * 0.62),
+        alt=f"your digit {upload['name']} as the model sees it, 28 by 28 pixels",
     )
     decoded.image(
         png_data_uri(decoded_at(frame, upload["mean"]), PIXELS),
         caption="decoded at its mean",
         width=int(image_width * 0.62),
+        alt=f"reconstruction of {upload['name']}: " + describe.decoded_alt(frame, upload["mean"]),
     )
     add_to_path_button(state.chosen(), upload["name"])
     with st.expander("What the encoder said: q(z|x), up close", expanded=True):

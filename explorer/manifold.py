@@ -16,4 +16,6 @@ def show(frame: Frame) -> None:
         output_format="PNG",
         caption=f"{n}×{n} decoded latent points over z₁ ∈ [{x0:.1f}, {x1:.1f}], z₂ ∈ [{y0:.1f}, {y1:.1f}] "
         "(top left is low z₁, high z₂). The sidebar can lay it under the map.",
+        alt=f"a grid of {n} by {n} images decoded across the latent map, from low to high z₁ left to right "
+        "and from high to low z₂ top to bottom",
     )

@@ -18,7 +18,7 @@ import streamlit as st
 JS = """
 export default function(component) {
   const { setTriggerValue, data } = component;
-  const [target, marks, source] = data;
+  const [target, marks, source, announce] = data;
   const layers = (window.__vaeMapLayers = window.__vaeMapLayers || {});
   let layer = layers[source];
   if (!layer) {
@@ -31,6 +31,7 @@ export default function(component) {
   }
   layer.target = target;
   layer.marks = marks || [];
+  layer.announce = announce || "";
   layer.send = setTriggerValue;
   attach(layer);
 }
@@ -51,6 +52,12 @@ function attach(layer) {
     // Points the map chooses itself: a dragged marker let go, a finger lifted, Enter.
     map.listen(layer.source, (choice) => choose(layer, map, choice));
     map.attached = true;
+  }
+  if (layer.said !== layer.announce || layer.saidTo !== map) {
+    // The map's polite live region: said once per change, never moving the focus.
+    layer.said = layer.announce;
+    layer.saidTo = map;
+    if (layer.announce) { map.announce(layer.announce); }
   }
 }
 
@@ -92,8 +99,9 @@ def mark(z, label: str = "", color: str = "black", kind: str = "ring", size: int
     return {"x": float(z[0]), "y": float(z[1]), "label": label, "color": color, "kind": kind, "size": size}
 
 
-def map_layer(key: str, target: str, marks: list[dict], on_click=None) -> None:
-    """Attach to the chart whose key is `target` and draw `marks` over it.
+def map_layer(key: str, target: str, marks: list[dict], on_click=None, announce: str = "") -> None:
+    """Attach to the chart whose key is `target` and draw `marks` over it; `announce` is
+    said by the map's polite live region when it changes (WCAG 4.1.3).
 
     `on_click(click)` runs before the rerun a click causes (a callback, so that what it
     changes is already drawn by that rerun). A click is {"x", "y" (latent coordinates),
@@ -107,7 +115,7 @@ def map_layer(key: str, target: str, marks: list[dict], on_click=None) -> None:
 
     # A list, not a dict: Streamlit inspects a dict's values for dataframes, which imports
     # pandas (a third of a second at the first page) and costs time on every click.
-    _component(key=key, data=[target, marks, key], on_click_change=clicked, height=1)
+    _component(key=key, data=[target, marks, key, announce], on_click_change=clicked, height=1)
 
 
 def clicked_digit(

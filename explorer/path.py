@@ -31,6 +31,8 @@ def filmstrip(frame: Frame) -> None:
         caption=f"{count} frames decoded along the path: the latent space is continuous, so the images morph smoothly",
         output_format="PNG",
         width="stretch",
+        alt=f"{count} images decoded along the path {' to '.join(chr(65 + i) for i in range(len(waypoints)))}, "
+        "morphing from one waypoint's image to the next",
     )
     download, clear = st.columns(2)
     download.download_button(

@@ -42,12 +42,21 @@ def show(vae_model, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, ke
             else f"{1 / ratio:.2f} of the prior's σ = 1. Up close:"
         )
     )
-    st.image(posterior_svg(mean, log_var, samples), width="stretch")
+    st.image(
+        posterior_svg(mean, log_var, samples),
+        width="stretch",
+        alt=f"the encoder's distribution q(z|x) up close: mean μ = ({mean[0]:.2f}, {mean[1]:.2f}), "
+        f"σ = ({sigma[0]:.3f}, {sigma[1]:.3f}), with its 1σ and 2σ ellipses and {len(samples)} samples z = μ + σ·ε",
+    )
     st.caption(
         "The red ellipses are 1σ and 2σ, the cross is μ, the numbered dots are samples z = μ + σ·ε; "
         "below, what the decoder makes of each sample."
     )
-    st.image(png_data_uri(filmstrip(vae_model.decode(samples), 6), 3), width="stretch")
+    st.image(
+        png_data_uri(filmstrip(vae_model.decode(samples), 6), 3),
+        width="stretch",
+        alt=f"the {len(samples)} samples of q(z|x), numbered as in the ellipses above, each decoded",
+    )
     st.button("Draw another ε", key=f"{key}-epsilon", width="stretch", on_click=next_epsilon)
     loss_terms(vae_model, image)
     # Filled only while open: the graph (Graphviz) and the code were laid out by the browser

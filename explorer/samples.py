@@ -26,4 +26,5 @@ def show(frame: Frame) -> None:
             resources.decoded_png(frame.model, frame.name, points, 4),
             output_format="PNG",
             caption="samples, shown as diamonds on the map",
+            alt="images decoded from points drawn from the prior N(0, I), shown as diamonds on the map",
         )

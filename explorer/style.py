@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+# Out of sight but read by screen readers (the usual visually-hidden pattern).
+HIDDEN = (
+    "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap"
+)
 MAP_HEIGHT = {"normal": 520, "present": 600}
 IMAGE_WIDTH = {"normal": 240, "present": 300}
 
@@ -18,6 +22,18 @@ COMPACT = """
   h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
   .st-key-latent_map, .st-key-map_tools { margin-bottom: -0.6rem; }
   [data-testid="stCaptionContainer"] { line-height: 1.35; }
+  /* Text at 4.5:1 or more on white (WCAG 1.4.3): Streamlit's faded greys are lighter. */
+  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+  [data-testid="stImageCaption"], [data-testid="stWidgetLabel"] p, .stTooltipIcon { color: #4a4a55 !important; }
+  [data-testid="stCaptionContainer"], [data-testid="stImageCaption"] { opacity: 1 !important; }
+  button[data-variant="segmented_control"][aria-checked="false"] p { color: #31333f !important; }
+  /* The map's keyboard focus: always visible (WCAG 2.4.7). */
+  .vae-map-plot:focus-visible { outline: 3px solid #1a56b0; }
+  .vae-map-plot:focus { outline: 3px solid #1a56b0; }
+  @media (prefers-reduced-motion: reduce) {
+    *, *::before, *::after { animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
+                             transition-duration: 0.01ms !important; scroll-behavior: auto !important; }
+  }
   @media (max-width: 640px) {
     /* On a phone Streamlit's header bar is drawn over the page's top: the title goes below it. */
     [data-testid="stMainBlockContainer"] { padding: 3.4rem 0.4rem 2rem 0.4rem; }

@@ -15,7 +15,7 @@ import streamlit as st
 
 import vae
 from explorer import frame as frames
-from explorer import resources
+from explorer import resources, style
 from vae import figures, training_figures
 from vae.data import download_dataset, how_to_provide, training_data_available
 from vae.dataset import TITLES
@@ -120,6 +120,9 @@ def live() -> None:
         min(progress.fraction, 1.0) if progress else 0.0,
         text=text if progress else text + " · starting (loading the data and TensorFlow)…",
     )
+    # Said politely once per epoch by screen readers (the bar itself changes every batch).
+    epoch = f"Training: epoch {progress.epoch + 1} of {progress.epochs}." if progress else "Training is starting."
+    st.html(f'<div role="status" aria-live="polite" class="vae-training-status" style="{style.HIDDEN}">{epoch}</div>')
     live_map, losses = st.columns([3, 2])
     if state.snapshots:
         epoch, means = state.snapshots[-1]

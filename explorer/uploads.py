@@ -70,12 +70,19 @@ def latest(frame: Frame, upload: dict) -> None:
         "up close."
     )
     seen, decoded, send = st.columns([1, 1, 2])
-    seen.image(png_bytes(upload["image"], 6), caption="what the model sees (28×28)", width=168, output_format="PNG")
+    seen.image(
+        png_bytes(upload["image"], 6),
+        caption="what the model sees (28×28)",
+        width=168,
+        output_format="PNG",
+        alt=f"{upload['name']} as the model sees it, 28 by 28 pixels",
+    )
     decoded.image(
         resources.decoded_png(frame.model, frame.name, (tuple(mean),), 6),
         caption="decoded at μ",
         width=168,
         output_format="PNG",
+        alt=f"{upload['name']} decoded at its mean μ = ({mean[0]:.2f}, {mean[1]:.2f})",
     )
     with send:
         board_panel.send_form(frame, upload)

@@ -95,3 +95,28 @@ def latent_extent(
     high = np.quantile(points, 1 - quantile, axis=0)
     pad = (high - low) * margin
     return (float(low[0] - pad[0]), float(high[0] + pad[0])), (float(low[1] - pad[1]), float(high[1] + pad[1]))
+
+
+def neighbourhood(points: np.ndarray, labels: np.ndarray, z, k: int = 10) -> list[tuple[int, int]]:
+    """The labels of the `k` test means nearest z, as (label, count), most frequent first."""
+    distances = np.sum((np.asarray(points, np.float64) - np.asarray(z, np.float64)[None, :2]) ** 2, axis=1)
+    nearest = np.argpartition(distances, min(k, len(distances) - 1))[:k]
+    counts = np.bincount(np.asarray(labels)[nearest])
+    order = np.argsort(-counts, kind="stable")
+    return [(int(label), int(counts[label])) for label in order if counts[label]]
+
+
+def class_summary(points: np.ndarray, labels: np.ndarray) -> list[dict]:
+    """Per class present: its count, the centre (mean) of its points and their spread (std)."""
+    out = []
+    for label in np.unique(labels):
+        members = np.asarray(points, np.float64)[np.asarray(labels) == label]
+        out.append(
+            {
+                "label": int(label),
+                "count": len(members),
+                "centre": members.mean(axis=0).tolist(),
+                "spread": members.std(axis=0).tolist(),
+            }
+        )
+    return out

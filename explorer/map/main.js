@@ -55,10 +55,18 @@ function create(key, parent, old) {
   const bar = element("div", "vae-map-modebar", "position:absolute;top:4px;display:flex;gap:2px;z-index:2");
   const legend = element("div", "vae-map-legend", "font-family:sans-serif;color:#333");
   stage.append(canvas, overlay, area, bar);
-  root.append(stage);
+  // Said politely by screen readers: each decode, each change of the path (map_layer.py).
+  const status = element("div", "vae-map-status",
+    "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap");
+  status.setAttribute("role", "status");
+  status.setAttribute("aria-live", "polite");
+  const help = element("div", "vae-map-help", status.style.cssText);
+  help.id = "vae-map-help-" + key;
+  area.setAttribute("aria-describedby", help.id);
+  root.append(stage, status, help);
   parent.appendChild(root);
   const map = {
-    key, parent, root, stage, canvas, overlay, area, bar, legend,
+    key, parent, root, stage, canvas, overlay, area, bar, legend, status, help,
     tip: createTip(stage), preview: createPreview(stage), scrubber: null,
     base: null, baseToken: null, traces: [], layout: {}, live: {}, uirevision: old ? old.uirevision : null,
     view: old ? old.view : null, hidden: old ? old.hidden : new Set(), marks: old ? old.marks : {},
@@ -96,7 +104,7 @@ function update(map, base, spec) {
     map.hidden = new Set();
   }
   map.area.setAttribute("aria-label", map.live.label || "Latent map");
-  if (map.live.description) { map.area.setAttribute("aria-description", map.live.description); }
+  map.help.textContent = map.live.description || "";
   for (const image of layout.images || []) { loadImage(map, image.source); }
   buildLegend(map, (name) => toggleClass(map, name));
   map.path = syncScrubber(map.scrubber, map.traces);
@@ -381,6 +389,8 @@ function api(map) {
       return [t.lx(px - rect.left + map.box.left), t.ly(py - rect.top + map.box.top)];
     },
     setMarks(source, marks) { map.marks[source] = marks || []; refreshMarks(map); },
+    announce(text) { map.status.textContent = text; },
+    get announced() { return map.status.textContent; },
     listen(source, listener) { map.listeners[source] = listener; },
   };
 }

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from explorer import header, latent_map, links, resources
+from explorer import describe, header, latent_map, links, resources
 from explorer.board_panel import board_label
 from explorer.frame import Frame
 from explorer.map_layer import map_layer, mark
@@ -65,7 +65,14 @@ def live(frame: Frame, code: str) -> None:
     marks = [
         mark(z, entry.name or "", color=COLOUR, kind="dot", size=6) for entry, z in zip(entries, means, strict=False)
     ]
-    map_layer("board_layer", BOARD_MAP, marks)
+    newest = entries[-1] if entries else None
+    said = (
+        f"{len(entries)} digit{'s' * (len(entries) != 1)} on the board; the newest from "
+        f"{newest.name or 'an anonymous student'}."
+        if newest
+        else ""
+    )
+    map_layer("board_layer", BOARD_MAP, marks, announce=said)
     dropped = store.dropped(code)
     count = f"**{len(entries)} digit{'s' * (len(entries) != 1)}** on {board_label(code)}"
     if dropped:
@@ -101,6 +108,8 @@ def gallery(frame: Frame, entries: list, means: np.ndarray, code: str) -> None:
                 pair_png(frame, frame.name, entry.id, entry.image, tuple(map(float, z))),
                 output_format="PNG",
                 caption=f"{name} · {ago(entry.sent_at)} · sent ↔ reconstructed",
+                alt=f"a digit sent by {entry.name or 'an anonymous student'}, beside the model's reconstruction "
+                f"of it; {describe.neighbours(frame, z)}",
             )
             if st.session_state.teacher and st.button("Remove", key=f"remove-{entry.id}", width="stretch"):
                 resources.board_store().remove(code, entry.id)

@@ -125,6 +125,7 @@ def results(frames: list[Frame]) -> None:
             width=112,
             caption=f"test #{index}, a {frames[0].class_names[frames[0].labels[index]]}: marked in every "
             "map; below, each model's reconstruction",
+            alt=f"test image #{index}, a {frames[0].class_names[frames[0].labels[index]]}",
         )
     sample, walk = st.columns(2)
     if sample.button("Sample from N(0, I): the same ε in every model", width="stretch"):
@@ -141,6 +142,7 @@ def results(frames: list[Frame]) -> None:
                     resources.decoded_png(frame.model, frame.name, points, 3),
                     output_format="PNG",
                     caption="decodes of the same 8 draws of z ~ N(0, I)",
+                    alt=f"{title(frame)}: the same 8 draws of z from N(0, I), decoded",
                     width="stretch",
                 )
             if st.session_state.get("compare_path"):
@@ -148,6 +150,7 @@ def results(frames: list[Frame]) -> None:
                     resources.decoded_png(frame.model, frame.name, tuple(map(tuple, straight_line(frame))), 3),
                     output_format="PNG",
                     caption="decoded along the line drawn on this map",
+                    alt=f"{title(frame)}: images decoded along the straight line drawn across its map",
                     width="stretch",
                 )
 
@@ -161,6 +164,8 @@ def outcome(frame: Frame, chosen: dict | None) -> None:
             resources.decoded_png(frame.model, frame.name, (tuple(z),), 6),
             output_format="PNG",
             caption=f"{title(frame)}: reconstruction",
+            alt=f"{title(frame)}: reconstruction of test image #{chosen['index']}, decoded at "
+            f"z = ({z[0]:.2f}, {z[1]:.2f})",
             width=168,
         )
     elif chosen.get("model") == frame.name:
@@ -169,6 +174,7 @@ def outcome(frame: Frame, chosen: dict | None) -> None:
             resources.decoded_png(frame.model, frame.name, ((x, y),), 6),
             output_format="PNG",
             caption=f"decoded z = ({x:.2f}, {y:.2f})",
+            alt=f"{title(frame)}: the image decoded at z = ({x:.2f}, {y:.2f})",
             width=168,
         )
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from explorer import (
     decoded,
+    describe,
     header,
     latent_map,
     live_decoder,
@@ -53,6 +54,7 @@ def show(frame: Frame, options: dict) -> None:
     with map_place:
         latent_map.show(frame, options, style.MAP_HEIGHT[mode], present=present)
         path.filmstrip(frame)
+        describe.map_table(frame)
     with decoded_place:
         st.segmented_control(
             "A click on the map",

@@ -1,0 +1,82 @@
+"""Words for what the page shows in pictures: alt texts, the map as a table, announcements.
+
+A screen reader reads these; a person who cannot see the map's colours reads them too.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import state
+from explorer.frame import Frame
+from vae import latent
+
+
+def plural(name: str) -> str:
+    return f"{name}s" if name.isdigit() else f"{name} images"
+
+
+def neighbours(frame: Frame, z) -> str:
+    """'its nearest test digits are mostly 7s', or 'between a 4 and a 9' when they disagree."""
+    votes = latent.neighbourhood(frame.mean, frame.labels, z, k=10)
+    names = frame.class_names
+    what = "digits" if frame.dataset == "mnist" else "images"
+    first, count = votes[0]
+    if count >= 7 or len(votes) == 1:
+        return f"its nearest test {what} are mostly {plural(names[first])}"
+    second = votes[1][0]
+    return f"its nearest test {what} are a mix, mostly {plural(names[first])} and {plural(names[second])}"
+
+
+def decoded_alt(frame: Frame, z, what: str = "digit") -> str:
+    x, y = z[0], z[1]
+    return f"{what} decoded at z = ({x:.2f}, {y:.2f}); {neighbours(frame, z)}"
+
+
+def announcement(frame: Frame) -> str:
+    """What the polite live region says after a run: the chosen point and the path."""
+    chosen = state.chosen()
+    parts = []
+    if chosen is not None:
+        x, y = chosen["z"]
+        if chosen.get("index") is not None:
+            index = chosen["index"]
+            parts.append(
+                f"Test digit {index}, a {frame.class_names[frame.labels[index]]}, decoded at its mean z = ({x:.2f}, {y:.2f})."
+            )
+        else:
+            parts.append(f"Decoded z = ({x:.2f}, {y:.2f}): {neighbours(frame, chosen['z'])}.")
+    waypoints = st.session_state.waypoints
+    if waypoints:
+        names = ", ".join(f"{chr(65 + i)} {w['label']}" for i, w in enumerate(waypoints))
+        parts.append(f"Path of {len(waypoints)} point{'s' * (len(waypoints) != 1)}: {names}.")
+    return " ".join(parts)
+
+
+def map_table(frame: Frame) -> None:
+    """The map as a table: each class's centre and spread, the chosen point, the path."""
+    # Filled only while open (a rerun opens it), as the sidebar's training form: most visitors
+    # never open it, and a classroom's server then does no work for it.
+    table = st.expander("The map as a table", key="map_table", on_change="rerun")
+    if not table.open:
+        return
+    with table:
+        rows = ["| class | test images | centre (z₁, z₂) | spread (σ₁, σ₂) |", "| --- | --- | --- | --- |"]
+        for entry in latent.class_summary(frame.mean, frame.labels):
+            (cx, cy), (sx, sy) = entry["centre"], entry["spread"]
+            name = frame.class_names[entry["label"]]
+            rows.append(f"| {name} | {entry['count']:,} | ({cx:.2f}, {cy:.2f}) | ({sx:.2f}, {sy:.2f}) |")
+        st.markdown("\n".join(rows))
+        chosen = state.chosen()
+        if chosen is not None:
+            st.markdown(
+                f"**Chosen point:** z = ({chosen['z'][0]:.2f}, {chosen['z'][1]:.2f}); {neighbours(frame, chosen['z'])}."
+            )
+        waypoints = st.session_state.waypoints
+        if waypoints:
+            lines = ["| waypoint | what | z |", "| --- | --- | --- |"]
+            lines += [
+                f"| {chr(65 + i)} | {w['label']} | ({w['z'][0]:.2f}, {w['z'][1]:.2f}) |"
+                for i, w in enumerate(waypoints)
+            ]
+            st.markdown("**The path:**\n\n" + "\n".join(lines))
