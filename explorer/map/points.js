@@ -100,26 +100,37 @@ function drawLine(ctx, trace, t, n) {
 }
 
 const MASKS = new Map();
+// Each test digit's dot has a rim darker than its fill, at 3:1 or more against the white
+// background (WCAG 1.4.11): the palette's light colours (orange, khaki, grey, cyan) keep
+// their hue, and so stay apart for colour-blind students, while every dot is still seen.
+const RIM_CONTRAST = 3.2;
 
-function dotMask(diameter) {
-  // How much of each pixel a dot of this diameter (device pixels) covers, 4x4 samples a pixel.
-  if (!MASKS.has(diameter)) {
-    const side = Math.ceil(diameter) + 2, mask = new Float32Array(side * side), r2 = (diameter / 2) ** 2;
-    for (let j = 0; j < side; j++) {
-      for (let i = 0; i < side; i++) {
-        let covered = 0;
-        for (let v = 0; v < 4; v++) {
-          for (let u = 0; u < 4; u++) {
-            const dx = i + (u + 0.5) / 4 - side / 2, dy = j + (v + 0.5) / 4 - side / 2;
-            if (dx * dx + dy * dy <= r2) { covered += 1; }
-          }
+function coverage(side, radius) {
+  // How much of each pixel a circle of this radius (device pixels) covers, 4x4 samples a pixel.
+  const mask = new Float32Array(side * side), r2 = radius * radius;
+  for (let j = 0; j < side; j++) {
+    for (let i = 0; i < side; i++) {
+      let covered = 0;
+      for (let v = 0; v < 4; v++) {
+        for (let u = 0; u < 4; u++) {
+          const dx = i + (u + 0.5) / 4 - side / 2, dy = j + (v + 0.5) / 4 - side / 2;
+          if (dx * dx + dy * dy <= r2) { covered += 1; }
         }
-        mask[j * side + i] = covered / 16;
       }
+      mask[j * side + i] = covered / 16;
     }
-    MASKS.set(diameter, { mask, side });
   }
-  return MASKS.get(diameter);
+  return mask;
+}
+
+function dotMask(diameter, rim) {
+  // The dot's coverage, and its inside's (all but the rim), in device pixels.
+  const name = diameter + "/" + rim;
+  if (!MASKS.has(name)) {
+    const side = Math.ceil(diameter) + 2;
+    MASKS.set(name, { mask: coverage(side, diameter / 2), inner: coverage(side, Math.max(0, diameter / 2 - rim)), side });
+  }
+  return MASKS.get(name);
 }
 
 function rgb(color) {
@@ -133,14 +144,36 @@ function rgb(color) {
   return [1, 3, 5].map((k) => parseInt(hex.slice(k, k + 2), 16) / 255);
 }
 
+export function luminance([r, g, b]) {
+  // WCAG 2.1's relative luminance of an sRGB colour in 0..1.
+  const linear = (c) => (c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4));
+  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+}
+
+export function rimColour(colour, contrast = RIM_CONTRAST) {
+  // The colour darkened (same hue) until it reaches `contrast` against white.
+  let [r, g, b] = colour, k = 1;
+  while ((1.05 / (luminance([r * k, g * k, b * k]) + 0.05)) < contrast && k > 0) { k -= 0.02; }
+  return [r * k, g * k, b * k];
+}
+
+function blend(sum, k, [r, g, b], a) {
+  const keep = 1 - a;
+  sum[k] = r * a + sum[k] * keep;
+  sum[k + 1] = g * a + sum[k + 1] * keep;
+  sum[k + 2] = b * a + sum[k + 2] * keep;
+  sum[k + 3] = a + sum[k + 3] * keep;
+}
+
 function stampDots(map, ctx, traces, t, ratio) {
   // Ten thousand dots blended in a typed array and drawn as one picture: a canvas call per dot
   // took 90 ms of the first page here, this takes a few.
   const box = map.box, width = Math.round(box.width * ratio), height = Math.round(box.height * ratio);
   const sum = new Float32Array(width * height * 4);  // premultiplied red, green, blue; alpha
   for (const trace of traces) {
-    const marker = trace.marker || {}, [r, g, b] = rgb(marker.color || "black"), opacity = marker.opacity ?? 1;
-    const { mask, side } = dotMask((marker.size || 6) * ratio), n = trace.x.length;
+    const marker = trace.marker || {}, fill = rgb(marker.color || "black"), rim = rimColour(fill), opacity = marker.opacity ?? 1;
+    const diameter = (marker.size || 6) * ratio;
+    const { mask, inner, side } = dotMask(diameter, Math.max(ratio * 0.75, diameter * 0.2)), n = trace.x.length;
     for (let p = 0; p < n; p++) {
       const x = trace.x[p], y = trace.y[p];
       if (!Number.isFinite(x) || !Number.isFinite(y)) { continue; }
@@ -149,13 +182,11 @@ function stampDots(map, ctx, traces, t, ratio) {
       for (let j = Math.max(0, -top); j < side && top + j < height; j++) {
         const row = (top + j) * width;
         for (let i = Math.max(0, -left); i < side && left + i < width; i++) {
-          const a = mask[j * side + i] * opacity;
-          if (a <= 0) { continue; }
-          const k = (row + left + i) * 4, keep = 1 - a;
-          sum[k] = r * a + sum[k] * keep;
-          sum[k + 1] = g * a + sum[k + 1] * keep;
-          sum[k + 2] = b * a + sum[k + 2] * keep;
-          sum[k + 3] = a + sum[k + 3] * keep;
+          const m = j * side + i, edge = mask[m] - inner[m], core = inner[m] * opacity;
+          if (mask[m] <= 0) { continue; }
+          const k = (row + left + i) * 4;
+          if (edge > 0) { blend(sum, k, rim, edge); }
+          if (core > 0) { blend(sum, k, fill, core); }
         }
       }
     }
