@@ -31,6 +31,8 @@ COMPACT = """
   .vae-map-plot:focus-visible { outline: 3px solid #1a56b0; }
   .vae-map-plot:focus { outline: 3px solid #1a56b0; }
   @media (prefers-reduced-motion: reduce) {
+    /* The replay steps by its slider only: no play button that sets the map moving. */
+    .st-key-replay .updatemenu-container { display: none !important; }
     *, *::before, *::after { animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
                              transition-duration: 0.01ms !important; scroll-behavior: auto !important; }
   }

@@ -192,7 +192,7 @@ def test_the_map_as_a_table(chromium, server):
         page.context.close()
 
 
-def test_reduced_motion_stops_the_pages_animations(chromium, server):
+def test_reduced_motion_stops_the_pages_animations_and_the_replays_play_button(chromium, server):
     page = open_page(chromium, server, reduced_motion="reduce")
     try:
         assert page.evaluate("() => matchMedia('(prefers-reduced-motion: reduce)').matches")
@@ -204,6 +204,20 @@ def test_reduced_motion_stops_the_pages_animations(chromium, server):
                  probe.remove(); return out; }"""
         )
         assert durations == ["1e-05s", "1", "1e-05s"]
+        # The replay of training has no play button; its slider steps through the epochs.
+        page.get_by_role("tab", name="Replay training").click()
+        chart = page.locator(".st-key-replay .js-plotly-plot")
+        chart.wait_for()
+        page.wait_for_function("() => !!document.querySelector('.st-key-replay .slider-container')")
+        assert not page.locator(".st-key-replay .updatemenu-container").is_visible()
+        assert page.locator(".st-key-replay .slider-container").is_visible()
+    finally:
+        page.context.close()
+    # Without the preference, the play button is there.
+    page = open_page(chromium, server)
+    try:
+        page.get_by_role("tab", name="Replay training").click()
+        page.locator(".st-key-replay .updatemenu-container").first.wait_for(state="visible")
     finally:
         page.context.close()
 
