@@ -86,6 +86,71 @@ def photo(digit: np.ndarray, rng, faint: bool = False, ruled: bool = False) -> b
     return png(photo, "JPEG", quality=int(rng.integers(70, 92)))
 
 
+def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def filled_frame(digit: np.ndarray, side: int = 28) -> np.ndarray:
+    """The digit's ink (1 = stroke) cropped to its strokes and enlarged to fill side x side
+    (its longer side touching the frame, its shape kept)."""
+    rows, cols = np.flatnonzero(digit.max(axis=1) > 0.2), np.flatnonzero(digit.max(axis=0) > 0.2)
+    crop = Image.fromarray((digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] * 255).astype(np.uint8))
+    scale = side / max(crop.size)
+    crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))))
+    frame = Image.new("L", (side, side), 0)
+    frame.paste(crop, ((side - crop.width) // 2, (side - crop.height) // 2))
+    return np.asarray(frame, dtype=np.float64) / 255
+
+
+def palette_export(digit: np.ndarray) -> bytes:
+    """White strokes on black, thickened, filling a 28x28 frame, saved as a palette (P) PNG."""
+    thick = Image.fromarray((filled_frame(digit) * 255).astype(np.uint8)).filter(ImageFilter.MaxFilter(3))
+    return encoded(thick.convert("P"))
+
+
+def gradient_behind(digit: np.ndarray, rng) -> bytes:
+    """A dark digit on a background that runs from dark grey to white across the picture."""
+    size = 240
+    background = np.tile(np.linspace(rng.uniform(0.25, 0.4), 1.0, size), (size, 1))
+    ink = np.zeros((size, size))
+    ink[40:200, 60:220] = 1 - paper(digit, 160)[:, :160]
+    return png(background * (1 - ink) + 0.02 * ink)
+
+
+def blue_on_grey(digit: np.ndarray, rng) -> bytes:
+    """Blue ink on grey paper, cropped tight (about 60 x 80 px), RGBA."""
+    ink = np.asarray(Image.fromarray((filled_frame(digit) * 255).astype(np.uint8)).resize((60, 80)), np.float64) / 255
+    grey = rng.uniform(140, 175)
+    paper_rgb, ink_rgb = np.array([grey, grey, grey + 5]), np.array([30, 50, 170])
+    rgb = paper_rgb * (1 - ink[..., None]) + ink_rgb * ink[..., None]
+    rgba = np.concatenate([rgb, np.full(ink.shape + (1,), 255.0)], axis=2)
+    return encoded(Image.fromarray(rgba.round().astype(np.uint8), "RGBA"))
+
+
+def faint_28(digit: np.ndarray, rng) -> bytes:
+    """A very faint 28x28 drawing on white: its darkest pixel 231 to 236 of 255 (thin strokes)."""
+    darkest = float(rng.uniform(231, 236))
+    thin = np.asarray(Image.fromarray((digit * 255).astype(np.uint8)).filter(ImageFilter.MinFilter(3)), np.float64)
+    strokes = np.maximum(thin / 255, 0.6 * digit)
+    return png((255 - strokes * (255 - darkest)) / 255)
+
+
+def wide_canvas(digit: np.ndarray, rng) -> bytes:
+    """A tablet or paint drawing: a small digit on a canvas much wider than tall."""
+    canvas = np.ones((400, 1400))
+    size = int(rng.integers(70, 120))
+    top, left = int(rng.integers(20, 400 - size - 20)), int(rng.integers(40, 1400 - size - 40))
+    canvas[top : top + size, left : left + size] = 1 - (paper(digit, size) < 0.5) * 0.9  # a paint tool's hard edge
+    return png(canvas)
+
+
+def pixel_art(digit: np.ndarray) -> bytes:
+    """A 28x28 digit drawn pixel by pixel: hard steps, no anti-aliasing, black on white."""
+    return png(np.where(digit > 0.4, 0.0, 1.0))
+
+
 def distorted_uploads(count: int, seed: int = 0) -> dict[str, list[tuple[bytes, int]]]:
     """MNIST test digits (from the end of the test set) made into the pictures people upload."""
     data = bundled_test_set()
@@ -105,6 +170,13 @@ def distorted_uploads(count: int, seed: int = 0) -> dict[str, list[tuple[bytes, 
         "photo of paper": lambda d: photo(d, rng),
         "faint photo": lambda d: photo(d, rng, faint=True),
         "ruled paper photo": lambda d: photo(d, rng, ruled=True),
+        # The kinds real uploads brought that these missed (issue 20):
+        "28x28 palette PNG, white on black, thick": palette_export,
+        "dark digit on a strong gradient": lambda d: gradient_behind(d, rng),
+        "blue ink on grey paper, tight crop (RGBA)": lambda d: blue_on_grey(d, rng),
+        "very faint 28x28 drawing (under 10% contrast)": lambda d: faint_28(d, rng),
+        "small digit on a wide canvas": lambda d: wide_canvas(d, rng),
+        "pixel art, 28x28": pixel_art,
     }
     return {kind: [(make(data.x_test[i]), int(data.y_test[i])) for i in picks] for kind, make in kinds.items()}
 

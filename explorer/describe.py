@@ -28,6 +28,29 @@ def neighbours(frame: Frame, z) -> str:
     return f"its nearest test {what} are a mix, mostly {plural(names[first])} and {plural(names[second])}"
 
 
+def placement(frame: Frame, z) -> str:
+    """Where an upload landed, by its 5 nearest test digits: a clean answer only when they agree."""
+    votes = latent.neighbourhood(frame.mean, frame.labels, z, k=5)
+    names, what = frame.class_names, "digits" if frame.dataset == "mnist" else "images"
+    first, count = votes[0]
+    if count == 5:
+        return f"Its 5 nearest test {what} are all {plural(names[first])}: it landed among the {plural(names[first])}."
+    if count >= 4:
+        return f"{count} of its 5 nearest test {what} are {plural(names[first])}: it landed among the {plural(names[first])}."
+    second, second_count = votes[1]
+
+    def a(name: str) -> str:
+        return ("an " if name[:1] == "8" or name.lower()[:1] in "aeiou" else "a ") + name
+
+    def how_many(n: int, name: str) -> str:
+        return f"{n} is {a(name)}" if n == 1 else f"{n} are {plural(name)}"
+
+    return (
+        f"Its 5 nearest test {what} disagree ({how_many(count, names[first])}, "
+        f"{how_many(second_count, names[second])}): it lands between {a(names[first])} and {a(names[second])}."
+    )
+
+
 def decoded_alt(frame: Frame, z, what: str = "digit") -> str:
     x, y = z[0], z[1]
     return f"{what} decoded at z = ({x:.2f}, {y:.2f}); {neighbours(frame, z)}"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import board_panel, resources, state
+from explorer import board_panel, describe, resources, state
 from explorer.drawing_canvas import drawing_canvas
 from explorer.frame import Frame
 from vae.images import EXTENSIONS, SUPPORTED, prepare_image
@@ -67,7 +67,7 @@ def latest(frame: Frame, upload: dict) -> None:
     st.markdown(
         f"**{upload['name']}** is on the map as a star at μ = ({mean[0]:.2f}, {mean[1]:.2f}), with its "
         "1σ and 2σ ellipses (tiny: the encoder is sure of itself). The panel beside the map shows it "
-        "up close."
+        "up close. " + describe.placement(frame, mean)
     )
     seen, decoded, send = st.columns([1, 1, 2])
     seen.image(

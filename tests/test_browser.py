@@ -237,6 +237,29 @@ def test_an_uploaded_png_appears_on_the_map_with_its_input(page, mnist_test):
     assert page.evaluate(f"() => {browser.traces_named('my-seven')}.length") == 1
 
 
+def test_a_faint_pencil_photo_is_placed_and_shows_what_the_model_was_given(page, mnist_test):
+    from bench import handwriting
+
+    index = 3  # a real test digit, photographed faintly on paper with uneven light and grain
+    photo = handwriting.photo(mnist_test.x_test[index], np.random.default_rng(5), faint=True)
+    page.get_by_role("tab", name="Your digit").click()
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "pencil.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    given = page.locator("[data-testid=stImage]").filter(has_text="what the model sees (28×28)").first
+    given.wait_for()
+    assert page.get_by_text("No digit found").count() == 0
+    picture = given.locator("img")
+    assert "28 by 28" in picture.get_attribute("alt")
+    assert page.evaluate("(img) => img.naturalWidth % 28 === 0 && img.naturalWidth >= 28", picture.element_handle())
+    # Placed: the sentence under it names where it landed by its 5 nearest test digits.
+    digit = str(mnist_test.y_test[index])
+    placed = page.get_by_text("nearest test digits").first
+    placed.wait_for()
+    text = placed.inner_text()
+    assert f"among the {digit}s" in text or ("lands between" in text and f" {digit}" in text.split("between")[1])
+
+
 def draw_stroke(page, points) -> None:
     page.mouse.move(*points[0])
     page.mouse.down()

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+import vae
+from bench import handwriting
 from vae.images import prepare_image
 
 
@@ -108,3 +110,30 @@ def test_the_first_upload_in_a_fresh_process_is_read(tmp_path, mnist_test):
     code = f"import vae; print(vae.prepare_image({str(tmp_path / 'digit.webp')!r}).shape)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "(28, 28)" in result.stdout, result.stderr
+
+
+# The kinds of real uploads that were refused or misplaced (issue 20), each made from a real
+# MNIST test digit by bench/handwriting.py's generators: each must come out as a centred 28x28
+# digit of normal stroke strength, never refused.
+KINDS = {
+    "28x28 palette PNG, white strokes on black, filling the frame": lambda d, rng: handwriting.palette_export(d),
+    "a dark digit on a strong gradient": handwriting.gradient_behind,
+    "blue ink on grey paper, cropped tight, RGBA": handwriting.blue_on_grey,
+    "a very faint 28x28 drawing (darkest pixel 231-236)": handwriting.faint_28,
+    "a small digit on a canvas much wider than tall": handwriting.wide_canvas,
+    "pixel art, 28x28, hard steps": lambda d, rng: handwriting.pixel_art(d),
+}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_real_upload_kinds_come_out_as_centred_mnist_like_digits(kind, mnist_test):
+    rng = np.random.default_rng(3)
+    for index in range(12):
+        x = vae.prepare_image(KINDS[kind](mnist_test.x_test[index], rng))
+        assert x.shape == (28, 28) and x.max() > 0.9, (kind, index)
+        rows, cols = np.indices(x.shape)
+        centre = ((rows * x).sum() / x.sum(), (cols * x).sum() / x.sum())
+        assert np.allclose(centre, (14, 14), atol=1.6), (kind, index, centre)
+        # Stroke strength as MNIST's: about as much of the field inked as the same MNIST digit.
+        ratio = (x > 0.5).mean() / (mnist_test.x_test[index] > 0.5).mean()
+        assert 0.5 < ratio < 2.0, (kind, index, ratio)

@@ -30,6 +30,11 @@ MIN_CONTRAST = 0.03
 MIN_SIGNAL_TO_NOISE = 8.0
 GRAINY = 0.03
 FAINT = 0.2
+SMALL = 96  # pixels of the longer side up to which a picture's paper is one level (ink_map)
+BLANK = (
+    "No digit found: nothing in the picture stands out from its background. If your digit is there, "
+    "try a darker pen or more light, and crop closer to the digit."
+)
 
 # The formats the app names, and no others: Pillow would otherwise try every format it
 # knows (PostScript through Ghostscript among them) on whatever bytes arrive. MPO is how
@@ -70,7 +75,7 @@ def _open(source) -> Image.Image:
         raise ValueError(f"Expected image bytes, a path or a PIL image, not {type(source).__name__}.")
     data = bytes(source)
     if not data:
-        raise ValueError("The file is empty.")
+        raise ValueError("The file is empty (0 bytes): upload the picture again, or save it again first.")
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValueError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
     head = data[:512].lstrip().lower()
@@ -81,7 +86,9 @@ def _open(source) -> Image.Image:
     except UnidentifiedImageError as error:
         raise ValueError(f"This file is not an image that can be read; use {SUPPORTED}.") from error
     except Image.DecompressionBombError as error:
-        raise ValueError("The image has too many pixels to open safely.") from error
+        raise ValueError(
+            "The image has too many pixels to open safely; make it smaller (a photo of one digit needs no more than a few MP)."
+        ) from error
     return image
 
 
@@ -94,7 +101,10 @@ def _check_size(image: Image.Image) -> None:
             f"the limit is {MAX_PIXELS / 1e6:.0f} MP."
         )
     if width < 8 or height < 8:
-        raise ValueError(f"The image is only {width} x {height} pixels; it is too small to hold a digit.")
+        raise ValueError(
+            f"The image is only {width} x {height} pixels: too small to hold a digit. "
+            "Use a picture at least 8 pixels on each side (28 x 28 is MNIST's size)."
+        )
 
 
 def _load_first_frame(image: Image.Image) -> Image.Image:
@@ -108,9 +118,13 @@ def _load_first_frame(image: Image.Image) -> Image.Image:
         image.load()
         image = ImageOps.exif_transpose(image)
     except Image.DecompressionBombError as error:
-        raise ValueError("The image has too many pixels to open safely.") from error
+        raise ValueError(
+            "The image has too many pixels to open safely; make it smaller (a photo of one digit needs no more than a few MP)."
+        ) from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise ValueError(f"The image file is truncated or damaged ({error}).") from error
+        raise ValueError(
+            f"The image file is truncated or damaged ({error}). Save or export the picture again and upload the new file."
+        ) from error
     return image
 
 
@@ -165,11 +179,17 @@ def ink_map(grey: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
     """Ink strength in [0, 1] (1 = full stroke) from a greyscale picture, background removed."""
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     dark_ink = np.median(border) >= 0.5
+    if max(grey.shape) <= SMALL:
+        # A small picture (a 28x28 export, a tight crop) has even light, and its strokes fill
+        # much of it: a local estimate of the paper would follow the strokes. Its border is the paper.
+        background = np.full_like(grey, float(np.median(border)))
+    else:
+        background = _background(grey, dark_ink)
     if dark_ink:
         # Dividing by the local paper brightness cancels uneven light (shading, shadows).
-        ink = 1.0 - grey / np.maximum(_background(grey, True), 1e-3)
+        ink = 1.0 - grey / np.maximum(background, 1e-3)
     else:
-        ink = grey - _background(grey, False)
+        ink = grey - background
     ink = np.clip(ink, 0.0, 1.0)
     if ink.max() < 0.15 and alpha is not None:
         ink = alpha  # strokes carried only in transparency (e.g. white strokes on a clear canvas)
@@ -185,13 +205,39 @@ def _stroke_level(ink: np.ndarray) -> tuple[float, float, float]:
     stand out from the paper by more than the paper's own grain (a robust spread of its
     values). Raises ValueError when nothing does (a blank page, a photo of plain paper).
     """
-    smooth = _blur(ink, 1.0) if min(ink.shape) >= 16 else ink
+    # A 28x28 drawing has strokes two or three pixels wide: a blur would halve them.
+    smooth = _blur(ink, 1.0) if min(ink.shape) >= 48 else ink
     paper = float(np.median(smooth))
     grain = 1.4826 * float(np.median(np.abs(smooth - paper)))
     strokes = float(smooth.max())
-    if strokes - paper < max(MIN_CONTRAST, MIN_SIGNAL_TO_NOISE * grain):
-        raise ValueError("No digit found: the image is blank (no ink stands out from the background).")
-    return paper, strokes, grain
+    if strokes - paper >= max(MIN_CONTRAST, MIN_SIGNAL_TO_NOISE * grain):
+        return paper, strokes, grain
+    # Strokes that fill much of the picture (a thick digit cropped tight, a 28x28 drawing)
+    # pull the median and its spread towards the ink. Then the paper is what Otsu's split
+    # puts on the paper's side, when the split is a clear one: two levels far apart for their
+    # spreads (a digit), not one level cut in two (grain, noise, a blank page).
+    split = _clear_split(smooth)
+    if split is not None:
+        paper, grain = split
+        if strokes - paper >= max(MIN_CONTRAST, MIN_SIGNAL_TO_NOISE * grain):
+            return paper, strokes, grain
+    raise ValueError(BLANK)
+
+
+def _clear_split(values: np.ndarray, separation: float = 2.2) -> tuple[float, float] | None:
+    """(paper level, paper grain) from Otsu's two classes, or None when they are not two
+    levels at least `separation` times their spreads apart."""
+    if float(values.max() - values.min()) < 1e-6:
+        return None  # one level: nothing to split
+    threshold = _otsu(values)
+    paper, ink = values[values <= threshold], values[values > threshold]
+    if paper.size < 0.2 * values.size or ink.size < 10:
+        return None
+    spread = float(paper.std() + ink.std())
+    if float(ink.mean() - paper.mean()) < separation * max(spread, 1e-3):
+        return None
+    level = float(np.median(paper))
+    return level, 1.4826 * float(np.median(np.abs(paper - level)))
 
 
 def _clean(ink: np.ndarray) -> np.ndarray:
@@ -213,7 +259,10 @@ def _clean(ink: np.ndarray) -> np.ndarray:
     threshold = max(_otsu(ink), 0.15)
     strokes = ink[ink > threshold]
     if strokes.size < 10:
-        raise ValueError("No digit found: the marks in the image are too small or too faint.")
+        raise ValueError(
+            "No digit found: the marks in the picture are too small or too faint to be a digit. "
+            "Write it larger with a darker pen, or crop closer to it."
+        )
     high = np.percentile(strokes, 75)
     low = threshold * 0.6
     return np.clip((ink - low) / max(high - low, 1e-3), 0.0, 1.0)
@@ -312,6 +361,13 @@ def _normalise_strokes(ink: np.ndarray) -> np.ndarray:
         grow = int(round(target - width)) | 1
         values = np.asarray(_to_image(values).filter(ImageFilter.MaxFilter(min(grow, 15))), dtype=np.float64) / 255.0
         values = _blur(values, 1.0)
+    elif width > target * 1.5:
+        # A marker's strokes, or a thick digit drawn to fill a small frame: thinned to MNIST's
+        # width, so that the encoder sees the shape it learned, not a blob.
+        shrink = int(round(width - target)) | 1
+        thinned = np.asarray(_to_image(values).filter(ImageFilter.MinFilter(min(shrink, 9))), dtype=np.float64) / 255.0
+        if (thinned > 0.5).sum() > 0.25 * (values > 0.5).sum():  # never erased
+            values = _blur(thinned, 1.0)
     return _crop(values)
 
 
