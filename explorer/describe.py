@@ -67,6 +67,10 @@ def announcement(frame: Frame) -> str:
             parts.append(
                 f"Test digit {index}, a {frame.class_names[frame.labels[index]]}, decoded at its mean z = ({x:.2f}, {y:.2f})."
             )
+        elif chosen.get("upload"):
+            parts.append(
+                f"Your digit {chosen['upload']}, encoded at z = ({x:.2f}, {y:.2f}): {neighbours(frame, chosen['z'])}."
+            )
         else:
             parts.append(f"Decoded z = ({x:.2f}, {y:.2f}): {neighbours(frame, chosen['z'])}.")
     waypoints = st.session_state.waypoints

@@ -254,7 +254,7 @@ def test_a_faint_pencil_photo_is_placed_and_shows_what_the_model_was_given(page,
     assert page.evaluate("(img) => img.naturalWidth % 28 === 0 && img.naturalWidth >= 28", picture.element_handle())
     # Placed: the sentence under it names where it landed by its 5 nearest test digits.
     digit = str(mnist_test.y_test[index])
-    placed = page.get_by_text("nearest test digits").first
+    placed = page.get_by_text("is on the map as a star").first
     placed.wait_for()
     text = placed.inner_text()
     assert f"among the {digit}s" in text or ("lands between" in text and f" {digit}" in text.split("between")[1])
