@@ -1,6 +1,6 @@
 """Does a model place handwriting that is not MNIST among its own digit?
 
-    python -m bench.handwriting [--model NAME_OR_FOLDER ...] [--draw]
+    python -m bench.handwriting [--model NAME_OR_FOLDER ...] [--draw] [--against REV]
 
 Two kinds of digits that are not MNIST's, both pushed through `vae.prepare_image` exactly as
 the app does with an upload:
@@ -186,12 +186,12 @@ def canvas_drawings() -> list[tuple[bytes, int]]:
     return [(path.read_bytes(), int(path.name.split("-")[0])) for path in sorted(HERE.glob("*.png"))]
 
 
-def placement(model, training_means, training_labels, pictures) -> tuple[float, int]:
+def placement(model, training_means, training_labels, pictures, prepare=None) -> tuple[float, int]:
     """(fraction placed among their own digit by 5-NN, number refused)."""
     images, labels, refused = [], [], 0
     for data, label in pictures:
         try:
-            images.append(vae.prepare_image(data))
+            images.append((prepare or vae.prepare_image)(data))
             labels.append(label)
         except ValueError:
             refused += 1
@@ -204,11 +204,28 @@ def placement(model, training_means, training_labels, pictures) -> tuple[float, 
     return float(np.sum(predicted == np.array(labels)) / len(pictures)), refused
 
 
-def evaluate(model, training, per_kind: int = PER_KIND) -> dict[str, tuple[float, int, int]]:
+def prepare_image_at(revision: str):
+    """`vae.prepare_image` as it was at a git revision (its vae/images.py), to compare side by side."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    source = subprocess.run(
+        ["git", "show", f"{revision}:vae/images.py"], cwd=HERE.parent.parent, capture_output=True, text=True, check=True
+    ).stdout
+    path = Path(tempfile.mkdtemp(prefix="bench-images-")) / "images_then.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("images_then", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.prepare_image
+
+
+def evaluate(model, training, per_kind: int = PER_KIND, prepare=None) -> dict[str, tuple[float, int, int]]:
     training_means, _ = model.encode(training.x_train)
     sets = {"canvas drawings (Chromium, mouse)": canvas_drawings(), **distorted_uploads(per_kind)}
     return {
-        kind: (*placement(model, training_means, training.y_train, pictures), len(pictures))
+        kind: (*placement(model, training_means, training.y_train, pictures, prepare), len(pictures))
         for kind, pictures in sets.items()
         if pictures
     }
@@ -220,6 +237,7 @@ def main() -> None:
     parser.add_argument("--draw", action="store_true", help="draw the canvas set anew in Chromium first")
     parser.add_argument("--data-dir", default=str(SHARED_MNIST))
     parser.add_argument("--per-kind", type=int, default=PER_KIND, help="distorted digits of each kind")
+    parser.add_argument("--against", default="", help="also prepare the uploads as a git revision did (side by side)")
     args = parser.parse_args()
     print(conditions())
     if args.draw:
@@ -231,6 +249,10 @@ def main() -> None:
     for name in args.model or ["mnist-vae"]:
         model = vae.load_model(name)
         results[name] = evaluate(model, training, args.per_kind)
+        if args.against:
+            results[f"{name}, images.py at {args.against}"] = evaluate(
+                model, training, args.per_kind, prepare_image_at(args.against)
+            )
     kinds = list(next(iter(results.values())))
     rows = [
         (
@@ -243,7 +265,7 @@ def main() -> None:
     overall = [np.mean([r[kind][0] for kind in kinds]) for r in results.values()]
     rows.append(("all kinds, equal weight", "", *(f"{v:.0%}" for v in overall)))
     print(table(rows, ("kind", "n", *results)))
-    if args.per_kind == PER_KIND:
+    if args.per_kind == PER_KIND and not args.against:
         (Path(__file__).parent / "results" / "handwriting.json").write_text(
             json.dumps(
                 {name: {kind: list(values) for kind, values in r.items()} for name, r in results.items()}, indent=1
