@@ -59,6 +59,16 @@ def test_knn_accuracy_against_a_direct_count():
     assert knn_accuracy(train_points, train_labels, test_points, test_labels) == expected
 
 
+def test_the_k_d_tree_vote_equals_the_distance_matrix_vote_on_the_bundled_vaes_means(bundled_model, mnist_test):
+    from vae.metrics import knn_accuracy, knn_accuracy_by_distances
+
+    # The bundled VAE's real test means, split: 8,000 as the reference set, 2,000 to vote.
+    means = bundled_model.encodings["mean"].astype(np.float64)
+    labels = mnist_test.y_test
+    args = (means[:8000], labels[:8000], means[8000:], labels[8000:])
+    assert knn_accuracy(*args) == knn_accuracy_by_distances(*args)
+
+
 def test_train_cached_trains_once_and_then_loads(small_mnist):
     config = vae.TrainConfig(epochs=1, batch_size=100, hidden_units=(32,))
     first = vae.train_cached(config, small_mnist)

@@ -42,7 +42,25 @@ def negative_elbo(model, images: np.ndarray) -> dict:
 def knn_accuracy(
     train_points: np.ndarray, train_labels: np.ndarray, test_points: np.ndarray, test_labels: np.ndarray, k: int = 5
 ) -> float:
-    """Fraction of test points whose k nearest training points vote for the right label."""
+    """Fraction of test points whose k nearest training points vote for the right label.
+
+    A k-d tree (SciPy's) finds the neighbours of 2-D points without the 10,000 x 60,000
+    distance matrix: 0.1 s instead of several (the wait after a training's last epoch).
+    """
+    from scipy.spatial import cKDTree
+
+    _, nearest = cKDTree(train_points).query(test_points, k=k)
+    votes = np.asarray(train_labels)[nearest.reshape(len(test_points), k)]  # (n_test, k)
+    counts = np.zeros((len(votes), int(votes.max()) + 1), np.int64)
+    np.add.at(counts, (np.arange(len(votes))[:, None], votes), 1)
+    predicted = counts.argmax(axis=1)  # ties go to the smaller label, as bincount().argmax() does
+    return float(np.sum(predicted == np.asarray(test_labels)) / len(test_points))
+
+
+def knn_accuracy_by_distances(
+    train_points: np.ndarray, train_labels: np.ndarray, test_points: np.ndarray, test_labels: np.ndarray, k: int = 5
+) -> float:
+    """The same vote from the full distance matrix, in chunks (the reference for the k-d tree)."""
     correct = 0
     squared_train = np.sum(train_points**2, axis=1)
     for start in range(0, len(test_points), 500):
