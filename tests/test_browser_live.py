@@ -259,6 +259,36 @@ def test_the_keyboard_moves_a_crosshair_that_previews_and_enter_decodes(chromium
         page.context.close()
 
 
+def test_the_projectors_preview_is_large(chromium, server):
+    page = open_page(chromium, f"{server}/?present=1")
+    try:
+        box = browser.plot_box(page)
+        page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5, steps=3)
+        assert hover_z(page) is not None
+        size = page.locator(f"{PREVIEW} canvas").bounding_box()
+        assert size["width"] >= 200 and size["height"] >= 200  # 8 px a pixel: readable from the back
+        assert (
+            page.locator(f"{PREVIEW} .vae-preview-label").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+            >= 20
+        )
+    finally:
+        page.context.close()
+
+
+def test_a_dense_model_trained_here_runs_in_the_page(chromium, server, cache, split_mnist):
+    model = vae.train(vae.TrainConfig(epochs=1, batch_size=64, hidden_units=(48, 24)), split_mnist.subset(300, 200))
+    name = "mnist-dense-e1-b1-livetest"
+    model.save(cache / "models" / name)
+    page = open_page(chromium, f"{server}/?model={name}")
+    try:
+        assert page.evaluate("() => window.vaeDecoder.model") == name
+        points = np.array([[0.1, -0.4], [1.5, 2.0], [-3.0, 0.5]])
+        decoded = np.array(page.evaluate("(ps) => ps.map(([x, y]) => window.vaeDecoder.decode(x, y))", points.tolist()))
+        assert np.abs(decoded - model.decode(points.astype(np.float32)).reshape(3, 784)).max() <= 1 / 255
+    finally:
+        page.context.close()
+
+
 @pytest.fixture(scope="module")
 def conv_model(cache, split_mnist):
     config = vae.TrainConfig(arch="conv", epochs=1, batch_size=64, conv_filters=(4, 8))

@@ -361,7 +361,7 @@ def _normalise_strokes(ink: np.ndarray) -> np.ndarray:
         grow = int(round(target - width)) | 1
         values = np.asarray(_to_image(values).filter(ImageFilter.MaxFilter(min(grow, 15))), dtype=np.float64) / 255.0
         values = _blur(values, 1.0)
-    elif width > target * 1.5:
+    elif width > target * 1.8:
         # A marker's strokes, or a thick digit drawn to fill a small frame: thinned to MNIST's
         # width, so that the encoder sees the shape it learned, not a blob.
         shrink = int(round(width - target)) | 1
