@@ -1,6 +1,13 @@
-"""A student's side of the class board: send a drawing or an upload, only when asked to."""
+"""A student's side of the class board: send a drawing or an upload, only when asked to.
+
+A session sends at most one digit every `SEND_INTERVAL` seconds and at most `MAX_SENDS` to
+one board; a send refused for that is counted on the teacher's board. When the teacher holds
+new digits, a sent digit waits for approval, and the student is told so.
+"""
 
 from __future__ import annotations
+
+import time
 
 import streamlit as st
 
@@ -8,9 +15,21 @@ from explorer import resources
 from explorer.frame import Frame
 from vae.board import MAX_NAME, make_entry
 
+SEND_INTERVAL = 5.0  # seconds between two sends of one session
+MAX_SENDS = 20  # digits one session may send to one board
+
 
 def board_label(code: str) -> str:
     return f"class board {code}" if code else "the class board"
+
+
+def wait_before_sending(code: str, now: float | None = None) -> tuple[float, bool]:
+    """(seconds to wait before this session may send to board `code`, whether it has sent its last)."""
+    sends = st.session_state.sends.get(code, [])
+    if len(sends) >= MAX_SENDS:
+        return 0.0, True
+    since = (now or time.time()) - sends[-1] if sends else SEND_INTERVAL
+    return max(0.0, SEND_INTERVAL - since), False
 
 
 @st.fragment
@@ -26,20 +45,39 @@ def send_form(frame: Frame, upload: dict) -> None:
         max_chars=MAX_NAME,
         placeholder="shown on the board next to your digit",
     )
-    already = upload["name"] in sent
+    status = sent.get(upload["name"])
+    wait, spent = wait_before_sending(code)
 
-    def send() -> None:  # a callback: the run it causes already shows "Sent"
+    def send() -> None:  # a callback: the run it causes already shows what happened
         store = resources.board_store()
-        store.add(code, make_entry(upload["image"], st.session_state.get("student_name"), frame.name, upload["mean"]))
-        sent.add(upload["name"])
+        wait, spent = wait_before_sending(code)
+        if wait > 0 or spent:
+            store.count_refused(code)
+            st.session_state.send_refused = (
+                f"Not sent: you have sent {MAX_SENDS} digits to this board, the most one page may."
+                if spent
+                else f"Not sent yet: wait {wait:.0f} s more (one digit every {SEND_INTERVAL:.0f} seconds)."
+            )
+            return
+        entry = make_entry(upload["image"], st.session_state.get("student_name"), frame.name, upload["mean"])
+        sent[upload["name"]] = store.add(code, entry)
+        st.session_state.sends = {**st.session_state.sends, code: [*st.session_state.sends.get(code, []), time.time()]}
 
+    if status:
+        label = "Sent ✓" if status == "shown" else "Sent, waiting for the teacher"
+    elif spent:
+        label = f"{MAX_SENDS} digits sent: the most one page may send"
+    elif wait > 0:
+        label = f"Send to the class board (wait {wait:.0f} s)"
+    else:
+        label = "Send to the class board"
     st.button(
-        "Sent ✓" if already else "Send to the class board",
-        disabled=already,
-        type="primary",
-        key="send-to-board",
-        width="stretch",
-        on_click=send,
+        label, disabled=bool(status) or spent, type="primary", key="send-to-board", width="stretch", on_click=send
     )
-    if already:
+    refused = st.session_state.pop("send_refused", None)
+    if refused:
+        st.warning(refused)
+    if status == "shown":
         st.caption(f"On {board_label(code)}: the teacher's screen shows it within two seconds.")
+    elif status == "held":
+        st.caption(f"Sent to {board_label(code)}, waiting for the teacher: it shows there once approved.")

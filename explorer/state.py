@@ -20,7 +20,10 @@ DEFAULTS = {
     "uploads": [],  # [{"name", "image" (28x28), "mean", "log_var", "model"}]
     "seen_files": set(),  # uploader file ids already handled
     "upload_errors": [],  # messages for files that could not be used
-    "sent_to_board": set(),  # names of the uploads this session sent to the class board
+    "sent_to_board": {},  # upload name -> "shown" or "held": what this session sent to the class board
+    "sends": {},  # board code -> times (time.time()) of this session's sends to it
+    "code_misses": [],  # times of wrong teacher codes typed in this session
+    "send_refused": None,  # why the last press of "Send to the class board" sent nothing
     "samples_seed": None,  # the prior samples shown (None: none drawn)
     "epsilon_seed": 0,  # the ε of the reparameterization shown for the chosen input
     "click_mode": "Decode",  # what a click on the map does: "Decode" or "Add to path"

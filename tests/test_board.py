@@ -1,5 +1,6 @@
 """The class board's store: one suite, run against memory and against a real Redis server."""
 
+import dataclasses
 import shutil
 import socket
 import subprocess
@@ -128,3 +129,60 @@ def test_open_store_refuses_a_url_that_is_not_redis():
     with pytest.raises(ValueError, match="redis://"):
         board.open_store("http://example.invalid/")
     assert isinstance(board.open_store(None), board.MemoryBoardStore)
+
+
+def test_held_digits_reach_the_board_only_when_approved(store):
+    shown = entry(1, "Ada")
+    assert store.add("", shown) == "shown"
+    store.set_holding("", True)
+    assert store.holding("")
+    rude, fine = entry(2, "Bo"), entry(3, "Cy")
+    assert store.add("", rude) == "held" and store.add("", fine) == "held"
+    assert [e.id for e in store.entries("")] == [shown.id]  # nothing held is shown
+    assert [e.id for e in store.held("")] == [rude.id, fine.id]
+    version = store.version("")
+    assert store.approve("", fine.id)
+    assert not store.approve("", fine.id)  # approved once
+    assert store.version("") > version
+    store.remove("", rude.id)
+    assert [e.id for e in store.entries("")] == [shown.id, fine.id] and store.held("") == []
+    store.set_holding("", False)
+    assert store.add("", entry(4)) == "shown"
+    # Holding is a board's own: another class's board shows its digits at once.
+    assert store.add("K7Q2P", entry(5)) == "shown"
+
+
+def test_refused_sends_are_counted_per_board(store):
+    store.count_refused("")
+    store.count_refused("")
+    store.count_refused("ABCDE")
+    assert store.refused("") == 2 and store.refused("ABCDE") == 1 and store.refused("ZZZZZ") == 0
+
+
+def test_redis_keeps_a_boards_keys_for_its_time_to_live_only(redis_url):
+    store = board.RedisBoardStore(redis_url, prefix=f"ttl-{time.monotonic_ns()}", ttl=120)
+    store.add("", entry(1))
+    store.set_holding("", True)
+    store.add("", entry(2))
+    store.count_refused("")
+    for part in ("entries", "held", "holding", "version", "refused"):
+        remaining = store.client.ttl(store._key("", part))
+        assert 0 < remaining <= 120, part
+
+
+def test_the_memory_store_forgets_digits_older_than_its_time_to_live():
+    store = board.MemoryBoardStore(ttl=3600)
+    old, new = entry(1), entry(2)
+    store.add("", dataclasses.replace(old, sent_at=time.time() - 3601))
+    store.add("", new)
+    assert [e.id for e in store.entries("")] == [new.id]
+
+
+def test_the_time_to_live_comes_from_vae_board_ttl(monkeypatch):
+    monkeypatch.setenv("VAE_BOARD_TTL", "3600")
+    assert board.open_store().ttl == 3600
+    monkeypatch.delenv("VAE_BOARD_TTL")
+    assert board.open_store().ttl == 24 * 3600
+    monkeypatch.setenv("VAE_BOARD_TTL", "a day")
+    with pytest.raises(ValueError, match="VAE_BOARD_TTL"):
+        board.open_store()

@@ -1,10 +1,13 @@
 """The class board: digits that students send, kept for the teacher's projected map.
 
 A board is named by a short class code ("" is the server's default board). It keeps at
-most `MAX_ENTRIES` entries, dropping the oldest and counting what it dropped. Two stores
-implement one small interface: `MemoryBoardStore` (one server process, the default) and
-`RedisBoardStore` (several processes behind a proxy, `VAE_BOARD_URL=redis://...`).
-Both are safe under concurrent sends: nothing is lost, nothing is doubled.
+most `MAX_ENTRIES` entries, dropping the oldest and counting what it dropped. A teacher may
+hold new digits until approved: held digits wait apart and reach the board only when approved.
+Two stores implement one small interface: `MemoryBoardStore` (one server process, the
+default; it forgets everything when the server stops) and `RedisBoardStore` (several
+processes behind a proxy, `VAE_BOARD_URL=redis://...`; a board's keys expire `ttl` seconds
+after its last change, 24 h by default or `VAE_BOARD_TTL`). Both keep a digit at most `ttl`
+seconds. Both are safe under concurrent sends: nothing is lost, nothing is doubled.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import collections
 import dataclasses
 import hmac
 import json
+import os
 import secrets
 import threading
 import time
@@ -25,6 +29,17 @@ MAX_ENTRIES = 300
 MAX_NAME = 20
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread from a slide
 CODE_LENGTH = 5
+DEFAULT_TTL = 24 * 3600  # seconds a school's store keeps children's drawings and names
+
+
+def ttl_from_env() -> int:
+    """VAE_BOARD_TTL in seconds (default 24 h); raises ValueError for a value that is not one."""
+    text = os.environ.get("VAE_BOARD_TTL", "").strip()
+    if not text:
+        return DEFAULT_TTL
+    if not text.isdigit() or int(text) < 60:
+        raise ValueError(f"VAE_BOARD_TTL must be a whole number of seconds, at least 60, not {text!r}.")
+    return int(text)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,36 +103,89 @@ def make_entry(image: np.ndarray, name: str | None, model: str, mean) -> Entry:
 class MemoryBoardStore:
     """Boards in this process's memory, shared by its sessions; a lock makes sends atomic."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES):
-        self.max_entries = max_entries
+    def __init__(self, max_entries: int = MAX_ENTRIES, ttl: int = DEFAULT_TTL):
+        self.max_entries, self.ttl = max_entries, ttl
         self._lock = threading.Lock()
         self._entries: dict[str, collections.OrderedDict] = collections.defaultdict(collections.OrderedDict)
+        self._held: dict[str, collections.OrderedDict] = collections.defaultdict(collections.OrderedDict)
+        self._holding: dict[str, bool] = collections.defaultdict(bool)
         self._dropped: dict[str, int] = collections.defaultdict(int)
+        self._refused: dict[str, int] = collections.defaultdict(int)
         self._versions: dict[str, int] = collections.defaultdict(int)
         self._codes: set[str] = set()
         self._secrets: dict[str, str] = {}
 
-    def add(self, board: str, entry: Entry) -> None:
+    def _expire(self, board: str) -> None:
+        # Under the lock: what is older than the time to live is forgotten.
+        oldest = time.time() - self.ttl
+        for kept in (self._entries[board], self._held[board]):
+            for entry_id in [i for i, e in kept.items() if e.sent_at < oldest]:
+                del kept[entry_id]
+                self._versions[board] += 1
+
+    def add(self, board: str, entry: Entry) -> str:
+        """Keep a sent digit: "shown" on the board, or "held" for the teacher's approval."""
         with self._lock:
-            entries = self._entries[board]
-            entries[entry.id] = entry
-            while len(entries) > self.max_entries:
-                entries.popitem(last=False)
-                self._dropped[board] += 1
-            self._versions[board] += 1
+            if self._holding[board]:
+                self._held[board][entry.id] = entry
+                self._versions[board] += 1
+                return "held"
+            self._put(board, entry)
+            return "shown"
+
+    def _put(self, board: str, entry: Entry) -> None:
+        entries = self._entries[board]
+        entries[entry.id] = entry
+        while len(entries) > self.max_entries:
+            entries.popitem(last=False)
+            self._dropped[board] += 1
+        self._versions[board] += 1
 
     def entries(self, board: str) -> list[Entry]:
         with self._lock:
+            self._expire(board)
             return list(self._entries[board].values())
+
+    def held(self, board: str) -> list[Entry]:
+        with self._lock:
+            self._expire(board)
+            return list(self._held[board].values())
+
+    def approve(self, board: str, entry_id: str) -> bool:
+        with self._lock:
+            entry = self._held[board].pop(entry_id, None)
+            if entry is not None:
+                self._put(board, entry)
+            return entry is not None
+
+    def set_holding(self, board: str, on: bool) -> None:
+        with self._lock:
+            self._holding[board] = bool(on)
+            self._versions[board] += 1
+
+    def holding(self, board: str) -> bool:
+        with self._lock:
+            return self._holding[board]
+
+    def count_refused(self, board: str) -> None:
+        """A send the app refused (too soon, too many): the teacher's board counts them."""
+        with self._lock:
+            self._refused[board] += 1
+
+    def refused(self, board: str) -> int:
+        with self._lock:
+            return self._refused[board]
 
     def remove(self, board: str, entry_id: str) -> None:
         with self._lock:
-            if self._entries[board].pop(entry_id, None) is not None:
+            found = self._entries[board].pop(entry_id, None) or self._held[board].pop(entry_id, None)
+            if found is not None:
                 self._versions[board] += 1
 
     def clear(self, board: str) -> None:
         with self._lock:
             self._entries[board].clear()
+            self._held[board].clear()
             self._dropped[board] = 0
             self._versions[board] += 1
 
@@ -149,54 +217,124 @@ class MemoryBoardStore:
 
 
 class RedisBoardStore:
-    """Boards in Redis, shared by several app processes; each send is one atomic transaction."""
+    """Boards in Redis, shared by several app processes; each send is one atomic transaction.
 
-    def __init__(self, url: str, max_entries: int = MAX_ENTRIES, prefix: str = "vae-board"):
+    Every key of a board expires `ttl` seconds after the board last changed, so a school's
+    store does not keep children's drawings and names for ever.
+    """
+
+    PARTS = ("entries", "held", "holding", "dropped", "refused", "version")
+
+    def __init__(self, url: str, max_entries: int = MAX_ENTRIES, prefix: str = "vae-board", ttl: int = DEFAULT_TTL):
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-        self.max_entries, self.prefix = max_entries, prefix
+        self.max_entries, self.prefix, self.ttl = max_entries, prefix, ttl
 
     def _key(self, board: str, part: str) -> str:
         return f"{self.prefix}:{board or '_'}:{part}"
 
-    def add(self, board: str, entry: Entry) -> None:
-        entries = self._key(board, "entries")
-        # A Lua script runs atomically in Redis: append, trim the oldest, count what was dropped.
-        self.client.eval(
+    def _keys(self, board: str) -> list[str]:
+        return [self._key(board, part) for part in self.PARTS]
+
+    def add(self, board: str, entry: Entry) -> str:
+        """Keep a sent digit: "shown" on the board, or "held" for the teacher's approval."""
+        # A Lua script runs atomically in Redis: hold it, or append, trim the oldest and count
+        # what was dropped; then every key of the board lives `ttl` seconds more.
+        where = self.client.eval(
             """
-            local n = redis.call('RPUSH', KEYS[1], ARGV[1])
-            local over = n - tonumber(ARGV[2])
-            if over > 0 then
-              redis.call('LTRIM', KEYS[1], over, -1)
-              redis.call('INCRBY', KEYS[2], over)
+            local result = 'shown'
+            if redis.call('GET', KEYS[3]) == '1' then
+              redis.call('RPUSH', KEYS[2], ARGV[1])
+              result = 'held'
+            else
+              local n = redis.call('RPUSH', KEYS[1], ARGV[1])
+              local over = n - tonumber(ARGV[2])
+              if over > 0 then
+                redis.call('LTRIM', KEYS[1], over, -1)
+                redis.call('INCRBY', KEYS[4], over)
+              end
             end
-            redis.call('INCR', KEYS[3])
-            return n""",
-            3,
-            entries,
-            self._key(board, "dropped"),
-            self._key(board, "version"),
+            redis.call('INCR', KEYS[6])
+            for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], tonumber(ARGV[3])) end
+            return result""",
+            len(self.PARTS),
+            *self._keys(board),
             entry.to_json(),
             self.max_entries,
+            self.ttl,
         )
+        return where.decode() if isinstance(where, bytes) else str(where)
+
+    def _touch(self, pipe, board: str) -> None:
+        pipe.incr(self._key(board, "version"))
+        for key in self._keys(board):
+            pipe.expire(key, self.ttl)
 
     def entries(self, board: str) -> list[Entry]:
         return [Entry.from_json(raw) for raw in self.client.lrange(self._key(board, "entries"), 0, -1)]
 
-    def remove(self, board: str, entry_id: str) -> None:
-        for raw in self.client.lrange(self._key(board, "entries"), 0, -1):
+    def held(self, board: str) -> list[Entry]:
+        return [Entry.from_json(raw) for raw in self.client.lrange(self._key(board, "held"), 0, -1)]
+
+    def approve(self, board: str, entry_id: str) -> bool:
+        for raw in self.client.lrange(self._key(board, "held"), 0, -1):
             if json.loads(raw)["id"] == entry_id:
+                if not self.client.lrem(self._key(board, "held"), 1, raw):
+                    return False  # another process approved or removed it first
+                self.client.eval(
+                    """
+                    local n = redis.call('RPUSH', KEYS[1], ARGV[1])
+                    local over = n - tonumber(ARGV[2])
+                    if over > 0 then
+                      redis.call('LTRIM', KEYS[1], over, -1)
+                      redis.call('INCRBY', KEYS[2], over)
+                    end
+                    return n""",
+                    2,
+                    self._key(board, "entries"),
+                    self._key(board, "dropped"),
+                    raw,
+                    self.max_entries,
+                )
                 with self.client.pipeline() as pipe:
-                    pipe.lrem(self._key(board, "entries"), 1, raw)
-                    pipe.incr(self._key(board, "version"))
+                    self._touch(pipe, board)
                     pipe.execute()
-                return
+                return True
+        return False
+
+    def set_holding(self, board: str, on: bool) -> None:
+        with self.client.pipeline() as pipe:
+            pipe.set(self._key(board, "holding"), "1" if on else "0")
+            self._touch(pipe, board)
+            pipe.execute()
+
+    def holding(self, board: str) -> bool:
+        return self.client.get(self._key(board, "holding")) == b"1"
+
+    def count_refused(self, board: str) -> None:
+        with self.client.pipeline() as pipe:
+            pipe.incr(self._key(board, "refused"))
+            pipe.expire(self._key(board, "refused"), self.ttl)
+            pipe.execute()
+
+    def refused(self, board: str) -> int:
+        return int(self.client.get(self._key(board, "refused")) or 0)
+
+    def remove(self, board: str, entry_id: str) -> None:
+        for part in ("entries", "held"):
+            for raw in self.client.lrange(self._key(board, part), 0, -1):
+                if json.loads(raw)["id"] == entry_id:
+                    with self.client.pipeline() as pipe:
+                        pipe.lrem(self._key(board, part), 1, raw)
+                        self._touch(pipe, board)
+                        pipe.execute()
+                    return
 
     def clear(self, board: str) -> None:
         with self.client.pipeline() as pipe:
-            pipe.delete(self._key(board, "entries"), self._key(board, "dropped"))
-            pipe.incr(self._key(board, "version"))
+            pipe.delete(self._key(board, "entries"), self._key(board, "held"), self._key(board, "dropped"))
+            self._touch(pipe, board)
             pipe.execute()
 
     def dropped(self, board: str) -> int:
@@ -221,10 +359,12 @@ class RedisBoardStore:
         return self.client.get(key).decode()
 
 
-def open_store(url: str | None = None):
-    """The board store for this server: Redis when `url` (VAE_BOARD_URL) is set, else memory."""
+def open_store(url: str | None = None, ttl: int | None = None):
+    """The board store for this server: Redis when `url` (VAE_BOARD_URL) is set, else memory;
+    digits are kept `ttl` seconds at most (default: VAE_BOARD_TTL, or 24 h)."""
+    ttl = ttl_from_env() if ttl is None else ttl
     if url:
         if not url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"VAE_BOARD_URL must be a redis:// address, not {url!r}.")
-        return RedisBoardStore(url)
-    return MemoryBoardStore()
+        return RedisBoardStore(url, ttl=ttl)
+    return MemoryBoardStore(ttl=ttl)

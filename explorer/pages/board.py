@@ -40,21 +40,50 @@ def show(frame: Frame, options: dict) -> None:
         teacher_controls(code)
 
 
+MAX_CODE_MISSES = 5  # wrong teacher codes before a session must wait
+CODE_LOCKOUT = 60.0  # seconds it then waits
+
+
+def code_lockout(now: float | None = None) -> float:
+    """Seconds this session must wait before it may try the teacher code again (0: it may)."""
+    misses = st.session_state.code_misses
+    if len(misses) < MAX_CODE_MISSES:
+        return 0.0
+    return max(0.0, misses[-1] + CODE_LOCKOUT - (now or time.time()))
+
+
+def check_code() -> None:
+    """The typed code's callback: right, wrong (counted), or typed while locked out (ignored)."""
+    typed = st.session_state.teacher_code_typed
+    st.session_state.teacher_code_typed = ""
+    if not typed or code_lockout() > 0:
+        return
+    if codes_match(typed, resources.teacher_code()):
+        st.session_state.teacher, st.session_state.code_misses = True, []
+        return
+    misses = st.session_state.code_misses
+    # After a lockout has passed, the count starts again.
+    st.session_state.code_misses = ([] if len(misses) >= MAX_CODE_MISSES else misses) + [time.time()]
+
+
 def teacher_login() -> None:
     if st.session_state.teacher:
         return
-    with st.sidebar.expander("Teacher"):
-        typed = st.text_input(
+    with st.sidebar.expander("Teacher", expanded=bool(st.session_state.code_misses)):
+        wait = code_lockout()
+        st.text_input(
             "Teacher code",
             type="password",
             key="teacher_code_typed",
             help="printed in the server's log when it starts, or set with VAE_TEACHER_CODE",
+            on_change=check_code,
+            disabled=wait > 0,
         )
-        if typed:
-            if codes_match(typed, resources.teacher_code()):
-                st.session_state.teacher = True
-                st.rerun()
-            st.error("That is not the teacher code.")
+        if wait > 0:
+            st.error(f"{MAX_CODE_MISSES} wrong codes: wait {wait:.0f} s before trying again.")
+        elif st.session_state.code_misses:
+            left = MAX_CODE_MISSES - len(st.session_state.code_misses)
+            st.error(f"That is not the teacher code ({left} more tr{'y' if left == 1 else 'ies'} before a wait).")
 
 
 @st.fragment(run_every=1.0)
@@ -78,7 +107,48 @@ def live(frame: Frame, code: str) -> None:
     if dropped:
         count += f" (it keeps the newest {MAX_ENTRIES}; {dropped} older ones were dropped)"
     st.markdown(count + ", each encoded by the model shown, as a black dot on the map.")
+    if st.session_state.teacher:
+        moderation(frame, code)
     gallery(frame, entries, means, code)
+
+
+def moderation(frame: Frame, code: str) -> None:
+    """The teacher's: hold new digits until approved, the held ones, and the refused sends."""
+    store = resources.board_store()
+    holding = st.toggle(
+        "Hold new digits until I approve them",
+        value=store.holding(code),
+        key=f"hold-{code}",
+        help="Sent digits then wait here, seen only on a page with the teacher code, until you approve them.",
+    )
+    if holding != store.holding(code):
+        store.set_holding(code, holding)
+    refused = store.refused(code)
+    if refused:
+        st.caption(f"{refused} send{'s' * (refused != 1)} refused (too soon after the last, or over 20 from one page).")
+    held = store.held(code)
+    if not held:
+        if holding:
+            st.caption("No digit is waiting for approval.")
+        return
+    st.markdown(f"**Waiting for your approval ({len(held)})**: not on the map or in the gallery until approved.")
+    columns = st.columns(GALLERY_COLUMNS)
+    for number, entry in enumerate(held):
+        with columns[number % GALLERY_COLUMNS]:
+            name = plain(entry.name) if entry.name else "anonymous"
+            st.image(
+                pictures.png_bytes(entry.image / 255.0, 3),
+                output_format="PNG",
+                caption=f"{name} · {ago(entry.sent_at)}",
+                alt=f"a digit sent by {entry.name or 'an anonymous student'}, waiting for approval",
+            )
+            approve, remove = st.columns(2)
+            if approve.button("Approve", key=f"approve-{entry.id}", width="stretch"):
+                store.approve(code, entry.id)
+                st.rerun(scope="fragment")
+            if remove.button("Remove", key=f"remove-held-{entry.id}", width="stretch"):
+                store.remove(code, entry.id)
+                st.rerun(scope="fragment")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
