@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-import threading
 
 import numpy as np
 import streamlit as st
@@ -23,6 +22,7 @@ from vae import figures, latent, pictures
 from vae.board import open_store
 from vae.catalog import available_models
 from vae.data import bundled_test_set, load_dataset
+from vae.queue import TrainingQueue
 
 # One BLAS thread in the server. Serving multiplies a few points at a time (a click decodes
 # one to seven), and OpenBLAS's second thread waits for a core that the browser or another
@@ -164,12 +164,12 @@ def _secret(name: str) -> str | None:
         return None
 
 
-class Jobs:
-    """Training jobs by configuration: a second request for a running config watches it."""
+class Jobs(TrainingQueue):
+    """Training jobs by configuration, and the line for them (vae/queue.py): a second request
+    for a running config watches it; the configs are kept to describe each job."""
 
     def __init__(self):
-        self.lock = threading.Lock()
-        self.running: dict[str, object] = {}  # job key -> vae.jobs.TrainingJob
+        super().__init__()
         self.configs: dict[str, vae.TrainConfig] = {}
 
 

@@ -20,6 +20,7 @@ from vae import figures, training_figures
 from vae.data import download_dataset, how_to_provide, training_data_available
 from vae.dataset import TITLES
 from vae.jobs import TrainingJob
+from vae.queue import training_seconds
 from vae.snapshots import snapshot_indices
 
 TRAIN_SIZES = (1000, 5000, 20000, 60000)
@@ -77,14 +78,38 @@ def job_key(config: vae.TrainConfig) -> str:
 
 
 def start_job(config: vae.TrainConfig) -> None:
+    """Start a training, join the same configuration's, or take a place in the line
+    (vae/queue.py: at most VAE_MAX_TRAININGS at once, and only what free memory allows)."""
     registry = resources.jobs()
     key = job_key(config)
     with registry.lock:
-        job = registry.running.get(key)
-        if job is None or job.state().finished:
-            registry.running[key] = TrainingJob.for_config(config, abandon_after=ABANDON_AFTER_S)
-            registry.configs[key] = config
+        registry.configs[key] = config
+        registry.request(
+            key,
+            lambda: TrainingJob.for_config(config, abandon_after=ABANDON_AFTER_S),
+            training_seconds(config.epochs, config.train_limit or 60_000),
+        )
     st.session_state.job = key
+
+
+def waiting(key: str, config: vae.TrainConfig, place: tuple[int, int]) -> None:
+    """A page in line: its place, about how long, and a way out."""
+    registry = resources.jobs()
+    minutes = registry.wait_seconds(key) / 60
+    at_once = f"{registry.limit} training{'s' * (registry.limit != 1)} at a time"
+    st.info(
+        f"**Waiting in line** to train {describe(config)}: place {place[0]} of {place[1]}, "
+        f"about {max(1, round(minutes))} min. This server runs {at_once}, so that every page keeps "
+        "answering; exploring works as usual meanwhile.",
+        icon="⏳",
+    )
+    st.html(
+        f'<div role="status" aria-live="polite" style="{style.HIDDEN}">Waiting in line: place {place[0]} of {place[1]}.</div>'
+    )
+    if st.button("Leave the line", key="job-leave"):
+        registry.leave(key)
+        st.session_state.job = None
+        st.rerun(scope="app")
 
 
 def describe(config: vae.TrainConfig) -> str:
@@ -100,7 +125,12 @@ def live() -> None:
     """The training's progress, its loss and its map as it forms; and the buttons to steer it."""
     registry = resources.jobs()
     key = st.session_state.job
+    registry.promote()  # a place may have come free since the last second
+    place = registry.position(key)
     job, config = registry.running.get(key), registry.configs.get(key)
+    if place is not None:
+        waiting(key, config, place)
+        return
     if job is None:
         st.session_state.job = None
         return

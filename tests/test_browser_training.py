@@ -15,7 +15,8 @@ TIMEOUT = 120_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, idx_folder):
     cache = tmp_path_factory.mktemp("training-cache")
-    env = {"VAE_CACHE_DIR": str(cache), "VAE_DATA_DIR": str(idx_folder.parent)}
+    # One training at a time (as on a 2-core machine by default): a second one waits in line.
+    env = {"VAE_CACHE_DIR": str(cache), "VAE_DATA_DIR": str(idx_folder.parent), "VAE_MAX_TRAININGS": "1"}
     with browser.streamlit_server(env) as url:
         yield url
 
@@ -31,7 +32,7 @@ def page(chromium, server):
     page.context.close()
 
 
-def start_training(page, epochs: int, more_images: int = 0) -> None:
+def start_training(page, epochs: int, more_images: int = 0, seed: int | None = None, waits: bool = False) -> None:
     page.get_by_text("Train a new model").click()
     slider = page.get_by_role("slider", name="Epochs")
     slider.focus()
@@ -42,8 +43,11 @@ def start_training(page, epochs: int, more_images: int = 0) -> None:
     page.keyboard.press("Home")  # 1,000 images
     for _ in range(more_images):
         page.keyboard.press("ArrowRight")  # 5,000, 20,000, ...
+    if seed is not None:
+        page.get_by_role("spinbutton", name="Seed (same seed, same run)").fill(str(seed))
     page.get_by_role("button", name="Train", exact=True).click()
-    page.locator("[data-testid='stProgress']").first.wait_for()
+    if not waits:
+        page.locator("[data-testid='stProgress']").first.wait_for()
 
 
 TITLE_JS = (
@@ -94,3 +98,37 @@ def test_stop_keeps_what_was_learned(page):
     page.get_by_text(re.compile("stopped early")).first.wait_for(timeout=TIMEOUT)
     selected = page.get_by_role("combobox", name="Model").input_value()
     assert "stopped-at" in selected
+
+
+def test_a_second_training_waits_in_line_with_its_place_then_trains(chromium, server):
+    first, second = (chromium.new_context(viewport={"width": 1500, "height": 1000}).new_page() for _ in range(2))
+    try:
+        for page in (first, second):
+            page.set_default_timeout(TIMEOUT)
+            page.goto(server)
+            browser.wait_for_map(page)
+            browser.wait_until_idle(page)
+        start_training(first, 30, more_images=1, seed=11)  # about half a minute
+        start_training(second, 2, seed=12, waits=True)
+        second.get_by_text(re.compile(r"Waiting in line.*place 1 of 1, about \d+ min")).wait_for()
+        assert second.locator("[data-testid='stProgress']").count() == 0
+        # A third page presses Train too, then leaves the line: its place is freed.
+        third = chromium.new_context(viewport={"width": 1500, "height": 1000}).new_page()
+        third.set_default_timeout(TIMEOUT)
+        third.goto(server)
+        browser.wait_for_map(third)
+        start_training(third, 2, seed=13, waits=True)
+        third.get_by_text(re.compile(r"place 2 of 2")).first.wait_for()
+        third.get_by_role("button", name="Leave the line").click()
+        third.get_by_text(re.compile("Waiting in line")).first.wait_for(state="detached")
+        third.context.close()
+        # Exploring still works while waiting: a click decodes.
+        box = browser.plot_box(second)
+        browser.click_and_wait(second, box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.9, timeout_ms=5000)
+        first.get_by_role("button", name="Stop and keep the model").click()
+        # The first one ends; the second leaves the line and trains, then its model shows.
+        second.locator("[data-testid='stProgress']").first.wait_for(timeout=TIMEOUT)
+        second.get_by_text(re.compile("Now showing")).first.wait_for(timeout=TIMEOUT)
+    finally:
+        for page in (first, second):
+            page.context.close()

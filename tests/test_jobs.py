@@ -1,5 +1,8 @@
 """Training in a child process: nothing blocks, nothing is left running, stop keeps the model."""
 
+import os
+import signal
+import subprocess
 import sys
 import time
 
@@ -7,6 +10,7 @@ import psutil
 import pytest
 
 import vae
+from tests.conftest import ROOT
 from vae.jobs import TrainingJob, train_in_child_process
 
 CONFIG = vae.TrainConfig(epochs=1, hidden_units=(16,), train_limit=300)
@@ -101,3 +105,30 @@ def test_an_abandoned_job_is_cancelled(monkeypatch, idx_folder):
     while job.process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)  # nobody asks for its state
     assert job.process.poll() is not None and job.state().status == "cancelled"
+
+
+PARENT = """
+import sys, time
+import vae
+from vae.jobs import TrainingJob
+
+job = TrainingJob.for_config(vae.TrainConfig(epochs=300, train_limit=2000, hidden_units=(32,)))
+while job.state().progress is None:  # really training
+    time.sleep(0.1)
+print(job.process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_a_training_ends_with_the_server_that_started_it(how, idx_folder, tmp_path):
+    env = {**os.environ, "VAE_DATA_DIR": str(idx_folder.parent), "VAE_CACHE_DIR": str(tmp_path)}
+    server = subprocess.Popen([sys.executable, "-c", PARENT], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        child = psutil.Process(int(server.stdout.readline()))
+        server.send_signal(getattr(signal, how))
+        server.wait(timeout=10)
+        child.wait(timeout=10)  # raises psutil.TimeoutExpired if the training outlives the server by 10 s
+    finally:
+        server.kill()
+    assert not child.is_running()

@@ -57,6 +57,7 @@ class TrainingJob:
         self._progress_log: list[Progress] = []
         self._stderr = collections.deque(maxlen=STDERR_LINES)
         self._last_seen = time.monotonic()
+        self.peak_bytes = 0
         self.process = subprocess.Popen(
             command,
             cwd=cwd,
@@ -86,7 +87,22 @@ class TrainingJob:
             self._stderr.append(line.rstrip("\n"))
 
     def _read_stdout(self) -> None:
+        import psutil
+
+        try:
+            child = psutil.Process(self.process.pid)
+        except psutil.Error:
+            child = None
+        sampled = 0.0
         for line in self.process.stdout:
+            if child is not None and time.monotonic() - sampled > 0.5:
+                # The training's peak memory, sampled as it reports: the line for trainings
+                # (vae/queue.py) starts no training that would not fit.
+                sampled = time.monotonic()
+                try:
+                    self.peak_bytes = max(self.peak_bytes, child.memory_info().rss)
+                except psutil.Error:
+                    child = None
             if line.startswith("{"):
                 try:
                     self._receive(json.loads(line))
