@@ -1,7 +1,7 @@
 """The classroom: many students on one server, sending to the class board while the teacher's
 board polls it.
 
-    python -m bench.load [--sessions 30] [--seconds 60] [--training] [--processes 2]
+    python -m bench.load [--sessions 30] [--seconds 60] [--training] [--processes 2] [--proxy nginx]
 
 Each simulated student is a real Streamlit session over the app's websocket (the protocol
 the browser speaks, without a browser's rendering cost, so the 2 cores measure the server).
@@ -65,11 +65,18 @@ class Session:
 
     def __init__(self, base_url: str, query: str = ""):
         self.base_url, self.query = base_url, query
+        # The page first, as a browser loads it: behind nginx (deploy/), its answer sets the
+        # sticky route cookie that sends this tab's websocket and pictures to one process.
+        with urllib.request.urlopen(base_url + "/", timeout=60) as response:
+            cookie = response.headers.get("Set-Cookie", "")
+            response.read()
+        self.headers = {"Cookie": cookie.split(";")[0]} if cookie else {}
         self.socket = connect(
             base_url.replace("http", "ws") + "/_stcore/stream",
             subprotocols=["streamlit"],
             max_size=None,
             open_timeout=60,
+            additional_headers=self.headers,
         )
         self.elements: dict[str, object] = {}  # label, or a component's name -> element proto
         self.blocks: dict[str, str] = {}  # "tabs", or an expander's label -> its widget id
@@ -107,7 +114,9 @@ class Session:
                 if forward.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     raise RuntimeError("script error")
         for url in self.image_urls:  # what a browser fetches before the user sees it
-            with urllib.request.urlopen(self.base_url + url, timeout=30) as response:
+            with urllib.request.urlopen(
+                urllib.request.Request(self.base_url + url, headers=self.headers), timeout=30
+            ) as response:
                 response.read()
         return (time.perf_counter() - start) * 1000
 
@@ -132,11 +141,15 @@ class Session:
             self.headings.append(element.heading.body)
         elif kind == "markdown":
             self.markdown.append(element.markdown.body)
+        elif kind == "alert":
+            self.markdown.append(element.alert.body)
         elif kind == "imgs":
             self.image_urls += [image.url for image in element.imgs.imgs if image.url.startswith("/")]
         elif kind in ("button", "bidi_component", "number_input"):
             proto = getattr(element, kind)
             label = getattr(proto, "label", "") or proto.component_name.rsplit(".", 1)[-1]
+            for stale in [k for k, e in self.elements.items() if e.id == proto.id and k != label]:
+                del self.elements[stale]  # the same widget under its former label ("Sent ✓", "wait 3 s")
             self.elements[label] = proto
             self.fragment_of[label] = delta.fragment_id
 
@@ -197,9 +210,10 @@ def decoder_url() -> str:
     return "/app/static/decoders/" + web_decoder.file_name(web_decoder.decoder_file(vae.load_model()))
 
 
-def fetch_decoder(url: str) -> float:
+def fetch_decoder(session: Session) -> float:
     started = time.perf_counter()
-    with urllib.request.urlopen(url + decoder_url(), timeout=60) as response:
+    request = urllib.request.Request(session.base_url + decoder_url(), headers=session.headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
         response.read()
     return (time.perf_counter() - started) * 1000
 
@@ -212,7 +226,7 @@ def student(number: int, url: str, stop_at: float, results: dict, train: bool) -
         session.run()
         # The page then fetches its model's decoder once (explorer/live_decoder.py); hovering
         # after that sends the server nothing (python -m bench.live counts the messages).
-        record["decoder_ms"] = fetch_decoder(url)
+        record["decoder_ms"] = fetch_decoder(session)
         if train:
             started = time.perf_counter()
             session.open_expander("Train a new model")
@@ -234,8 +248,12 @@ def student(number: int, url: str, stop_at: float, results: dict, train: bool) -
                 milliseconds = session.open_tab("Your digit")
                 milliseconds += session.component_event("vae_drawing_canvas", "drawing", drawing(rng))
                 chosen = next((h for h in session.headings if h.startswith("Your digit")), chosen)
-                milliseconds += session.press("Send to the class board")
-                record["sent"] += 1
+                # Its label says how long to wait when this page sent less than 5 s ago.
+                label = next(k for k in session.elements if k.startswith("Send to the class board"))
+                milliseconds += session.press(label)
+                refused = any(text.startswith("Not sent") for text in session.markdown)
+                record["sent"] += 0 if refused else 1
+                record["refused"] = record.get("refused", 0) + int(refused)
             record["latencies"].append(milliseconds)
             record["actions"][action] = record["actions"].get(action, 0) + 1
         if chosen is not None:  # what was chosen last survived everything since
@@ -297,8 +315,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--training", action="store_true", help="student 0 trains a model first")
     parser.add_argument("--processes", type=int, default=1, help="app processes sharing one Redis board")
+    parser.add_argument("--proxy", choices=["nginx"], default=None, help="students go through nginx (deploy/)")
     args = parser.parse_args()
     print(conditions())
+    if args.proxy:
+        return through_proxy(args)
     cache = ROOT / ".bench-cache" / f"load-{os.getpid()}"
     cache.mkdir(parents=True, exist_ok=True)
     env = {"VAE_CACHE_DIR": str(cache), "VAE_TEACHER_CODE": "bench"}
@@ -318,31 +339,62 @@ def main() -> None:
             warm = Session(url)
             warm.run()
             warm.close()
-        idle_mb = memory_mb(servers[0].pid)[0]
-        decoder_url()  # named once, before the students' threads
-        results, board_record = {}, {"latencies": [], "errors": []}
-        stop_at = time.monotonic() + args.seconds
-        students_done = threading.Event()
-        board = threading.Thread(target=teacher, args=(urls[0], students_done, board_record))
-        students = [
-            threading.Thread(target=student, args=(n, urls[n % len(urls)], stop_at, results, n == 0 and args.training))
-            for n in range(args.sessions)
-        ]
-        for thread in [board, *students]:
-            thread.start()
-            time.sleep(0.05)
-        peak = idle_mb
-        while any(thread.is_alive() for thread in students):
-            peak = max(peak, memory_mb(servers[0].pid)[1])
-            time.sleep(0.5)
-        students_done.set()
-        board.join(timeout=120)
+        results, board_record, idle_mb, peak = drive(args, urls, servers[0].pid)
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=20)
         if redis is not None:
             redis.terminate()
+    report(args, results, board_record, idle_mb, peak)
+
+
+def drive(args, urls: list[str], app_pid: int) -> tuple[dict, dict, float, float]:
+    """The class: the teacher's board on the first URL, the students spread over the URLs."""
+    idle_mb = memory_mb(app_pid)[0]
+    decoder_url()  # named once, before the students' threads
+    results, board_record = {}, {"latencies": [], "errors": []}
+    stop_at = time.monotonic() + args.seconds
+    students_done = threading.Event()
+    board = threading.Thread(target=teacher, args=(urls[0], students_done, board_record))
+    students = [
+        threading.Thread(target=student, args=(n, urls[n % len(urls)], stop_at, results, n == 0 and args.training))
+        for n in range(args.sessions)
+    ]
+    for thread in [board, *students]:
+        thread.start()
+        time.sleep(0.05)
+    peak = idle_mb
+    while any(thread.is_alive() for thread in students):
+        peak = max(peak, memory_mb(app_pid)[1])
+        time.sleep(0.5)
+    students_done.set()
+    board.join(timeout=120)
+    return results, board_record, idle_mb, peak
+
+
+def through_proxy(args) -> None:
+    """The class through nginx in front of `--processes` app processes (deploy/school.py)."""
+    from deploy.school import school
+
+    cache = ROOT / ".bench-cache" / f"load-{os.getpid()}"
+    cache.mkdir(parents=True, exist_ok=True)
+    env = {"VAE_CACHE_DIR": str(cache), "VAE_TEACHER_CODE": "bench"}
+    if args.training:
+        env["VAE_DATA_DIR"] = str(DATA_DIR)
+    with school(args.processes, env=env) as running:
+        for port in running.app_ports:  # each process's first page, as in the direct runs
+            warm = Session(f"http://127.0.0.1:{port}")
+            warm.run()
+            warm.close()
+        results, board_record, idle_mb, peak = drive(args, [running.url], running.apps[0].pid)
+        upstreams = {}
+        for _ in range(20):  # how nginx spreads new browsers over the processes
+            with urllib.request.urlopen(running.url + "/_stcore/health", timeout=10) as response:
+                upstream = response.headers.get("X-Vae-Upstream")
+                upstreams[upstream] = upstreams.get(upstream, 0) + 1
+    print(f"\nthrough the proxy: nginx in front of {args.processes} app processes; 20 new browsers went to "
+          + ", ".join(f"{v} to {k}" for k, v in sorted(upstreams.items())))  # fmt: skip
     report(args, results, board_record, idle_mb, peak)
 
 
@@ -354,6 +406,7 @@ def report(args, results: dict, board_record: dict, idle_mb: float, peak: float)
     print(
         f"\n{args.sessions} students for {args.seconds:.0f} s, {args.processes} app process(es)"
         + (", one Redis board" if args.processes > 1 else "")
+        + (f", through the proxy ({args.proxy})" if args.proxy else "")
         + f", training: {args.training}"
     )
     rows = []
@@ -373,7 +426,8 @@ def report(args, results: dict, board_record: dict, idle_mb: float, peak: float)
         )
     print(f"errors: {len(errors)}" + (f" e.g. {errors[:3]}" if errors else ""))
     print(
-        f"digits sent: {sent}; on the teacher's board: {board_record.get('count')} "
+        f"digits sent: {sent} ({sum(r.get('refused', 0) for r in results.values())} presses refused by the "
+        f"5-second limit); on the teacher's board: {board_record.get('count')} "
         f"({'nothing lost, nothing doubled' if board_record.get('count') == sent else 'MISMATCH'})"
     )
     print(f"sessions that kept their chosen point: {sum(kept)}/{len(kept)}")

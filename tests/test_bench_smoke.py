@@ -1,7 +1,9 @@
 """Every benchmark command still runs (tiny settings); their figures are not asserted here."""
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +47,14 @@ def test_bench_load(idx_folder):
     assert "digits sent" in out and "one board entry" in out
     assert "errors: 0" in out  # the simulated students still find what they use on the page
     assert "fetched the decoder file once" in out
+
+
+def test_bench_load_through_nginx():
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        pytest.skip("needs Debian's nginx (apt-get install -y nginx)")
+    out = run("bench.load", "--sessions", "3", "--seconds", "6", "--processes", "2", "--proxy", "nginx")
+    assert "through the proxy" in out and "p95" in out and "errors: 0" in out
+    assert "nothing lost, nothing doubled" in out
 
 
 def test_bench_live():

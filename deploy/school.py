@@ -1,0 +1,165 @@
+"""A school on one machine: Redis, several app processes, and nginx in front of them.
+
+    python -m deploy.school [--processes 2] [--port 8080] [--address 0.0.0.0]
+
+Starts Debian's redis-server and nginx (apt-get install -y redis-server nginx) as the user who
+runs it, with their files in a temporary folder, and `streamlit run app.py` N times on loopback
+ports, all sharing one class board (VAE_BOARD_URL) and one cookie secret. Students open
+http://<this machine>:PORT. Ctrl-C stops everything. The tests and `bench.load --proxy nginx`
+start the same school from Python (`school()`), on loopback ports, and stop it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = Path(__file__).with_name("nginx.conf.template")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start on port {port}") from None
+            time.sleep(0.1)
+
+
+def nginx_config(run: Path, listen: str, app_ports: list[int], daemon: bool = False) -> str:
+    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in app_ports)
+    return (
+        TEMPLATE.read_text()
+        .replace("@RUN@", str(run))
+        .replace("@LISTEN@", listen)
+        .replace("@SERVERS@", servers)
+        .replace("@DAEMON@", "on" if daemon else "off")
+    )
+
+
+@dataclasses.dataclass
+class School:
+    url: str  # nginx: what students open
+    app_ports: list[int]
+    apps: list[subprocess.Popen]
+    redis_url: str
+    nginx: subprocess.Popen
+    folder: Path
+
+    def app_of(self, upstream: str) -> int:
+        """The index of the app process behind an `X-Vae-Upstream` address (127.0.0.1:PORT)."""
+        return self.app_ports.index(int(upstream.rsplit(":", 1)[1]))
+
+
+def start_app(port: int, env: dict, log) -> subprocess.Popen:
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def school(processes: int = 2, port: int | None = None, address: str = "127.0.0.1", env: dict | None = None):
+    """Redis, `processes` app processes and nginx, started and (on exit) stopped; yields a School."""
+    for binary in ("redis-server", "nginx"):
+        if shutil.which(binary) is None and not Path(f"/usr/sbin/{binary}").exists():
+            raise RuntimeError(f"needs {binary} (apt-get install -y redis-server nginx)")
+    folder = Path(tempfile.mkdtemp(prefix="vae-school-"))
+    started: list[subprocess.Popen] = []
+    log = open(folder / "apps.log", "w")
+    try:
+        redis_port = free_port()
+        redis = subprocess.Popen(
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        started.append(redis)
+        wait_for_port(redis_port, redis, "redis-server")
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        app_env = {
+            **os.environ,
+            "VAE_BOARD_URL": redis_url,
+            # One secret for all processes: a page that moves to another process keeps its
+            # cookies valid there (Streamlit signs its XSRF cookie with it).
+            "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(16),
+            **(env or {}),
+        }
+        app_ports = [free_port() for _ in range(processes)]
+        apps = [start_app(p, app_env, log) for p in app_ports]
+        started += apps
+        for app_port, app in zip(app_ports, apps, strict=True):
+            wait_for_port(app_port, app, "the app")
+        port = port or free_port()
+        config = folder / "nginx.conf"
+        config.write_text(nginx_config(folder, f"{address}:{port}", app_ports))
+        nginx_binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        nginx = subprocess.Popen(
+            [nginx_binary, "-c", str(config), "-p", str(folder)], stdout=subprocess.DEVNULL, stderr=log
+        )
+        started.append(nginx)
+        wait_for_port(port, nginx, "nginx")
+        url = f"http://127.0.0.1:{port}"
+        for app_port in app_ports:  # each app answers (its first page is slow to import)
+            urllib.request.urlopen(f"http://127.0.0.1:{app_port}/_stcore/health", timeout=60).read()
+        yield School(url, app_ports, apps, redis_url, nginx, folder)
+    finally:
+        for process in reversed(started):
+            stop(process)
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Redis, N app processes and nginx in front of them.")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8080, help="the port students open")
+    parser.add_argument("--address", default="0.0.0.0", help="where nginx listens (0.0.0.0: the network)")
+    args = parser.parse_args()
+    with school(args.processes, args.port, args.address) as running:
+        print(f"The school is open: http://<this machine's address>:{args.port} ({args.processes} app processes, ")
+        print(f"one Redis board at {running.redis_url}). Ctrl-C stops it.", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            while all(p.poll() is None for p in [*running.apps, running.nginx]):
+                time.sleep(1)
+            print("A process of the school stopped; stopping the rest.", file=sys.stderr)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
