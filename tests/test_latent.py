@@ -64,3 +64,14 @@ def test_the_extent_holds_all_but_the_outermost_points_with_a_margin():
     points = np.random.default_rng(5).uniform(-2, 3, size=(10000, 2))
     (x0, x1), (y0, y1) = latent.latent_extent(points)
     assert -2.6 < x0 < -2.0 and 3.0 < x1 < 3.6 and -2.6 < y0 < -2.0 and 3.0 < y1 < 3.6
+
+
+def test_a_neighbourhood_from_the_k_d_tree_equals_the_one_from_all_distances(bundled_model, mnist_test):
+    from scipy.spatial import cKDTree
+
+    from vae import latent
+
+    means, labels = bundled_model.encodings["mean"], mnist_test.y_test
+    tree = cKDTree(means)
+    for z in np.random.default_rng(2).uniform(-3, 3, size=(50, 2)):
+        assert latent.neighbourhood(means, labels, z, k=10, tree=tree) == latent.neighbourhood(means, labels, z, k=10)

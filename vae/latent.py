@@ -97,10 +97,18 @@ def latent_extent(
     return (float(low[0] - pad[0]), float(high[0] + pad[0])), (float(low[1] - pad[1]), float(high[1] + pad[1]))
 
 
-def neighbourhood(points: np.ndarray, labels: np.ndarray, z, k: int = 10) -> list[tuple[int, int]]:
-    """The labels of the `k` test means nearest z, as (label, count), most frequent first."""
-    distances = np.sum((np.asarray(points, np.float64) - np.asarray(z, np.float64)[None, :2]) ** 2, axis=1)
-    nearest = np.argpartition(distances, min(k, len(distances) - 1))[:k]
+def neighbourhood(points: np.ndarray, labels: np.ndarray, z, k: int = 10, tree=None) -> list[tuple[int, int]]:
+    """The labels of the `k` test means nearest z, as (label, count), most frequent first.
+
+    `tree` (a scipy.spatial.cKDTree of `points`, kept by the caller) answers in microseconds;
+    without it, the distances to every point are computed.
+    """
+    if tree is not None:
+        _, nearest = tree.query(np.asarray(z, np.float64)[:2], k=k)
+        nearest = np.atleast_1d(nearest)
+    else:
+        distances = np.sum((np.asarray(points, np.float64) - np.asarray(z, np.float64)[None, :2]) ** 2, axis=1)
+        nearest = np.argpartition(distances, min(k, len(distances) - 1))[:k]
     counts = np.bincount(np.asarray(labels)[nearest])
     order = np.argsort(-counts, kind="stable")
     return [(int(label), int(counts[label])) for label in order if counts[label]]
