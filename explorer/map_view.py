@@ -25,7 +25,7 @@ import streamlit as st
 # so they are joined into one here: the relative imports dropped, the exports made plain.
 MODULES = (
     "dom", "geometry", "figure", "points", "marks", "legend", "tip", "modebar",
-    "decoder", "preview", "scrubber", "input", "main",
+    "decoder", "preview", "live", "scrubber", "input", "main",
 )  # fmt: skip
 MODULE_DIR = Path(__file__).with_name("map")
 _IMPORT = re.compile(r'^import \{[^}]*\} from "\./([a-z]+)\.js";\n', re.M)

@@ -7,14 +7,14 @@
 //   legend.js    the legend's buttons          tip.js      the hover label
 //   input.js     pointer, touch, wheel, keys   modebar.js  zoom, reset and PNG buttons
 //   decoder.js   the decoder in the page       preview.js  the live preview beside a point
-//   scrubber.js  the slider along the path     dom.js      element()
+//   live.js      decoding as the hand moves    scrubber.js the slider along the path
+//   dom.js       element()
 //
 // Each map is an entry of window.__vaeMaps by its key; the map layer (map_layer.py) finds
 // it there, reads its geometry for clicks, gives it the marks to draw, and listens for the
 // points the map chooses itself (a dragged marker let go, a finger lifted, Enter).
 
 import { element } from "./dom.js";
-import { loadDecoder } from "./decoder.js";
 import { decodeTrace, visible } from "./figure.js";
 import { MARGIN, clampedTo, fitted, pannedView, transform, zoomedView } from "./geometry.js";
 import { listen } from "./input.js";
@@ -22,7 +22,8 @@ import { buildLegend, legendState } from "./legend.js";
 import { drawMarks, grabbable } from "./marks.js";
 import { buttons, download } from "./modebar.js";
 import { paint } from "./points.js";
-import { createPreview, hidePreview, showPreview } from "./preview.js";
+import { endPreview, livePreview, previewEverywhere, refreshMarks, useDecoder } from "./live.js";
+import { createPreview, hidePreview } from "./preview.js";
 import { createScrubber, placeOnPath, syncScrubber } from "./scrubber.js";
 import { createTip, hideTip, nearestPoint, showTip } from "./tip.js";
 
@@ -182,67 +183,8 @@ function draw(map) {
   if (map.shown) { livePreview(map, map.shown.x, map.shown.y, map.shown.kind); }
 }
 
-function refreshMarks(map) { if (map.box) { drawMarks(map, transformOf(map)); } }
-
 function redrawSoon(map) {
   if (!map.frame) { map.frame = requestAnimationFrame(() => { map.frame = 0; draw(map); }); }
-}
-
-// ---- the decoder and the live preview ------------------------------------------------------
-
-function useDecoder(map) {
-  // The decoder's file is fetched once the map can be clicked (its layer attached), so that
-  // it never delays the map; without a layer (a page of only the map), a moment after drawing.
-  const url = map.live.decoder && map.live.decoder.url;
-  if (url === map.decoderUrl) { return; }
-  map.decoderUrl = url || null;
-  map.decoder = null;
-  if (!url) { return; }
-  const start = () => {
-    if (map.decoderUrl !== url || map.decoderStarted === url) { return; }
-    map.decoderStarted = url;
-    loadDecoder(url).then((network) => {
-      if (map.decoderUrl !== url) { return; }
-      map.decoder = network;
-      if (map.shown) { livePreview(map, map.shown.x, map.shown.y, map.shown.kind); }
-    }).catch((error) => { map.decoderError = String(error); });
-  };
-  map.startDecoder = start;
-  if (map.attached) { requestAnimationFrame(() => setTimeout(start, 0)); } else { setTimeout(start, 2500); }
-}
-
-function livePreview(map, x, y, kind) {
-  // Decode (x, y) in the page and show it beside its point; linked maps show the same z.
-  map.shown = { x, y, kind };
-  const t = transformOf(map);
-  if (!map.decoder) { hidePreview(map.preview); return; }
-  showPreview(map.preview, {
-    x, y, kind, pixels: map.decoder.decode(x, y), px: t.px(x), py: t.py(y),
-    size: map.live.preview || 112, bounds: { width: map.stage.clientWidth, height: map.height },
-  });
-}
-
-function endPreview(map) {
-  map.shown = null;
-  hidePreview(map.preview);
-  hideTip(map.tip);
-  for (const other of linked(map)) { other.probe = null; other.shown = null; hidePreview(other.preview); refreshMarks(other); }
-}
-
-function linked(map) {
-  // The other maps of this map's group (the compare view's), still on the page.
-  const group = map.live.group;
-  if (!group) { return []; }
-  return Object.values(MAPS).filter((other) => other !== map && other.live.group === group && other.root.isConnected);
-}
-
-function previewEverywhere(map, x, y, kind) {
-  livePreview(map, x, y, kind);
-  for (const other of linked(map)) {
-    other.probe = { x, y };
-    refreshMarks(other);
-    livePreview(other, x, y, "linked");
-  }
 }
 
 function emit(map, choice) {
