@@ -1,6 +1,6 @@
 """Live under the pointer: the decoder in the page, measured in Chromium.
 
-    python -m bench.live [--moves 300] [--starts 5] [--against REV]
+    python -m bench.live [--moves 300] [--starts 5] [--against REV] [--floor]
 
 Measures, on the running app (the bundled VAE):
 - exactness: for every bundled model, the page's decoder (window.vaeDecoder) against the
@@ -14,7 +14,8 @@ Measures, on the running app (the bundled VAE):
 With --against REV (a git revision: the app before the decoder moved into the page), the
 start, side by side and alternating with that revision's app, `--starts` times each:
 process start to a clickable map, and page open on a running server (a new browser context
-to a clickable map).
+to a clickable map). With --floor, a page of one line of text served the same way with the
+project's .streamlit/ joins the alternation, and every row has its ratio to it.
 Prints the conditions with the tables.
 """
 
@@ -62,15 +63,30 @@ def stop(server: subprocess.Popen) -> None:
     server.wait(timeout=10)
 
 
-def open_page(chromium, url: str, frames: list | None = None):
+def clickable(page) -> None:
+    browser.wait_for_map(page, timeout_ms=120_000)
+
+
+def open_page(chromium, url: str, frames: list | None = None, ready=clickable):
     context = chromium.new_context(viewport={"width": 1500, "height": 1000})
     page = context.new_page()
     if frames is not None:
         page.on("websocket", lambda socket: socket.on("framesent", lambda payload: frames.append(payload)))
     started = time.monotonic()
     page.goto(url)
-    browser.wait_for_map(page, timeout_ms=120_000)
+    ready(page)
     return page, time.monotonic() - started
+
+
+def floor_app() -> Path:
+    """Streamlit's floor: a page of one line of text, served with the project's .streamlit/."""
+    from bench.app import FLOOR_TEXT
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-live-floor-"))
+    (folder / ".streamlit").mkdir()
+    shutil.copy(browser.ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+    (folder / "app.py").write_text(FLOOR_TEXT)
+    return folder
 
 
 def exactness(chromium, url: str) -> list[tuple]:
@@ -138,33 +154,44 @@ def old_checkout(revision: str) -> Path:
     return folder
 
 
-def starts(chromium, revision: str, count: int, cache: str) -> list[tuple]:
-    """Process start and page open, this checkout against `revision`, alternating."""
-    old = old_checkout(revision)
-    apps = {"this checkout": browser.ROOT, f"{revision} (decoding on the server)": old}
-    times = {name: {"process start -> clickable map": [], "page open -> clickable map": []} for name in apps}
+FLOOR = "a one-line Streamlit page (the floor)"
+
+
+def starts(chromium, revision: str, count: int, cache: str, floor: bool = False) -> list[tuple]:
+    """Process start and page open, this checkout against `revision` (and Streamlit's floor),
+    alternating; each row with its ratio to this checkout and to the floor."""
+    apps = {"this checkout": (browser.ROOT, clickable)}
+    if revision:
+        apps[f"{revision} (decoding on the server)"] = (old_checkout(revision), clickable)
+    if floor:
+        apps[FLOOR] = (floor_app(), lambda page: page.wait_for_selector("#floor", timeout=120_000))
+    times = {name: {"process start -> ready": [], "page open -> ready": []} for name in apps}
     try:
         for _ in range(count):
-            for name, root in apps.items():
+            for name, (root, ready) in apps.items():
                 started = time.monotonic()
                 server, url = start_app(root, cache)
                 try:
-                    page, _ = open_page(chromium, url)
-                    times[name]["process start -> clickable map"].append(time.monotonic() - started)
+                    page, _ = open_page(chromium, url, ready=ready)
+                    times[name]["process start -> ready"].append(time.monotonic() - started)
                     page.context.close()
-                    page, seconds = open_page(chromium, url)  # a second student on the running server
-                    times[name]["page open -> clickable map"].append(seconds)
+                    page, seconds = open_page(chromium, url, ready=ready)  # a second student, server running
+                    times[name]["page open -> ready"].append(seconds)
                     page.context.close()
                 finally:
                     stop(server)
     finally:
-        shutil.rmtree(old, ignore_errors=True)
+        for root, _ in apps.values():
+            if root != browser.ROOT:
+                shutil.rmtree(root, ignore_errors=True)
     rows = []
-    for measure in ("process start -> clickable map", "page open -> clickable map"):
+    for measure in ("process start -> ready", "page open -> ready"):
         new = summary(times["this checkout"][measure])["median"]
+        bottom = summary(times[FLOOR][measure])["median"] if floor else None
         for name in apps:
             median = summary(times[name][measure])["median"]
-            rows.append((f"{measure}: {name} (s)", f"{median:.2f}", f"{median / new:.2f}", count))
+            to_floor = f"{median / bottom:.2f}" if bottom else ""
+            rows.append((f"{measure}: {name} (s)", f"{median:.2f}", f"{median / new:.2f}", to_floor, count))
     return rows
 
 
@@ -173,6 +200,7 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=300)
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--against", default="", help="a git revision to time the start against")
+    parser.add_argument("--floor", action="store_true", help="time the start against a one-line Streamlit page too")
     args = parser.parse_args()
     print(conditions())
     cache = str(browser.ROOT / ".bench-cache" / "live")
@@ -184,7 +212,9 @@ def main() -> None:
             speeds, quiet, ready_s, size = speed(chromium, url, args.moves)
         finally:
             stop(server)
-        start_rows = starts(chromium, args.against, args.starts, cache) if args.against else []
+        start_rows = (
+            starts(chromium, args.against, args.starts, cache, args.floor) if args.against or args.floor else []
+        )
         chromium.close()
     print("\nThe page's decoder against NumPy, 200 random points each:")
     print(table(exact, ("model", "largest difference (of 255)", "within 1/255", "ms a point in the page")))
@@ -193,8 +223,9 @@ def main() -> None:
     print(f"messages sent to the server while hovering: {quiet}")
     print(f"decoder file: {size / 1e6:.2f} MB; ready {ready_s:.2f} s after the map was clickable")
     if start_rows:
-        print("\nThe start, side by side, alternating (medians; ratio to this checkout):")
-        print(table(start_rows, ("measure", "median", "ratio", "n")))
+        print("\nThe start, side by side, alternating (medians; ratios to this checkout and to the floor):")
+        print("'ready': the map can be clicked (the floor: its line of text is shown)")
+        print(table(start_rows, ("measure", "median", "/ this", "/ floor", "n")))
 
 
 if __name__ == "__main__":

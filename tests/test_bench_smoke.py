@@ -62,7 +62,7 @@ def test_bench_live():
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     if head.returncode:
         pytest.skip("needs the project's git history (the start is timed against a revision)")
-    out = run("bench.live", "--moves", "20", "--starts", "1", "--against", "HEAD")
+    out = run("bench.live", "--moves", "20", "--starts", "1", "--against", "HEAD", "--floor")
     assert "within 1/255" in out and "pointer event -> preview names the point" in out
     assert "messages sent to the server while hovering: 0" in out
-    assert "page open -> clickable map" in out
+    assert "page open -> ready" in out and "one-line Streamlit page" in out
