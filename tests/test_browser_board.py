@@ -124,3 +124,26 @@ def test_a_redis_board_keeps_a_sent_digit_for_its_time_to_live(chromium, tmp_pat
     for key in keys:
         ttl = int(subprocess.run(["redis-cli", "-p", port, "TTL", key], capture_output=True, text=True).stdout)
         assert 0 < ttl <= 900, key
+
+
+def test_two_teacher_pages_agree_on_holding(chromium, server):
+    laptop = open_page(chromium, server + "/?view=board", map_key="board_map")
+    projector = open_page(chromium, server + "/?view=board", map_key="board_map")
+    student = open_page(chromium, server)
+    try:
+        log_in(laptop)
+        log_in(projector)
+        laptop.get_by_text("Hold new digits until I approve them").click()
+        laptop.get_by_text("No digit is waiting for approval").wait_for()
+        # The projector's page follows within its poll, and never switches it back.
+        projector.get_by_text("No digit is waiting for approval").wait_for()
+        projector.wait_for_timeout(2500)
+        send(student, "Dee")
+        student.get_by_role("button", name="Sent, waiting for the teacher").wait_for()
+        projector.get_by_text("Waiting for your approval (1)").wait_for()
+        projector.get_by_role("button", name="Remove", exact=True).first.click()
+        laptop.get_by_text("Hold new digits until I approve them").click()  # as the other tests expect
+        projector.get_by_text("No digit is waiting for approval").wait_for(state="detached")
+    finally:
+        for page in (laptop, projector, student):
+            page.context.close()

@@ -115,14 +115,16 @@ def live(frame: Frame, code: str) -> None:
 def moderation(frame: Frame, code: str) -> None:
     """The teacher's: hold new digits until approved, the held ones, and the refused sends."""
     store = resources.board_store()
+    key = f"hold-{code}"
+    # The store's value every second: another teacher page (the projector's) may have changed
+    # it. The toggle writes only when this page's teacher flips it.
+    st.session_state[key] = store.holding(code)
     holding = st.toggle(
         "Hold new digits until I approve them",
-        value=store.holding(code),
-        key=f"hold-{code}",
+        key=key,
+        on_change=lambda: store.set_holding(code, st.session_state[key]),
         help="Sent digits then wait here, seen only on a page with the teacher code, until you approve them.",
     )
-    if holding != store.holding(code):
-        store.set_holding(code, holding)
     refused = store.refused(code)
     if refused:
         st.caption(f"{refused} send{'s' * (refused != 1)} refused (too soon after the last, or over 20 from one page).")
