@@ -12,6 +12,7 @@ import pytest
 
 from tests.browser import free_port
 from vae import board
+from vae.board_redis import RedisBoardStore
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +46,7 @@ def store(request):
     if request.param == "memory":
         return board.MemoryBoardStore(max_entries=50)
     url = request.getfixturevalue("redis_url")
-    store = board.RedisBoardStore(url, max_entries=50, prefix=f"test-{time.monotonic_ns()}")
+    store = RedisBoardStore(url, max_entries=50, prefix=f"test-{time.monotonic_ns()}")
     return store
 
 
@@ -160,7 +161,7 @@ def test_refused_sends_are_counted_per_board(store):
 
 
 def test_redis_keeps_a_boards_keys_for_its_time_to_live_only(redis_url):
-    store = board.RedisBoardStore(redis_url, prefix=f"ttl-{time.monotonic_ns()}", ttl=120)
+    store = RedisBoardStore(redis_url, prefix=f"ttl-{time.monotonic_ns()}", ttl=120)
     store.add("", entry(1))
     store.set_holding("", True)
     store.add("", entry(2))

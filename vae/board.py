@@ -4,9 +4,9 @@ A board is named by a short class code ("" is the server's default board). It ke
 most `MAX_ENTRIES` entries, dropping the oldest and counting what it dropped. A teacher may
 hold new digits until approved: held digits wait apart and reach the board only when approved.
 Two stores implement one small interface: `MemoryBoardStore` (one server process, the
-default; it forgets everything when the server stops) and `RedisBoardStore` (several
-processes behind a proxy, `VAE_BOARD_URL=redis://...`; a board's keys expire `ttl` seconds
-after its last change, 24 h by default or `VAE_BOARD_TTL`). Both keep a digit at most `ttl`
+default; it forgets everything when the server stops) and `vae.board_redis.RedisBoardStore`
+(several processes behind a proxy, `VAE_BOARD_URL=redis://...`; a board's keys expire `ttl`
+seconds after its last change, 24 h by default or `VAE_BOARD_TTL`). Both keep a digit at most `ttl`
 seconds. Both are safe under concurrent sends: nothing is lost, nothing is doubled.
 """
 
@@ -216,149 +216,6 @@ class MemoryBoardStore:
             return self._secrets.setdefault(name, make())
 
 
-class RedisBoardStore:
-    """Boards in Redis, shared by several app processes; each send is one atomic transaction.
-
-    Every key of a board expires `ttl` seconds after the board last changed, so a school's
-    store does not keep children's drawings and names for ever.
-    """
-
-    PARTS = ("entries", "held", "holding", "dropped", "refused", "version")
-
-    def __init__(self, url: str, max_entries: int = MAX_ENTRIES, prefix: str = "vae-board", ttl: int = DEFAULT_TTL):
-        import redis
-
-        self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-        self.max_entries, self.prefix, self.ttl = max_entries, prefix, ttl
-
-    def _key(self, board: str, part: str) -> str:
-        return f"{self.prefix}:{board or '_'}:{part}"
-
-    def _keys(self, board: str) -> list[str]:
-        return [self._key(board, part) for part in self.PARTS]
-
-    def add(self, board: str, entry: Entry) -> str:
-        """Keep a sent digit: "shown" on the board, or "held" for the teacher's approval."""
-        # A Lua script runs atomically in Redis: hold it, or append, trim the oldest and count
-        # what was dropped; then every key of the board lives `ttl` seconds more.
-        where = self.client.eval(
-            """
-            local result = 'shown'
-            if redis.call('GET', KEYS[3]) == '1' then
-              redis.call('RPUSH', KEYS[2], ARGV[1])
-              result = 'held'
-            else
-              local n = redis.call('RPUSH', KEYS[1], ARGV[1])
-              local over = n - tonumber(ARGV[2])
-              if over > 0 then
-                redis.call('LTRIM', KEYS[1], over, -1)
-                redis.call('INCRBY', KEYS[4], over)
-              end
-            end
-            redis.call('INCR', KEYS[6])
-            for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], tonumber(ARGV[3])) end
-            return result""",
-            len(self.PARTS),
-            *self._keys(board),
-            entry.to_json(),
-            self.max_entries,
-            self.ttl,
-        )
-        return where.decode() if isinstance(where, bytes) else str(where)
-
-    def _touch(self, pipe, board: str) -> None:
-        pipe.incr(self._key(board, "version"))
-        for key in self._keys(board):
-            pipe.expire(key, self.ttl)
-
-    def entries(self, board: str) -> list[Entry]:
-        return [Entry.from_json(raw) for raw in self.client.lrange(self._key(board, "entries"), 0, -1)]
-
-    def held(self, board: str) -> list[Entry]:
-        return [Entry.from_json(raw) for raw in self.client.lrange(self._key(board, "held"), 0, -1)]
-
-    def approve(self, board: str, entry_id: str) -> bool:
-        for raw in self.client.lrange(self._key(board, "held"), 0, -1):
-            if json.loads(raw)["id"] == entry_id:
-                if not self.client.lrem(self._key(board, "held"), 1, raw):
-                    return False  # another process approved or removed it first
-                self.client.eval(
-                    """
-                    local n = redis.call('RPUSH', KEYS[1], ARGV[1])
-                    local over = n - tonumber(ARGV[2])
-                    if over > 0 then
-                      redis.call('LTRIM', KEYS[1], over, -1)
-                      redis.call('INCRBY', KEYS[2], over)
-                    end
-                    return n""",
-                    2,
-                    self._key(board, "entries"),
-                    self._key(board, "dropped"),
-                    raw,
-                    self.max_entries,
-                )
-                with self.client.pipeline() as pipe:
-                    self._touch(pipe, board)
-                    pipe.execute()
-                return True
-        return False
-
-    def set_holding(self, board: str, on: bool) -> None:
-        with self.client.pipeline() as pipe:
-            pipe.set(self._key(board, "holding"), "1" if on else "0")
-            self._touch(pipe, board)
-            pipe.execute()
-
-    def holding(self, board: str) -> bool:
-        return self.client.get(self._key(board, "holding")) == b"1"
-
-    def count_refused(self, board: str) -> None:
-        with self.client.pipeline() as pipe:
-            pipe.incr(self._key(board, "refused"))
-            pipe.expire(self._key(board, "refused"), self.ttl)
-            pipe.execute()
-
-    def refused(self, board: str) -> int:
-        return int(self.client.get(self._key(board, "refused")) or 0)
-
-    def remove(self, board: str, entry_id: str) -> None:
-        for part in ("entries", "held"):
-            for raw in self.client.lrange(self._key(board, part), 0, -1):
-                if json.loads(raw)["id"] == entry_id:
-                    with self.client.pipeline() as pipe:
-                        pipe.lrem(self._key(board, part), 1, raw)
-                        self._touch(pipe, board)
-                        pipe.execute()
-                    return
-
-    def clear(self, board: str) -> None:
-        with self.client.pipeline() as pipe:
-            pipe.delete(self._key(board, "entries"), self._key(board, "held"), self._key(board, "dropped"))
-            self._touch(pipe, board)
-            pipe.execute()
-
-    def dropped(self, board: str) -> int:
-        return int(self.client.get(self._key(board, "dropped")) or 0)
-
-    def version(self, board: str) -> int:
-        return int(self.client.get(self._key(board, "version")) or 0)
-
-    def create_board(self) -> str:
-        while True:
-            code = new_code()
-            if self.client.sadd(f"{self.prefix}:codes", code):
-                return code
-
-    def board_exists(self, code: str) -> bool:
-        return code == "" or bool(self.client.sismember(f"{self.prefix}:codes", code))
-
-    def shared_secret(self, name: str, make) -> str:
-        """A value every process of the server agrees on: the first one to set it wins."""
-        key = f"{self.prefix}:secret:{name}"
-        self.client.set(key, make(), nx=True)
-        return self.client.get(key).decode()
-
-
 def open_store(url: str | None = None, ttl: int | None = None):
     """The board store for this server: Redis when `url` (VAE_BOARD_URL) is set, else memory;
     digits are kept `ttl` seconds at most (default: VAE_BOARD_TTL, or 24 h)."""
@@ -366,5 +223,7 @@ def open_store(url: str | None = None, ttl: int | None = None):
     if url:
         if not url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"VAE_BOARD_URL must be a redis:// address, not {url!r}.")
+        from vae.board_redis import RedisBoardStore  # the redis client is imported only for a school
+
         return RedisBoardStore(url, ttl=ttl)
     return MemoryBoardStore(ttl=ttl)
