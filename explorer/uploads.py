@@ -1,6 +1,6 @@
 """Your digit: upload a photo or draw one; see where the encoder puts it; send it to the class board.
 
-Uploads are opened only as the image formats named here (vae.images.FORMATS), never
+Uploads are opened only as the image formats named here (vae.image_files.FORMATS), never
 written to disk, and each file is handled once. A file that cannot be used gets a message
 naming it; the uploads that worked stay.
 """
@@ -14,7 +14,8 @@ import streamlit as st
 from explorer import board_panel, describe, resources, state
 from explorer.drawing_canvas import drawing_canvas
 from explorer.frame import Frame
-from vae.images import EXTENSIONS, SUPPORTED, prepare_image
+from vae.image_files import EXTENSIONS, SUPPORTED
+from vae.images import prepare_image
 from vae.pictures import png_bytes
 
 

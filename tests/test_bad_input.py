@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vae.images import MAX_UPLOAD_BYTES, prepare_image
+from vae.image_files import MAX_UPLOAD_BYTES
+from vae.images import prepare_image
 
 
 def encoded(image, fmt="PNG", **params):

@@ -10,18 +10,12 @@ and thickens thin strokes to MNIST-like width before the MNIST recipe.
 
 from __future__ import annotations
 
-import functools
-import io
-import os
-from pathlib import Path
-
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 50_000_000  # a 48 MP phone photo passes; a decompression bomb does not
+from vae.image_files import load_first_frame, open_image
+
 WORK_SIZE = 512  # longer side the digit's region is reduced to before analysis
-DECODE_SIZE = 2048  # JPEGs are decoded at no less than this (DCT scaling is free)
 STROKE_SIZE = 100  # longer side of the cropped digit while strokes are measured
 TARGET_STROKE = 0.12  # MNIST strokes are about 12% of the digit's longer side
 # Ink must stand out from the paper by this much (of full black) and by this many times the
@@ -35,97 +29,6 @@ BLANK = (
     "No digit found: nothing in the picture stands out from its background. If your digit is there, "
     "try a darker pen or more light, and crop closer to the digit."
 )
-
-# The formats the app names, and no others: Pillow would otherwise try every format it
-# knows (PostScript through Ghostscript among them) on whatever bytes arrive. MPO is how
-# phones label their JPEGs; HEIF is the iPhone's default (pillow-heif), AVIF Pillow's own.
-FORMATS = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP", "HEIF", "AVIF")
-EXTENSIONS = ("png", "jpg", "jpeg", "gif", "bmp", "webp", "heic", "heif", "avif")
-SUPPORTED = "PNG, JPEG, GIF, BMP, WebP, HEIC or AVIF"
-
-
-@functools.cache
-def openable() -> list[str]:
-    """The formats of FORMATS this Pillow can open; on the first upload, not at import (Pillow's
-    plugins and pillow-heif cost the app's first page 60 ms of its server's time)."""
-    try:
-        import pillow_heif
-    except ImportError:  # HEIC photos are then refused like any other unknown format
-        pass
-    else:
-        pillow_heif.register_heif_opener()
-    Image.init()  # Pillow registers its formats lazily; the list must see all of them
-    return [name for name in FORMATS if name in Image.OPEN]
-
-
-def _open(source) -> Image.Image:
-    """Open bytes, a path or a PIL image, refusing unusable input with a readable message."""
-    if isinstance(source, Image.Image):
-        return source
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.is_file():
-            raise ValueError(f"{path}: no such file.")
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
-            raise ValueError(
-                f"The file is {path.stat().st_size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB."
-            )
-        source = path.read_bytes()
-    if not isinstance(source, (bytes, bytearray, memoryview)):
-        raise ValueError(f"Expected image bytes, a path or a PIL image, not {type(source).__name__}.")
-    data = bytes(source)
-    if not data:
-        raise ValueError("The file is empty (0 bytes): upload the picture again, or save it again first.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValueError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
-    head = data[:512].lstrip().lower()
-    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
-        raise ValueError(f"SVG drawings are not supported; export the drawing as {SUPPORTED}.")
-    try:
-        image = Image.open(io.BytesIO(data), formats=openable())
-    except UnidentifiedImageError as error:
-        raise ValueError(f"This file is not an image that can be read; use {SUPPORTED}.") from error
-    except Image.DecompressionBombError as error:
-        raise ValueError(
-            "The image has too many pixels to open safely; make it smaller (a photo of one digit needs no more than a few MP)."
-        ) from error
-    return image
-
-
-def _check_size(image: Image.Image) -> None:
-    # Decided from the header alone, before any pixel is decoded.
-    width, height = image.size
-    if width * height > MAX_PIXELS:
-        raise ValueError(
-            f"The image is {width} x {height} pixels ({width * height / 1e6:.0f} MP); "
-            f"the limit is {MAX_PIXELS / 1e6:.0f} MP."
-        )
-    if width < 8 or height < 8:
-        raise ValueError(
-            f"The image is only {width} x {height} pixels: too small to hold a digit. "
-            "Use a picture at least 8 pixels on each side (28 x 28 is MNIST's size)."
-        )
-
-
-def _load_first_frame(image: Image.Image) -> Image.Image:
-    """Decode the first frame (animations), upright (EXIF orientation applied)."""
-    _check_size(image)
-    try:
-        image.seek(0)
-        if image.format == "JPEG":
-            # Let the JPEG decoder skip detail we would throw away anyway.
-            image.draft(image.mode, (DECODE_SIZE, DECODE_SIZE))
-        image.load()
-        image = ImageOps.exif_transpose(image)
-    except Image.DecompressionBombError as error:
-        raise ValueError(
-            "The image has too many pixels to open safely; make it smaller (a photo of one digit needs no more than a few MP)."
-        ) from error
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise ValueError(
-            f"The image file is truncated or damaged ({error}). Save or export the picture again and upload the new file."
-        ) from error
-    return image
 
 
 def _grey_and_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
@@ -394,7 +297,7 @@ def prepare_image(source) -> np.ndarray:
     show a user when the input cannot be used (empty, damaged, not an image, SVG, too
     many pixels or bytes, or no ink at all).
     """
-    image = _load_first_frame(_open(source))
+    image = load_first_frame(open_image(source))
     grey, alpha = _focus(*_grey_and_alpha(image))
     ink = _clean(ink_map(grey, alpha))
     return _center_in_field(_normalise_strokes(_crop(ink)))
