@@ -139,3 +139,16 @@ def test_training_without_training_data_says_what_to_do_from_the_browser(monkeyp
 def test_every_view_opens(view):
     at = start(view=view)
     assert not at.exception and at.title
+
+
+def test_one_wrong_teacher_code_counts_once_even_if_it_arrives_twice():
+    # The board's poll may rerun with the box's old value before the cleared one reaches the page.
+    at = start(view="board")
+    box = at.sidebar.text_input(key="teacher_code_typed")
+    box.set_value("guess-a").run()
+    assert len(at.session_state["code_misses"]) == 1
+    at.sidebar.text_input(key="teacher_code_typed").set_value("guess-a").run()
+    assert len(at.session_state["code_misses"]) == 1
+    at.sidebar.text_input(key="teacher_code_typed").set_value("guess-b").run()
+    assert len(at.session_state["code_misses"]) == 2
+    assert not at.session_state["teacher"]

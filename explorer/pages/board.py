@@ -7,6 +7,7 @@ was given the teacher code shows the controls that clear the board or remove an 
 
 from __future__ import annotations
 
+import hashlib
 import html
 import time
 
@@ -61,6 +62,13 @@ def check_code() -> None:
     if codes_match(typed, resources.teacher_code()):
         st.session_state.teacher, st.session_state.code_misses = True, []
         return
+    # The same guess can arrive twice: a fragment's rerun (the board polls every second) may
+    # carry the box's old value before the cleared one reaches the page. One guess, one miss;
+    # a guesser learns nothing from repeating a guess, so this costs the limit nothing.
+    digest = hashlib.sha256(typed.encode()).hexdigest()
+    if digest == st.session_state.code_last_miss:
+        return
+    st.session_state.code_last_miss = digest
     misses = st.session_state.code_misses
     # After a lockout has passed, the count starts again.
     st.session_state.code_misses = ([] if len(misses) >= MAX_CODE_MISSES else misses) + [time.time()]
