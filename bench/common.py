@@ -18,6 +18,25 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+# The vector instructions that decide how fast TensorFlow's kernels run on a CPU, as Linux names them.
+VECTOR_FLAGS = (
+    "sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl",
+    "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16",
+)  # fmt: skip
+
+
+def vector_extensions() -> str:
+    """The CPU's vector extensions among VECTOR_FLAGS, e.g. "avx2 fma avx512f" ("unknown" off Linux)."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                return " ".join(flag for flag in VECTOR_FLAGS if flag in flags) or "none of " + " ".join(VECTOR_FLAGS)
+    except OSError:
+        pass
+    return "unknown"
+
+
 def conditions() -> str:
     import importlib.metadata as metadata
 
@@ -33,6 +52,7 @@ def conditions() -> str:
         chromium = out.stdout.strip()
     return (
         f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}\n"
+        f"vector extensions: {vector_extensions()}\n"
         f"python {platform.python_version()}; " + ", ".join(versions) + (f"; {chromium}" if chromium else "")
     )
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import keras
 
 import vae
-from bench.common import conditions, table
+from bench.common import conditions, cpu_model, table, vector_extensions
 from bench.reference import ProbabilityModel, kerasio_conv, tutorial_dense
 from vae.metrics import knn_accuracy, negative_elbo
 from vae.trained import TrainedVAE
@@ -169,6 +169,7 @@ def main() -> None:
             f"per-epoch speed-up {reference['seconds_per_epoch'] / ours['seconds_per_epoch']:.2f}x, "
             f"NELBO {ours['test_nelbo'] - reference['test_nelbo']:+.2f} nats"
         )
+        print(f"  on {cpu_model()} ({vector_extensions()})")
         print("  curves (epoch, seconds, NELBO):")
         print(f"    reference: {reference['curve']}")
         print(f"    project:   {ours['curve']}")
