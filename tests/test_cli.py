@@ -37,7 +37,11 @@ def test_command_line_trains_saves_and_summarises(tmp_path, idx_folder):
     )
     assert result.returncode == 0, result.stderr
     assert "test negative ELBO" in result.stdout and "5-NN accuracy" in result.stdout
+    # The training time ends at the last step; what came after is said apart, step by step.
+    assert "s after the last step (fit end" in result.stdout and "evaluation" in result.stdout, result.stdout
     model = vae.load_model(out)
+    after = model.metrics["after_last_step_seconds"]
+    assert set(after) == {"fit_end", "evaluation"} and all(0 <= seconds < 60 for seconds in after.values())
     assert model.metrics["train_images"] == 400 and model.config.hidden_units == (64, 32)
     assert model.snapshots is not None and len(model.snapshots) == 3
 

@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(command: Command, argv: list[str]):
     import vae
     from vae.training import train, train_cached
+    from vae.watchdog import Watchdog
 
     data = vae.load_dataset(command.config.dataset, data_dir=command.data_dir)
     if command.test_limit:
@@ -161,26 +162,34 @@ def run(command: Command, argv: list[str]):
             f"data: {data.source} ({len(data.x_train):,} training, {len(data.x_test):,} test images)", file=sys.stderr
         )
     stop = watch_stdin_for_stop() if command.progress_json else None
+    # From the last step to the saved model, a step that takes seconds is named on stderr.
+    watchdog = Watchdog()
     callbacks = {
         "on_progress": report.progress,
         "should_stop": stop.is_set if stop else None,
         "on_snapshot": json_report.snapshot if json_report else None,
+        "watchdog": watchdog,
     }
     try:
         if command.out:
             model = train(command.config, data, **callbacks)
         else:
             model = train_cached(command.config, data, **callbacks)
+        if command.out:
+            if command.half_precision:
+                watchdog.arm("evaluating the float16 weights")
+                model.round_to_float16()
+                model.metrics.update(vae.evaluate(model, data), weights="float16")
+            watchdog.arm("saving the model")
+            saving = time.perf_counter()
+            model.metrics["command"] = "python -m vae " + " ".join(argv)
+            model.store_test_encodings(data)
+            model.save(command.out)
+            model.metrics.setdefault("after_last_step_seconds", {})["saving"] = round(time.perf_counter() - saving, 2)
     finally:
+        watchdog.disarm()
         if isinstance(report, TerminalReport):
             report.close()
-    if command.out:
-        if command.half_precision:
-            model.round_to_float16()
-            model.metrics.update(vae.evaluate(model, data), weights="float16")
-        model.metrics["command"] = "python -m vae " + " ".join(argv)
-        model.store_test_encodings(data)
-        model.save(command.out)
     return model
 
 
@@ -206,5 +215,12 @@ def summarise(command: Command, model) -> None:
     )
     if "knn5_accuracy" in metrics:
         print(f"5-NN accuracy of latent means: {metrics['knn5_accuracy']:.3f}")
-    print(f"training time: {metrics['train_seconds']:.1f} s")
+    print(f"training time: {metrics['train_seconds']:.1f} s (from the start to the end of the last step)")
+    after = metrics.get("after_last_step_seconds")
+    if after:
+        print(
+            f"ready {sum(after.values()):.1f} s after the last step ("
+            + ", ".join(f"{name.replace('_', ' ')} {seconds:.1f} s" for name, seconds in after.items())
+            + ")"
+        )
     print(f"saved model: {model.path}")
