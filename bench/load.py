@@ -1,7 +1,7 @@
 """The classroom: many students on one server, sending to the class board while the teacher's
 board polls it.
 
-    python -m bench.load [--sessions 30] [--seconds 60] [--training] [--processes 2] [--proxy nginx]
+    python -m bench.load [--sessions 30] [--seconds 60] [--training] [--trainers 8] [--processes 2] [--proxy nginx]
 
 Each simulated student is a real Streamlit session over the app's websocket (the protocol
 the browser speaks, without a browser's rendering cost, so the 2 cores measure the server).
@@ -9,7 +9,9 @@ Every 1-3 s a student clicks the map (empty space or a digit), adds a test digit
 or draws a digit and sends it to the class board (the canvas event, then the button). The
 teacher's session shows the board (`?view=board`) and reruns its live fragment every second,
 as the browser does. With `--training`, student 0 first presses "Train" (15 epochs on
-60,000 images). With `--processes 2`, two app processes share one Redis board
+60,000 images). With `--trainers 8`, the first 8 students each press Train with their own
+seed (one trains, the others wait in line) and watch their page; the report adds the other
+students' clicks meanwhile (issue 19: within 1 s). With `--processes 2`, two app processes share one Redis board
 (VAE_BOARD_URL), students split between them, the teacher on the first.
 
 Reports per-action latency (request to the run's end and its images fetched), the teacher's
@@ -255,12 +257,41 @@ def student(number: int, url: str, stop_at: float, results: dict, train: bool) -
                 record["sent"] += 0 if refused else 1
                 record["refused"] = record.get("refused", 0) + int(refused)
             record["latencies"].append(milliseconds)
+            record.setdefault("order", []).append(action)
             record["actions"][action] = record["actions"].get(action, 0) + 1
         if chosen is not None:  # what was chosen last survived everything since
             session.run()
             record["kept"] = chosen in session.headings
         session.close()
     except Exception as error:  # every failure is counted and reported
+        record["errors"].append(repr(error))
+
+
+def trainer(number: int, url: str, stop_at: float, results: dict) -> None:
+    """A student who presses Train with their own seed, then watches their page: its training
+    panel reruns every second, as the browser asks, in line or training (issue 19's queue)."""
+    record = results.setdefault(number, {"latencies": [], "errors": [], "kept": None, "actions": {}, "sent": 0})
+    try:
+        session = Session(url)
+        session.run()
+        session.open_expander("Train a new model")
+        seed = trigger(session.element("Seed (same seed, same run)").id, int_value=number)
+        started = time.perf_counter()
+        session.run([seed, trigger(session.element("Train").id, trigger_value=True)])
+        record["train_pressed_ms"] = (time.perf_counter() - started) * 1000
+        watching = next(
+            (session.fragment_of[label] for label in ("Leave the line", "Cancel") if label in session.fragment_of), ""
+        )
+        record["place"] = next((m for m in session.markdown if "Waiting in line" in m), "training")
+        while time.monotonic() < stop_at and watching:
+            time.sleep(1.0)
+            record.setdefault("polls", []).append(session.run(fragment_id=watching))
+        for label in ("Leave the line", "Cancel"):  # the class ends: the line is left, the training cancelled
+            if label in session.elements:
+                session.press(label)
+                break
+        session.close()
+    except Exception as error:
         record["errors"].append(repr(error))
 
 
@@ -315,6 +346,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--training", action="store_true", help="student 0 trains a model first")
     parser.add_argument("--processes", type=int, default=1, help="app processes sharing one Redis board")
+    parser.add_argument(
+        "--trainers",
+        type=int,
+        default=0,
+        help="the first N students each press Train with their own seed, then watch their place in line",
+    )
     parser.add_argument("--proxy", choices=["nginx"], default=None, help="students go through nginx (deploy/)")
     args = parser.parse_args()
     print(conditions())
@@ -323,7 +360,7 @@ def main() -> None:
     cache = ROOT / ".bench-cache" / f"load-{os.getpid()}"
     cache.mkdir(parents=True, exist_ok=True)
     env = {"VAE_CACHE_DIR": str(cache), "VAE_TEACHER_CODE": "bench"}
-    if args.training:
+    if args.training or args.trainers:
         env["VAE_DATA_DIR"] = str(DATA_DIR)
     redis = None
     if args.processes > 1:
@@ -358,7 +395,9 @@ def drive(args, urls: list[str], app_pid: int) -> tuple[dict, dict, float, float
     students_done = threading.Event()
     board = threading.Thread(target=teacher, args=(urls[0], students_done, board_record))
     students = [
-        threading.Thread(target=student, args=(n, urls[n % len(urls)], stop_at, results, n == 0 and args.training))
+        threading.Thread(target=trainer, args=(n, urls[n % len(urls)], stop_at, results))
+        if n < args.trainers
+        else threading.Thread(target=student, args=(n, urls[n % len(urls)], stop_at, results, n == 0 and args.training))
         for n in range(args.sessions)
     ]
     for thread in [board, *students]:
@@ -380,7 +419,7 @@ def through_proxy(args) -> None:
     cache = ROOT / ".bench-cache" / f"load-{os.getpid()}"
     cache.mkdir(parents=True, exist_ok=True)
     env = {"VAE_CACHE_DIR": str(cache), "VAE_TEACHER_CODE": "bench"}
-    if args.training:
+    if args.training or args.trainers:
         env["VAE_DATA_DIR"] = str(DATA_DIR)
     with school(args.processes, env=env) as running:
         for port in running.app_ports:  # each process's first page, as in the direct runs
@@ -408,6 +447,7 @@ def report(args, results: dict, board_record: dict, idle_mb: float, peak: float)
         + (", one Redis board" if args.processes > 1 else "")
         + (f", through the proxy ({args.proxy})" if args.proxy else "")
         + f", training: {args.training}"
+        + (f", {args.trainers} of them pressing Train" if args.trainers else "")
     )
     rows = []
     for name, values in (
@@ -416,7 +456,26 @@ def report(args, results: dict, board_record: dict, idle_mb: float, peak: float)
     ):
         stats = summary(values) if values else {"median": 0, "p95": 0, "max": 0, "n": 0}
         rows.append((name, f"{stats['median']:.0f}", f"{stats['p95']:.0f}", f"{stats['max']:.0f}", stats["n"]))
+    if args.trainers:
+        visitors = [r for n, r in results.items() if n >= args.trainers]
+        clicks = [
+            ms for r in visitors for ms, a in zip(r["latencies"], r.get("order", []), strict=False) if a == "click"
+        ]
+        polls = [ms for r in results.values() for ms in r.get("polls", [])]
+        pressed = [r["train_pressed_ms"] for r in results.values() if "train_pressed_ms" in r]
+        for name, values in (
+            ("the other students' clicks, while they train or wait (ms)", clicks),
+            ("pressing Train (ms)", pressed),
+            ("a training page's poll, each second (ms)", polls),
+        ):
+            stats = summary(values) if values else {"median": 0, "p95": 0, "max": 0, "n": 0}
+            rows.append((name, f"{stats['median']:.0f}", f"{stats['p95']:.0f}", f"{stats['max']:.0f}", stats["n"]))
     print(table(rows, ("measure", "median", "p95", "max", "n")))
+    if args.trainers:
+        for n in range(args.trainers):
+            place = results.get(n, {}).get("place", "?")
+            match = re.search(r"place (\d+) of (\d+)", place)
+            print(f"  trainer {n}: " + (f"in line, place {match.group(1)} of {match.group(2)}" if match else place))
     fetched = [r["decoder_ms"] for r in results.values() if "decoder_ms" in r]
     if fetched:
         stats = summary(fetched)
