@@ -5,8 +5,10 @@ before; its 4.7 MB bundle and its first WebGL frames were most of the app's star
 (bench/README.md). The figure keeps Plotly's format, so one description serves both this
 map and the Plotly charts that remain (the training panel, the replay).
 
-The map's fixed part (the test set's points) is sent under a token: the browser decodes it
-again only when the token changes, and Streamlit sends an unchanged message once per page.
+The map's fixed part (the test set's points, about 230 KB) is a static file named by its
+content (explorer/static_files.py): each browser fetches it once per model, and a run sends
+only its URL and token. Inline, the server serialized it into every run of every session (6%
+of its CPU with thirty students, bench.load under py-spy), and the browser decoded it again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
+
+from explorer.static_files import content_name, publish
 
 # The map's modules (explorer/map/, one concern each; main.js wires them), in an order where
 # each comes after those it imports. Streamlit takes a component's script as one ES module,
@@ -75,6 +79,20 @@ def encode_traces(traces: list[dict]) -> list[dict]:
     return [encode_trace(trace) for trace in traces]
 
 
+MAPS_FOLDER = "maps"
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def base_reference(token: str, _base: list[dict]) -> dict:
+    """What a run sends of the map's fixed part: {"token", "url"} of its static file, or, where
+    the app's folder cannot be written, {"token", "traces"} inline as before."""
+    content = json.dumps({"token": token, "traces": _base}, separators=(",", ":")).encode()
+    try:
+        return {"token": token, "url": publish(MAPS_FOLDER, content_name(content, ".json"), content)}
+    except OSError:
+        return {"token": token, "traces": _base}
+
+
 def digest(value) -> str:
     """A short name for JSON-able data: the same data, the same name."""
     return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
@@ -91,4 +109,4 @@ def show(key: str, token: str, base: list[dict], traces: list[dict], layout: dic
     spec = {"traces": encode_traces(traces), "layout": layout, "live": live or {}}
     # Names what is drawn over the points: a rerun that changes nothing on the map (a click)
     # does not redraw it.
-    _component(key=key, data=[key, {"token": token, "traces": base}, spec, digest(spec)], height="content")
+    _component(key=key, data=[key, base_reference(token, base), spec, digest(spec)], height="content")

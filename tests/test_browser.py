@@ -82,6 +82,30 @@ def test_the_first_page_loads_no_plotly(page):
     assert page.locator(".js-plotly-plot").count() == 0
 
 
+def test_the_maps_points_are_a_file_the_browser_fetches_not_part_of_every_run(chromium, server):
+    # The 10,000 points (about 230 KB) come from the app's static folder, named by their
+    # content; the websocket carries only its URL, on the first page and on every run after.
+    frames = []
+    context = chromium.new_context(viewport={"width": 1500, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda payload: frames.append(len(payload))))
+    try:
+        with page.expect_response(lambda response: "/app/static/maps/" in response.url) as fetched:
+            page.goto(server)
+        assert fetched.value.ok and fetched.value.url.endswith(".json")
+        browser.wait_for_map(page)
+        browser.wait_until_idle(page)
+        assert page.evaluate(browser.map_points_js()) == 10000
+        box = browser.plot_box(page)
+        browser.click_and_wait(page, box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.9)
+        # The largest message is the map's element with its script (about 70 KB); with the
+        # points inline it was 300 KB.
+        assert frames and max(frames) < 120_000, max(frames)
+    finally:
+        context.close()
+
+
 def test_the_map_zooms_pans_resets_and_names_the_digit_under_the_pointer(page):
     """Scroll to zoom, drag to pan (neither decodes anything), the reset button, a hover label."""
     box = browser.plot_box(page)

@@ -48,3 +48,9 @@ def test_the_maps_modules_are_joined_in_order_with_no_import_left(tmp_path):
     assert "function a()" in map_view.bundle(("b", "a"), tmp_path)
     with pytest.raises(ValueError, match="imports b"):
         map_view.bundle(("a", "b"), tmp_path)
+
+
+def test_the_points_go_inline_where_the_static_folder_is_not_served():
+    # Outside a server of app.py (a benchmark's page, a script elsewhere), nothing is written.
+    base = [{"name": "0", "x": {"b64": "", "dtype": "f32"}}]
+    assert map_view.base_reference("token-a", base) == {"token": "token-a", "traces": base}

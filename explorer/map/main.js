@@ -39,7 +39,36 @@ export default function (component) {
   // Every rerun (every click) renders the component again; the same figure is not redrawn.
   if (digest && digest === map.digest && base.token === map.baseToken) { return; }
   map.digest = digest;
-  update(map, base, spec);
+  useBase(map, base);
+  update(map, spec);
+}
+
+function useBase(map, base) {
+  // The test set's points: inline, or a static file fetched once per model (map_view.py).
+  if (base.token === map.baseToken || base.token === map.loading) { return; }
+  if (base.traces) {
+    map.base = base.traces.map(decodeTrace);
+    map.baseToken = base.token;
+    return;
+  }
+  map.base = [];  // not the previous model's points while this model's load
+  map.baseToken = null;
+  map.loading = base.token;
+  map.notice.textContent = "";
+  fetch(base.url)
+    .then((response) => (response.ok ? response.json() : Promise.reject(new Error("HTTP " + response.status))))
+    .then((body) => {
+      if (map.loading !== base.token) { return; }  // another model was asked for meanwhile
+      map.loading = null;
+      map.base = body.traces.map(decodeTrace);
+      map.baseToken = base.token;
+      update(map, map.spec);
+    })
+    .catch((error) => {
+      if (map.loading !== base.token) { return; }
+      map.loading = null;  // the next run tries again
+      map.notice.textContent = "The map's points could not be loaded (" + error.message + "): reload the page.";
+    });
 }
 
 function create(key, parent, old) {
@@ -64,12 +93,14 @@ function create(key, parent, old) {
   const help = element("div", "vae-map-help", status.style.cssText);
   help.id = "vae-map-help-" + key;
   area.setAttribute("aria-describedby", help.id);
-  root.append(stage, status, help);
+  const notice = element("div", "vae-map-notice", "color:#c0201f;font-family:sans-serif");
+  notice.setAttribute("role", "alert");
+  root.append(stage, status, help, notice);
   parent.appendChild(root);
   const map = {
     key, parent, root, stage, canvas, overlay, area, bar, legend, status, help,
     tip: createTip(stage), preview: createPreview(stage), scrubber: null,
-    base: null, baseToken: null, traces: [], layout: {}, live: {}, uirevision: old ? old.uirevision : null,
+    base: old ? old.base : [], baseToken: old ? old.baseToken : null, loading: null, spec: null, notice, traces: [], layout: {}, live: {}, uirevision: old ? old.uirevision : null,
     view: old ? old.view : null, hidden: old ? old.hidden : new Set(), marks: old ? old.marks : {},
     listeners: old ? old.listeners : {}, images: {}, width: 0, height: 0, box: null, drawn: 0,
     decoder: null, decoderUrl: null, attached: false, dragging: null, cursor: null, probe: null, scrub: null, path: null, shown: null,
@@ -90,11 +121,8 @@ function create(key, parent, old) {
   return map;
 }
 
-function update(map, base, spec) {
-  if (base.token !== map.baseToken) {
-    map.base = base.traces.map(decodeTrace);
-    map.baseToken = base.token;
-  }
+function update(map, spec) {
+  map.spec = spec;
   map.traces = map.base.concat(spec.traces.map(decodeTrace));
   const layout = spec.layout;
   map.layout = layout;
