@@ -52,6 +52,12 @@ def init() -> None:
     for key, value in DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value.copy() if isinstance(value, (list, set, dict)) else value
+    keep_widgets()
+
+
+def keep_widgets() -> None:
+    """Keep the values of widgets not drawn in this run (a closed tab's): at the start of every
+    run, of the page and of a fragment that may leave them out."""
     for key in KEPT_WIDGETS:
         st.session_state[key] = st.session_state[key]
 
@@ -71,6 +77,27 @@ def first_time(what: str, model: str) -> bool:
 def take_notices() -> list[str]:
     notices, st.session_state.notices = st.session_state.notices, []
     return notices
+
+
+def in_fragment_run() -> bool:
+    """True while a fragment reruns on its own (not as part of a run of the whole page)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return bool(context is not None and context.fragment_ids_this_run)
+
+
+def map_inputs() -> tuple:
+    """What the panels below the map may change that the map or the decoded panel show."""
+    s = st.session_state
+    return (
+        [u["name"] for u in s.uploads],
+        s.waypoints,
+        s.samples_seed,
+        s.chosen,
+        s.path_steps,
+        s.path_method,
+    )
 
 
 # ---- the chosen point ----------------------------------------------------------------------

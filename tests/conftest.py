@@ -6,8 +6,10 @@ images use ../shared/data/mnist and skip, saying so, where it is absent. In CI (
 a skipped test fails: there everything must run.
 """
 
+import fcntl
 import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,35 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and os.environ.get("VAE_CI"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where every test must run: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def share_the_machine(request):
+    """The suite runs on two workers (pytest-xdist). A test marked `alone` times what a
+    person waits for (a click while a model trains), so it runs with no test beside it: it
+    holds a lock exclusively that every other test holds shared. A turnstile keeps it fair:
+    once an `alone` test waits, no new test starts beside the one still running."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        yield
+        return
+    alone = request.node.get_closest_marker("alone") is not None
+    folder = Path(tempfile.gettempdir())
+    with (
+        open(folder / f"vae-tests-{run}.turnstile", "a") as turnstile,
+        open(folder / f"vae-tests-{run}.lock", "a") as lock,
+    ):
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        if alone:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # waits for the test beside it to end
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        else:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+            fcntl.flock(lock, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True)

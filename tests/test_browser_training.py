@@ -10,6 +10,8 @@ import pytest
 from tests import browser
 
 TIMEOUT = 120_000
+# They train while they time clicks: with no other test beside them (tests/conftest.py).
+pytestmark = pytest.mark.alone
 
 
 @pytest.fixture(scope="module")

@@ -40,17 +40,7 @@ def show(frame: Frame, options: dict) -> None:
     # these places above them, so that what the panels change in this run (an upload, a
     # waypoint, samples) is already on the map.
     map_place, decoded_place = left.container(), right.container()
-    # A tab change reruns the page, so that each tab is computed and sent only while it is
-    # open: the manifold's grid and the replay's sixty frames cost the server, and the others'
-    # widgets cost the browser 0.16 s of every first page (median of six starts side by side).
-    # "Your digit", the first tab, is always sent: its uploader and canvas keep what the
-    # person put in them (an uploader's files cannot be kept in session state).
-    tabs = st.tabs(TABS, key="panel_tab", on_change="rerun")
-    panels = (uploads.show, path.controls, samples.show, manifold.show, replay.show, how_it_works)
-    for tab, panel in zip(tabs, panels, strict=True):
-        if tab.open or panel is uploads.show:
-            with tab:
-                panel(frame)
+    panels(frame)
     with map_place:
         latent_map.show(frame, options, style.MAP_HEIGHT[mode], present=present)
         path.filmstrip(frame)
@@ -70,6 +60,29 @@ def show(frame: Frame, options: dict) -> None:
         )
         live_decoder_note(frame)
         decoded.panel(frame, style.IMAGE_WIDTH[mode])
+
+
+@st.fragment
+def panels(frame: Frame) -> None:
+    """The tabs below the map. A fragment: opening a tab, or using a panel, reruns only this
+    (with thirty students the tab changes were a third of the server's full runs); when a
+    panel changed what the map or the decoded panel show (an upload, a waypoint, samples),
+    the whole page then runs again to draw it. In a full run they run before the map.
+    """
+    state.keep_widgets()
+    before = state.map_inputs()
+    # Each tab is computed and sent only while it is open: the manifold's grid and the
+    # replay's sixty frames cost the server, and the others' widgets cost the browser 0.16 s
+    # of every first page (median of six starts side by side). "Your digit", the first tab,
+    # is always sent: its uploader and canvas keep what the person put in them (an
+    # uploader's files cannot be kept in session state).
+    tabs = st.tabs(TABS, key="panel_tab", on_change="rerun")
+    for tab, panel in zip(tabs, PANELS, strict=True):
+        if tab.open or panel is uploads.show:
+            with tab:
+                panel(frame)
+    if state.in_fragment_run() and state.map_inputs() != before:
+        st.rerun(scope="app")
 
 
 def live_decoder_note(frame: Frame) -> None:
@@ -95,3 +108,6 @@ def how_it_works(frame: Frame) -> None:
             nelbo=m.get("test_nelbo", float("nan")),
         )
     )
+
+
+PANELS = (uploads.show, path.controls, samples.show, manifold.show, replay.show, how_it_works)
