@@ -128,6 +128,7 @@ class Session:
             kind = block.WhichOneof("type")
             if kind == "tab_container" and block.id:
                 self.blocks["tabs"] = block.id
+                self.fragment_of["tabs"] = delta.fragment_id  # the explore page's panels are a fragment
             elif kind == "expandable" and block.id:
                 self.blocks[block.expandable.label] = block.id
             elif kind == "tab" and not self.tab:
@@ -170,7 +171,9 @@ class Session:
         if label == self.tab:
             return 0.0
         self.tab = label
-        return self.run([trigger(self.blocks["tabs"], string_value=label)])
+        return self.run(
+            [trigger(self.blocks["tabs"], string_value=label)], fragment_id=self.fragment_of.get("tabs", "")
+        )
 
     def open_expander(self, label: str) -> float:
         return self.run([trigger(self.blocks[label], bool_value=True)])
