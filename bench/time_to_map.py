@@ -171,6 +171,13 @@ def main() -> None:
     print(f"  to the finished model on the map: {moments['on_map']:.1f}")
     if moments["bar_full"] is not None:
         print(f"  from the full bar to the model on the map: {moments['on_map'] - moments['bar_full']:.1f}")
+    after = metrics.get("after_last_step_seconds", {})
+    if after:
+        print(
+            "    of which in the training process after its last step: "
+            + ", ".join(f"{name.replace('_', ' ')} {seconds:.1f} s" for name, seconds in after.items())
+            + "; the rest is saving, the page's poll (every second), the switch to the model and its map"
+        )
     print(
         f"finished model: test NELBO {metrics.get('test_nelbo', float('nan')):.2f}, 5-NN {metrics.get('knn5_accuracy', float('nan')):.3f}"
     )

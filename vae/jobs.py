@@ -125,13 +125,22 @@ class TrainingJob:
             elif "snapshot" in message:
                 self._snapshots.append((message["snapshot"]["epoch"], message["snapshot"]["means"]))
             elif "done" in message:
+                # The model is saved: finished now, not when the process has exited (Python
+                # and TensorFlow take a second or two to shut down). A cancel came too late.
                 self._result = message["done"]
+                if self._status != "cancelled":
+                    self._status = self._result_status()
 
     def _final_status(self) -> str:
         if self._status == "cancelled":
             return "cancelled"
+        if self._result is not None and self._status in ("done", "stopped"):
+            return self._status  # saved before the process ended, however it ended
         if self.process.returncode != 0 or self._result is None:
             return "failed"
+        return self._result_status()
+
+    def _result_status(self) -> str:
         epochs = self._progress.epochs if self._progress else None
         trained = self._result.get("epochs_trained")
         return "stopped" if epochs and trained is not None and trained < epochs else "done"
