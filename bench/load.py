@@ -452,13 +452,7 @@ def report(args, results: dict, board_record: dict, idle_mb: float, peak: float)
         + f", training: {args.training}"
         + (f", {args.trainers} of them pressing Train" if args.trainers else "")
     )
-    rows = []
-    for name, values in (
-        ("student actions (ms)", latencies),
-        ("teacher's board polls (ms)", board_record["latencies"]),
-    ):
-        stats = summary(values) if values else {"median": 0, "p95": 0, "max": 0, "n": 0}
-        rows.append((name, f"{stats['median']:.0f}", f"{stats['p95']:.0f}", f"{stats['max']:.0f}", stats["n"]))
+    measures = [("student actions (ms)", latencies), ("teacher's board polls (ms)", board_record["latencies"])]
     if args.trainers:
         visitors = [r for n, r in results.items() if n >= args.trainers]
         clicks = [
@@ -466,13 +460,15 @@ def report(args, results: dict, board_record: dict, idle_mb: float, peak: float)
         ]
         polls = [ms for r in results.values() for ms in r.get("polls", [])]
         pressed = [r["train_pressed_ms"] for r in results.values() if "train_pressed_ms" in r]
-        for name, values in (
+        measures += [
             ("the other students' clicks, while they train or wait (ms)", clicks),
             ("pressing Train (ms)", pressed),
             ("a training page's poll, each second (ms)", polls),
-        ):
-            stats = summary(values) if values else {"median": 0, "p95": 0, "max": 0, "n": 0}
-            rows.append((name, f"{stats['median']:.0f}", f"{stats['p95']:.0f}", f"{stats['max']:.0f}", stats["n"]))
+        ]
+    rows = []
+    for name, values in measures:
+        stats = summary(values) if values else {"median": 0, "p95": 0, "max": 0, "n": 0}
+        rows.append((name, f"{stats['median']:.0f}", f"{stats['p95']:.0f}", f"{stats['max']:.0f}", stats["n"]))
     print(table(rows, ("measure", "median", "p95", "max", "n")))
     if args.trainers:
         for n in range(args.trainers):

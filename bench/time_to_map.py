@@ -51,11 +51,10 @@ def leave_one_out_knn(means: np.ndarray, labels: np.ndarray, k: int = 5) -> floa
     """Fraction of points whose k nearest other points (itself left out) vote for its label."""
     from scipy.spatial import cKDTree
 
+    from vae.metrics import majority
+
     _, nearest = cKDTree(means).query(means, k=k + 1)
-    votes = labels[nearest[:, 1:]]
-    counts = np.zeros((len(votes), int(labels.max()) + 1), np.int64)
-    np.add.at(counts, (np.arange(len(votes))[:, None], votes), 1)
-    return float(np.mean(counts.argmax(axis=1) == labels))
+    return float(np.mean(majority(labels[nearest[:, 1:]]) == labels))
 
 
 def press_train(page, epochs: int | None, images: str | None) -> None:

@@ -51,10 +51,15 @@ def knn_accuracy(
 
     _, nearest = cKDTree(train_points).query(test_points, k=k)
     votes = np.asarray(train_labels)[nearest.reshape(len(test_points), k)]  # (n_test, k)
+    return float(np.sum(majority(votes) == np.asarray(test_labels)) / len(test_points))
+
+
+def majority(votes: np.ndarray) -> np.ndarray:
+    """Each row's most common label, (n, k) -> (n,); ties go to the smaller label, as
+    bincount().argmax() does."""
     counts = np.zeros((len(votes), int(votes.max()) + 1), np.int64)
     np.add.at(counts, (np.arange(len(votes))[:, None], votes), 1)
-    predicted = counts.argmax(axis=1)  # ties go to the smaller label, as bincount().argmax() does
-    return float(np.sum(predicted == np.asarray(test_labels)) / len(test_points))
+    return counts.argmax(axis=1)
 
 
 def knn_accuracy_by_distances(

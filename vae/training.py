@@ -244,9 +244,11 @@ def train(
     model.snapshots = snapshot.snapshots
     epochs_done = round(progress.batches_done / batches, 2)
     watchdog.arm("evaluating the model on the test set")
-    metrics = evaluate(model, data)
-    if own_watchdog:
-        watchdog.disarm()
+    try:
+        metrics = evaluate(model, data)
+    finally:
+        if own_watchdog:
+            watchdog.disarm()
     model.metrics = {
         **metrics,
         "train_seconds": round(last_step - start, 2),
