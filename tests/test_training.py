@@ -138,3 +138,22 @@ def test_the_kl_weight_warms_up_from_zero_to_beta(small_mnist):
     first, last = seen[0], seen[-1]
     np.testing.assert_allclose(first.loss, first.reconstruction_loss, rtol=1e-6)  # weight 0 on the first batch
     np.testing.assert_allclose(last.loss, last.reconstruction_loss + 2.0 * last.kl_loss, rtol=1e-3)
+
+
+def test_the_input_pipelines_have_no_autotuning_thread(small_mnist):
+    """Issue 22: tf.data's autotuning thread sleeps up to 60 s between tunings, and deleting
+    the iterator at the end of `fit` waited for it (25-47 s after the last step, one long
+    training in three). Both inputs run without it, and still give every epoch's batches."""
+    from vae.augment import DistortedBatches
+    from vae.training import training_batches, without_autotune
+
+    images = small_mnist.x_train[:250]
+    batches, count = training_batches(images, 100, 3, seed=1)
+    assert batches.options().autotune.enabled is False
+    assert count == 2 and len(list(batches)) == 6
+    distorted = DistortedBatches(images, 100, seed=1)
+    pipeline = without_autotune(distorted.as_dataset(3))
+    assert pipeline.options().autotune.enabled is False
+    every = [batch.numpy() for batch in pipeline]
+    assert len(every) == 6 and every[0].shape == (100, 28, 28)
+    assert not np.array_equal(every[0], every[2])  # each epoch its own order and distortions

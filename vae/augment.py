@@ -94,3 +94,19 @@ class DistortedBatches(keras.utils.PyDataset):
     def on_epoch_end(self) -> None:
         self.epoch += 1
         self._prepare()
+
+    def as_dataset(self, epochs: int):
+        """Every epoch's batches, in order, as one tf.data pipeline (one iterator for the
+        run: Keras makes a new one per epoch from a PyDataset, and each one's teardown can
+        stall; see vae.training.without_autotune)."""
+        import tensorflow as tf
+
+        def every_batch():
+            for epoch in range(epochs):
+                if epoch:
+                    self.on_epoch_end()
+                yield from (self[index] for index in range(len(self)))
+
+        shape = (self.batch_size, *self.images.shape[1:])
+        signature = tf.TensorSpec(shape, tf.float32)
+        return tf.data.Dataset.from_generator(every_batch, output_signature=signature).prefetch(2)

@@ -150,7 +150,23 @@ def training_batches(images: np.ndarray, batch_size: int, epochs: int, seed: int
         return tf.data.Dataset.from_tensor_slices(tf.reshape(order[: count * batch_size], (count, batch_size)))
 
     batches = tf.data.Dataset.range(epochs).flat_map(epoch).map(lambda chosen: tf.gather(pixels, chosen))
-    return batches.prefetch(2), count
+    return without_autotune(batches.prefetch(2)), count
+
+
+def without_autotune(batches):
+    """The pipeline with tf.data's autotuning off: it has nothing to tune (a fixed prefetch, a
+    sequential map), and its tuning thread stalled the end of `fit`.
+
+    That thread sleeps between tunings for a period that doubles up to 60 s, and deleting
+    the iterator when `fit` returns waited for it to wake: 25-47 s after the last step in
+    about one long training in three (py-spy: the main thread in `~RootDataset::Iterator`,
+    joining the thread; issue 22). Without it the end of `fit` takes milliseconds.
+    """
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return batches.with_options(options)
 
 
 def _optimizer(config: TrainConfig, steps: int) -> keras.optimizers.Optimizer:
@@ -210,6 +226,7 @@ def train(
 
         inputs = DistortedBatches(images, config.batch_size, config.seed)
         batches = len(inputs)
+        inputs = without_autotune(inputs.as_dataset(config.epochs))
     else:
         inputs, batches = training_batches(images, config.batch_size, config.epochs, config.seed)
     trainer = build_trainer(config, pixel_mean=images.mean(axis=0))
