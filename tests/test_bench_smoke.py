@@ -26,6 +26,11 @@ def test_bench_train_quick(idx_folder):
     assert "reference: tutorial dense" in out and "training time ratio" in out and "picture" in out
 
 
+def test_bench_fit_end_quick():
+    out = run("bench.fit_end", "--quick", "--parallel", "2")
+    assert "the end of fit after its last step" in out and "without autotuning (now)" in out
+
+
 def test_bench_recipes_quick(idx_folder):
     assert "test NELBO" in run("bench.recipes", "--quick", "--candidates", "baseline", "--data-dir", str(idx_folder))
 
