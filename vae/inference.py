@@ -44,9 +44,20 @@ def _silu(x: np.ndarray) -> np.ndarray:
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    # The tanh approximation, as vae.model uses it (Hendrycks & Gimpel 2016, section 2).
-    # x * x * x, not x**3: NumPy computes a float32 power of 3 with powf, twenty times slower.
-    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * (x * x * x))))
+    # The tanh approximation, as vae.model uses it (Hendrycks & Gimpel 2016, section 2):
+    # 0.5 x (1 + tanh(sqrt(2/pi) x (1 + 0.044715 x^2))), in one buffer. Without temporaries
+    # it takes 0.3 s instead of 0.5-0.65 s over the 60,000 training images' first layer, half
+    # of encoding them for the 5-NN after training (issue 22: ready within 3 s).
+    inner = x * x
+    inner *= 0.044715
+    inner += 1.0
+    inner *= x
+    inner *= 0.7978845608028654
+    np.tanh(inner, out=inner)
+    inner += 1.0
+    inner *= x
+    inner *= 0.5
+    return inner
 
 
 ACTIVATIONS = {"relu": _relu, "silu": _silu, "gelu": _gelu}
@@ -68,7 +79,9 @@ class DenseNetwork:
 
     def _hidden_stack(self, x: np.ndarray, layers) -> np.ndarray:
         for kernel, bias in layers:
-            x = self.activation(x @ kernel + bias)
+            x = x @ kernel
+            x += bias
+            x = self.activation(x)
         return x
 
     def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,12 +15,15 @@ def _log_sigmoid_terms(images: np.ndarray, logits: np.ndarray) -> np.ndarray:
     return per_pixel.reshape(len(images), -1).sum(axis=1)
 
 
-def loss_terms(model, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per image: (reconstruction BCE summed over pixels at z = z_mean, KL to N(0, I)), in nats."""
+def loss_terms(model, images: np.ndarray, encoded: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per image: (reconstruction BCE summed over pixels at z = z_mean, KL to N(0, I)), in nats.
+
+    `encoded`: the images' (z_mean, z_log_var) when the caller has them already."""
+    z_means, z_log_vars = encoded if encoded is not None else model.encode(images)
     reconstruction, kl = [], []
     for start in range(0, len(images), EVAL_BATCH):
         batch = np.asarray(images[start : start + EVAL_BATCH], np.float64)
-        z_mean, z_log_var = model.encode(batch)
+        z_mean, z_log_var = z_means[start : start + EVAL_BATCH], z_log_vars[start : start + EVAL_BATCH]
         logits = model.decode_logits(z_mean).astype(np.float64)
         reconstruction.append(_log_sigmoid_terms(batch, logits))
         mean, log_var = z_mean.astype(np.float64), z_log_var.astype(np.float64)
@@ -29,9 +32,9 @@ def loss_terms(model, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(reconstruction), np.concatenate(kl)
 
 
-def negative_elbo(model, images: np.ndarray) -> dict:
+def negative_elbo(model, images: np.ndarray, encoded: tuple | None = None) -> dict:
     """Test negative ELBO in nats with z = z_mean: summed BCE + summed KL, averaged over images."""
-    reconstruction, kl = loss_terms(model, images)
+    reconstruction, kl = loss_terms(model, images, encoded)
     return {
         "test_nelbo": float(np.mean(reconstruction + kl)),
         "test_reconstruction": float(np.mean(reconstruction)),
@@ -82,8 +85,8 @@ def knn_accuracy_by_distances(
 def evaluate(model, data: Dataset) -> dict:
     """Test NELBO and its terms, the mean posterior σ, and the 5-NN accuracy of test means
     against training means."""
-    metrics = negative_elbo(model, data.x_test)
     test_means, test_log_vars = model.encode(data.x_test)
+    metrics = negative_elbo(model, data.x_test, (test_means, test_log_vars))
     metrics["mean_posterior_sigma"] = float(np.mean(np.exp(0.5 * test_log_vars.astype(np.float64))))
     if data.has_training_data:
         train_means, _ = model.encode(data.x_train)
