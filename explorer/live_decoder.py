@@ -16,15 +16,26 @@ FOLDER = "decoders"
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
-def spec(_model, name: str, path: str) -> dict:
-    """What the page needs to fetch `name`'s decoder: {"url", "bytes", "model"}, or {"reason"}
-    when the page cannot run it (a convolutional model, or no writable static folder)."""
+def decoder_file(_model, name: str, path: str) -> tuple[str, bytes] | None:
+    """`name`'s decoder file as (file name, content), or None for a model the page cannot run
+    (a convolutional one)."""
     try:
         content = web_decoder.decoder_file(_model)
     except web_decoder.NotRunnableInPage:
+        return None
+    return web_decoder.file_name(content), content
+
+
+def spec(model, name: str, path: str) -> dict:
+    """What the page needs to fetch `name`'s decoder: {"url", "bytes", "model"}, or {"reason"}
+    when the page cannot run it (a convolutional model, or no writable static folder). The
+    file is checked on every run (one `stat`) and written again if someone deleted it."""
+    file = decoder_file(model, name, path)
+    if file is None:
         return {"model": name, "reason": "conv"}
+    file_name, content = file
     try:
-        url = publish(FOLDER, web_decoder.file_name(content), content)
+        url = publish(FOLDER, file_name, content)
     except OSError as error:
         why = f"the app's folder is not writable ({error.strerror})" if error.errno else error.strerror
         return {"model": name, "reason": why}

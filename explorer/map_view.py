@@ -83,14 +83,20 @@ MAPS_FOLDER = "maps"
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
-def base_reference(token: str, _base: list[dict]) -> dict:
-    """What a run sends of the map's fixed part: {"token", "url"} of its static file, or, where
-    the app's folder cannot be written, {"token", "traces"} inline as before."""
+def base_file(token: str, _base: list[dict]) -> tuple[str, bytes]:
+    """The map's points as a file: (its name, from its content's hash; its JSON)."""
     content = json.dumps({"token": token, "traces": _base}, separators=(",", ":")).encode()
+    return content_name(content, ".json"), content
+
+
+def base_reference(token: str, base: list[dict]) -> dict:
+    """What a run sends of the map's fixed part: {"token", "url"} of its static file, or, where
+    the app's folder cannot be written, {"token", "traces"} inline as before. The file is
+    checked on every run (one `stat`) and written again if someone deleted it."""
     try:
-        return {"token": token, "url": publish(MAPS_FOLDER, content_name(content, ".json"), content)}
+        return {"token": token, "url": publish(MAPS_FOLDER, *base_file(token, base))}
     except OSError:
-        return {"token": token, "traces": _base}
+        return {"token": token, "traces": base}
 
 
 def digest(value) -> str:

@@ -1,6 +1,7 @@
 """How the map's figure travels to the browser (explorer/map_view.py)."""
 
 import base64
+import json
 
 import numpy as np
 import pytest
@@ -54,3 +55,19 @@ def test_the_points_go_inline_where_the_static_folder_is_not_served():
     # Outside a server of app.py (a benchmark's page, a script elsewhere), nothing is written.
     base = [{"name": "0", "x": {"b64": "", "dtype": "f32"}}]
     assert map_view.base_reference("token-a", base) == {"token": "token-a", "traces": base}
+
+
+def test_a_deleted_points_file_is_written_again_on_the_next_run(tmp_path, monkeypatch):
+    # The server caches the file's content per model, not the fact that it exists: someone
+    # who empties static/maps/ while the app runs costs the next run one write, not the map.
+    from explorer import static_files
+
+    monkeypatch.setattr(static_files, "STATIC_DIR", tmp_path)
+    monkeypatch.setattr(static_files, "served", lambda: True)
+    base = [{"name": "0", "x": {"b64": "AAAA", "dtype": "f32"}}]
+    first = map_view.base_reference("token-deleted", base)
+    written = tmp_path / first["url"].removeprefix("app/static/")
+    assert written.is_file()
+    written.unlink()
+    assert map_view.base_reference("token-deleted", base) == first
+    assert written.is_file() and json.loads(written.read_text())["token"] == "token-deleted"
