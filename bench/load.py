@@ -452,7 +452,25 @@ def report(args, results: dict, board_record: dict, idle_mb: float, peak: float)
         + f", training: {args.training}"
         + (f", {args.trainers} of them pressing Train" if args.trainers else "")
     )
-    measures = [("student actions (ms)", latencies), ("teacher's board polls (ms)", board_record["latencies"])]
+    measures = [("student actions (ms)", latencies)]
+    kinds = {
+        "click": "  of which a click on the map (one run)",
+        "path": "  a waypoint: the Path tab, then its button (two runs)",
+        "send": "  a digit sent: its tab, the drawing, the button (three runs)",
+    }
+    for kind, name in kinds.items():
+        measures.append(
+            (
+                name,
+                [
+                    ms
+                    for r in results.values()
+                    for ms, a in zip(r["latencies"], r.get("order", []), strict=False)
+                    if a == kind
+                ],
+            )
+        )
+    measures.append(("teacher's board polls (ms)", board_record["latencies"]))
     if args.trainers:
         visitors = [r for n, r in results.items() if n >= args.trainers]
         clicks = [
