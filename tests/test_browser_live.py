@@ -262,6 +262,26 @@ def test_the_keyboard_moves_a_crosshair_that_previews_and_enter_decodes(chromium
         page.context.close()
 
 
+def test_a_click_focuses_the_map_without_the_keyboards_crosshair(chromium, server):
+    # A click also focuses the map; the pointer is already where the person looks, so no
+    # crosshair (and no second preview) appears until a key is pressed.
+    page = open_page(chromium, server)
+    try:
+        box = browser.plot_box(page)
+        browser.click_and_wait(page, box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)
+        assert page.evaluate("() => document.activeElement.classList.contains('vae-map-plot')")
+
+        def crosshairs():
+            return [m for m in page.evaluate(f"() => {browser.plot()}.marks") if m["kind"] == "crosshair"]
+
+        assert crosshairs() == []
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => {browser.plot()}.marks.some((m) => m.kind === 'crosshair')", timeout=5_000)
+        assert len(crosshairs()) == 1
+    finally:
+        page.context.close()
+
+
 def test_the_projectors_preview_is_large(chromium, server):
     page = open_page(chromium, f"{server}/?present=1")
     try:

@@ -93,7 +93,9 @@ export function listen(area, stage, on) {
     event.preventDefault();
     on.key(name, event.shiftKey);
   });
-  area.addEventListener("focus", () => on.focus());
+  // The crosshair is the keyboard's: a Tab shows it at once; a click or a tap also focuses the
+  // map, but the pointer is already there (a second preview, at the crosshair, was noise).
+  area.addEventListener("focus", () => { if (area.matches(":focus-visible")) { on.focus(); } });
   area.addEventListener("blur", () => on.blur());
 }
 

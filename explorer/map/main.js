@@ -286,22 +286,28 @@ function handlers(map) {
       endPreview(map);
       redrawSoon(map);
     },
-    key(name, shift) { keyboard(map, name, shift); },
-    focus() {
-      const chosen = Object.values(map.marks).flat().find((mark) => mark.kind !== "dot");
-      const start = map.cursor || (chosen ? { x: chosen.x, y: chosen.y } : null);
-      const v = fitted(map.view, map.box);
-      const [x, y] = clampedTo(map.view, map.box, start ? start.x : (v.x[0] + v.x[1]) / 2, start ? start.y : (v.y[0] + v.y[1]) / 2);
-      map.cursor = { x, y, shown: true };
-      refreshMarks(map);
-      previewEverywhere(map, x, y, "key");
+    key(name, shift) {
+      if (!(map.cursor && map.cursor.shown)) { showCursor(map); }  // focused by a click: the first key shows it
+      keyboard(map, name, shift);
     },
+    focus() { showCursor(map); },
     blur() {
       if (map.cursor) { map.cursor.shown = false; }
       refreshMarks(map);
       endPreview(map);
     },
   };
+}
+
+// The keyboard's crosshair: where it was, else on the chosen point, else in the middle.
+function showCursor(map) {
+  const chosen = Object.values(map.marks).flat().find((mark) => mark.kind !== "dot");
+  const start = map.cursor || (chosen ? { x: chosen.x, y: chosen.y } : null);
+  const v = fitted(map.view, map.box);
+  const [x, y] = clampedTo(map.view, map.box, start ? start.x : (v.x[0] + v.x[1]) / 2, start ? start.y : (v.y[0] + v.y[1]) / 2);
+  map.cursor = { x, y, shown: true };
+  refreshMarks(map);
+  previewEverywhere(map, x, y, "key");
 }
 
 function keyboard(map, name, shift) {
