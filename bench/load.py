@@ -440,6 +440,11 @@ def through_proxy(args) -> None:
     report(args, results, board_record, idle_mb, peak)
 
 
+def of_kind(records, kind: str) -> list[float]:
+    """The latencies of one kind of action ("click", "path", "send") in these students' records."""
+    return [ms for r in records for ms, a in zip(r["latencies"], r.get("order", []), strict=False) if a == kind]
+
+
 def report(args, results: dict, board_record: dict, idle_mb: float, peak: float) -> None:
     latencies = [ms for r in results.values() for ms in r["latencies"]]
     errors = [e for r in results.values() for e in r["errors"]] + board_record["errors"]
@@ -458,24 +463,11 @@ def report(args, results: dict, board_record: dict, idle_mb: float, peak: float)
         "path": "  a waypoint: the Path tab, then its button (two runs)",
         "send": "  a digit sent: its tab, the drawing, the button (three runs)",
     }
-    for kind, name in kinds.items():
-        measures.append(
-            (
-                name,
-                [
-                    ms
-                    for r in results.values()
-                    for ms, a in zip(r["latencies"], r.get("order", []), strict=False)
-                    if a == kind
-                ],
-            )
-        )
+    measures += [(name, of_kind(results.values(), kind)) for kind, name in kinds.items()]
     measures.append(("teacher's board polls (ms)", board_record["latencies"]))
     if args.trainers:
         visitors = [r for n, r in results.items() if n >= args.trainers]
-        clicks = [
-            ms for r in visitors for ms, a in zip(r["latencies"], r.get("order", []), strict=False) if a == "click"
-        ]
+        clicks = of_kind(visitors, "click")
         polls = [ms for r in results.values() for ms in r.get("polls", [])]
         pressed = [r["train_pressed_ms"] for r in results.values() if "train_pressed_ms" in r]
         measures += [

@@ -144,15 +144,14 @@ def test_the_input_pipelines_have_no_autotuning_thread(small_mnist):
     """Issue 22: tf.data's autotuning thread sleeps up to 60 s between tunings, and deleting
     the iterator at the end of `fit` waited for it (25-47 s after the last step, one long
     training in three). Both inputs run without it, and still give every epoch's batches."""
-    from vae.augment import DistortedBatches
+    from vae.augment import distorted_batches
     from vae.training import training_batches, without_autotune
 
     images = small_mnist.x_train[:250]
     batches, count = training_batches(images, 100, 3, seed=1)
     assert batches.options().autotune.enabled is False
     assert count == 2 and len(list(batches)) == 6
-    distorted = DistortedBatches(images, 100, seed=1)
-    pipeline = without_autotune(distorted.as_dataset(3))
+    pipeline = without_autotune(distorted_batches(images, 100, 3, seed=1)[0])
     assert pipeline.options().autotune.enabled is False
     every = [batch.numpy() for batch in pipeline]
     assert len(every) == 6 and every[0].shape == (100, 28, 28)

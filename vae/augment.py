@@ -9,7 +9,6 @@ place real handwriting among its own digit. TensorFlow ops on a whole epoch at o
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -71,42 +70,21 @@ def distort(images: np.ndarray, seed: int) -> np.ndarray:
     return out
 
 
-class DistortedBatches(keras.utils.PyDataset):
-    """Full batches of the training images, shuffled and freshly distorted for every epoch."""
+def distorted_batches(images: np.ndarray, batch_size: int, epochs: int, seed: int):
+    """Every epoch's full batches, shuffled and freshly distorted, as one tf.data pipeline for
+    the whole run: (tf.data.Dataset, batches per epoch), as vae.training.training_batches.
+    One iterator for the run, not Keras' new one per epoch (each one's teardown could stall;
+    see vae.training.without_autotune). An epoch is distorted when its first batch is asked for.
+    """
+    batch_size = max(1, min(batch_size, len(images)))
+    count = len(images) // batch_size
 
-    def __init__(self, images: np.ndarray, batch_size: int, seed: int):
-        super().__init__()
-        self.images, self.seed, self.epoch = images, seed, 0
-        self.batch_size = max(1, min(batch_size, len(images)))
-        self._prepare()
+    def every_batch():
+        for epoch in range(epochs):
+            epoch_seed = seed * 1000 + epoch
+            order = np.random.default_rng(epoch_seed).permutation(len(images))[: count * batch_size]
+            current = distort(images[order], epoch_seed)
+            yield from (current[index * batch_size : (index + 1) * batch_size] for index in range(count))
 
-    def _prepare(self) -> None:
-        seed = self.seed * 1000 + self.epoch
-        order = np.random.default_rng(seed).permutation(len(self.images))[: len(self) * self.batch_size]
-        self.current = distort(self.images[order], seed)
-
-    def __len__(self) -> int:
-        return len(self.images) // self.batch_size
-
-    def __getitem__(self, index: int) -> np.ndarray:
-        return self.current[index * self.batch_size : (index + 1) * self.batch_size]
-
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
-        self._prepare()
-
-    def as_dataset(self, epochs: int):
-        """Every epoch's batches, in order, as one tf.data pipeline (one iterator for the
-        run: Keras makes a new one per epoch from a PyDataset, and each one's teardown can
-        stall; see vae.training.without_autotune)."""
-        import tensorflow as tf
-
-        def every_batch():
-            for epoch in range(epochs):
-                if epoch:
-                    self.on_epoch_end()
-                yield from (self[index] for index in range(len(self)))
-
-        shape = (self.batch_size, *self.images.shape[1:])
-        signature = tf.TensorSpec(shape, tf.float32)
-        return tf.data.Dataset.from_generator(every_batch, output_signature=signature).prefetch(2)
+    signature = tf.TensorSpec((batch_size, *images.shape[1:]), tf.float32)
+    return tf.data.Dataset.from_generator(every_batch, output_signature=signature).prefetch(2), count

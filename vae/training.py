@@ -224,11 +224,10 @@ def train(
     images = data.x_train[: config.train_limit]
     start = time.perf_counter()  # the training time counts building the network and its input too
     if config.augment == "uploads":
-        from vae.augment import DistortedBatches
+        from vae.augment import distorted_batches
 
-        inputs = DistortedBatches(images, config.batch_size, config.seed)
-        batches = len(inputs)
-        inputs = without_autotune(inputs.as_dataset(config.epochs))
+        inputs, batches = distorted_batches(images, config.batch_size, config.epochs, config.seed)
+        inputs = without_autotune(inputs)
     else:
         inputs, batches = training_batches(images, config.batch_size, config.epochs, config.seed)
     trainer = build_trainer(config, pixel_mean=images.mean(axis=0))
