@@ -60,25 +60,24 @@ TITLE_JS = (
 
 def test_a_short_training_forms_its_map_live_while_clicks_still_decode(page):
     start_training(page, 3)
-    titles, click_ms = set(), []
+    titles, clicks = set(), 0
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and page.get_by_text(re.compile(r"Now showing \*?\*?mnist-dense")).count() == 0:
         title = page.evaluate(TITLE_JS)
         if title:
             titles.add(title)
-        if len(click_ms) < 3 and titles:
+        if clicks < 3 and titles:
             box = browser.plot_box(page)  # the training panel above has pushed the map down
-            started = time.monotonic()
-            browser.click_and_wait(
+            browser.click_and_wait(  # raises unless the click decodes; its time is bench.load --trainers 8's
                 page,
-                box["x"] + box["width"] * (0.85 + 0.03 * len(click_ms)),
+                box["x"] + box["width"] * (0.85 + 0.03 * clicks),
                 box["y"] + box["height"] * 0.1,
                 timeout_ms=5000,
             )
-            click_ms.append((time.monotonic() - started) * 1000)
+            clicks += 1
         page.wait_for_timeout(200)
     assert len(titles) >= 2, titles  # the map was redrawn as the epochs went by
-    assert click_ms and max(click_ms) < 1000, click_ms
+    assert clicks, "no click was tried while the map formed"
     page.get_by_text(re.compile("Now showing")).first.wait_for()
     selected = page.get_by_role("combobox", name="Model").input_value()
     assert "mnist-dense" in selected  # the selector shows the model in use
