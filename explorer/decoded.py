@@ -1,7 +1,7 @@
 """The decoded point, beside the map: what the decoder makes of the point that was clicked.
 
 A fragment: a click reruns only this panel (the map is not re-sent). In "Add to path" mode
-a click also adds a waypoint, and then the whole page reruns to draw the path on the map.
+a click also adds a waypoint, and the map reruns with it to draw the path (explorer/reruns.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import functools
 
 import streamlit as st
 
-from explorer import describe, links, posterior, state
+from explorer import describe, links, posterior, reruns, state
 from explorer.frame import Frame
 from explorer.latent_map import MAP_KEY, chosen_marks, decoded_at, nearest_test_digit
 from explorer.map_layer import map_layer
@@ -27,14 +27,17 @@ def handle_click(frame: Frame, click: dict) -> None:
     """
     index = None if click.get("exact") else nearest_test_digit(frame, click)
     z = frame.mean[index].tolist() if index is not None else [click["x"], click["y"]]
+    state.choose(z, index=index)
     if st.session_state.click_mode == "Add to path" and click.get("kind") != "drag":
         label = f"test #{index}" if index is not None else f"z=({z[0]:.1f}, {z[1]:.1f})"
         state.add_waypoint(z, label, index=index)
-        st.session_state.redraw_map = True
-    state.choose(z, index=index)
+        reruns.redraw(reruns.MAP, reruns.DECODED)  # the map draws the path
+    elif describe.table_open():
+        reruns.redraw(*reruns.showing_chosen())  # the map as a table names the chosen point
+    # else this panel's own rerun draws the new point (the map is not sent again)
 
 
-@st.fragment
+@st.fragment(key=reruns.DECODED)
 def panel(frame: Frame, image_width: int) -> None:
     map_layer(
         LAYER_KEY,
@@ -43,8 +46,6 @@ def panel(frame: Frame, image_width: int) -> None:
         on_click=functools.partial(handle_click, frame),
         announce=describe.announcement(frame),
     )
-    if st.session_state.pop("redraw_map", False):
-        st.rerun(scope="app")  # the map, outside this fragment, must show the new waypoint
     links.mirror()
     chosen = state.chosen()
     if chosen is None:
@@ -132,6 +133,8 @@ def download_button(picture: bytes, file_name: str) -> None:
 
 
 def add_to_path_button(chosen: dict, label: str) -> None:
-    if st.button("Add this point to the path", key="add-chosen", width="stretch"):
+    def add() -> None:
         state.add_waypoint(chosen["z"], label, index=chosen.get("index"), upload=chosen.get("upload"))
-        st.rerun(scope="app")
+        reruns.redraw(reruns.MAP)  # the path on the map; this panel is unchanged
+
+    st.button("Add this point to the path", key="add-chosen", width="stretch", on_click=add)

@@ -93,11 +93,19 @@ def announcement(frame: Frame) -> str:
     return " ".join(parts)
 
 
+TABLE_KEY = "map_table"
+
+
+def table_open() -> bool:
+    """Whether this session has the map as a table open (it names the chosen point)."""
+    return bool(st.session_state.get(TABLE_KEY))
+
+
 def map_table(frame: Frame) -> None:
     """The map as a table: each class's centre and spread, the chosen point, the path."""
     # Filled only while open (a rerun opens it), as the sidebar's training form: most visitors
     # never open it, and a classroom's server then does no work for it.
-    table = st.expander("The map as a table", key="map_table", on_change="rerun")
+    table = st.expander("The map as a table", key=TABLE_KEY, on_change="rerun")
     if not table.open:
         return
     with table:

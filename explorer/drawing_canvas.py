@@ -73,10 +73,13 @@ export default function(component) {
 _canvas = st.components.v2.component("vae_drawing_canvas", html=HTML, css=CSS, js=JS)
 
 
-def drawing_canvas(key: str) -> bytes | None:
-    """Show the canvas; returns the PNG bytes on the run after "Use drawing", else None."""
-    result = _canvas(key=key, on_drawing_change=lambda: None)
-    data_url = getattr(result, "drawing", None)
-    if not data_url or "," not in data_url:
-        return None
-    return base64.b64decode(data_url.split(",", 1)[1])
+def drawing_canvas(key: str, on_drawing) -> None:
+    """Show the canvas; after "Use drawing", `on_drawing(png_bytes)` runs as the callback of
+    that event (before the rerun it causes, which can then be chosen: explorer/reruns.py)."""
+
+    def drew() -> None:
+        data_url = st.session_state[key].get("drawing")
+        if data_url and "," in data_url:
+            on_drawing(base64.b64decode(data_url.split(",", 1)[1]))
+
+    _canvas(key=key, on_drawing_change=drew)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import resources, state
+from explorer import reruns, resources, state
 from explorer.frame import Frame
 from vae.latent import METHODS
 
@@ -51,22 +51,34 @@ def controls(frame: Frame) -> None:
         "Switch clicks on the map to **Add to path** and click two or more points, or add test "
         "digits and your own digits here. The decoder morphs from one waypoint to the next."
     )
-    # The panels run before the map is drawn, so what these buttons add is on the map at once.
+    # Each button adds in its callback, and the map reruns to draw the path (explorer/reruns.py).
     by_index, by_upload = st.columns(2)
-    index = by_index.number_input("Test digit number", 0, len(frame.mean) - 1, key="wp_index")
-    if by_index.button("Add this test digit", width="stretch"):
-        state.add_waypoint(frame.mean[index].tolist(), f"test #{index}", index=int(index))
+    by_index.number_input("Test digit number", 0, len(frame.mean) - 1, key="wp_index")
+
+    def add_test_digit() -> None:
+        index = int(st.session_state.wp_index)
+        state.add_waypoint(frame.mean[index].tolist(), f"test #{index}", index=index)
+        reruns.redraw(reruns.MAP)
+
+    by_index.button("Add this test digit", width="stretch", on_click=add_test_digit)
     names = [upload["name"] for upload in st.session_state.uploads]
-    picked = by_upload.selectbox("Your digit", names, index=len(names) - 1 if names else None)
-    if by_upload.button("Add your digit", disabled=not names, width="stretch"):
-        upload = state.upload_named(picked)
-        state.add_waypoint(upload["mean"].tolist(), upload["name"], upload=upload["name"])
+    by_upload.selectbox("Your digit", names, index=len(names) - 1 if names else None, key="wp_upload")
+
+    def add_upload() -> None:
+        upload = state.upload_named(st.session_state.wp_upload)
+        if upload is not None:
+            state.add_waypoint(upload["mean"].tolist(), upload["name"], upload=upload["name"])
+            reruns.redraw(reruns.MAP)
+
+    by_upload.button("Add your digit", disabled=not names, width="stretch", on_click=add_upload)
     steps, method = st.columns(2)
-    steps.slider("Steps per leg", 3, 30, key="path_steps")
+    steps.slider("Steps per leg", 3, 30, key="path_steps", on_change=reruns.redraw, args=(reruns.MAP,))
     method.radio(
         "Interpolation",
         METHODS,
         key="path_method",
         horizontal=True,
         help="spherical keeps the path at the prior's typical distance from the centre",
+        on_change=reruns.redraw,
+        args=(reruns.MAP,),
     )

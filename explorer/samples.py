@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explorer import resources
+from explorer import reruns, resources
 from explorer.frame import Frame
 from vae import latent
 
@@ -17,8 +17,12 @@ def show(frame: Frame) -> None:
         "Draw z from the prior N(0, I) and decode it. For a VAE the KL term pulled every "
         "encoding towards this prior, so its samples look like the data; an autoencoder's do not."
     )
-    if st.button(f"Draw {COUNT} samples from N(0, I)"):
-        st.session_state.samples_seed = int(np.random.default_rng().integers(1 << 31))  # the map is drawn after
+
+    def draw() -> None:
+        st.session_state.samples_seed = int(np.random.default_rng().integers(1 << 31))
+        reruns.redraw(reruns.PANELS, reruns.MAP)  # the samples here, and as diamonds on the map
+
+    st.button(f"Draw {COUNT} samples from N(0, I)", on_click=draw)
     seed = st.session_state.samples_seed
     if seed is not None:
         points = tuple(map(tuple, latent.sample_prior(COUNT, seed=seed)))

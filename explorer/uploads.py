@@ -2,7 +2,8 @@
 
 Uploads are opened only as the image formats named here (vae.image_files.FORMATS), never
 written to disk, and each file is handled once. A file that cannot be used gets a message
-naming it; the uploads that worked stay.
+naming it; the uploads that worked stay. Files and drawings are taken in the widgets'
+callbacks, which then rerun the map and the decoded point with this panel (explorer/reruns.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import board_panel, describe, resources, state
+from explorer import board_panel, describe, reruns, resources, state
 from explorer.drawing_canvas import drawing_canvas
 from explorer.frame import Frame
 from vae.image_files import EXTENSIONS, SUPPORTED
@@ -19,16 +20,25 @@ from vae.images import prepare_image
 from vae.pictures import png_bytes
 
 
-def add(frame: Frame, name: str, source) -> None:
+def add(frame: Frame, name: str, source) -> bool:
+    """Put an image on the map and choose it; False (and a message) if it cannot be used."""
     try:
         image = prepare_image(source)
     except ValueError as error:
         state.report_upload_error(f"{name}: {error}")
-        return
+        return False
     mean, log_var = frame.model.encode(image[None])
     name = unique_name(name)
     state.add_upload(name, image, mean[0], log_var[0])
     state.choose(mean[0], upload=name)
+    return True
+
+
+def added(anything: bool) -> None:
+    """After a callback added images: this panel, the map and the decoded point show them.
+    Nothing added (a file refused): only this panel reruns, with the message."""
+    if anything:
+        reruns.redraw(reruns.PANELS, reruns.MAP, reruns.DECODED)
 
 
 def unique_name(name: str) -> str:
@@ -40,23 +50,27 @@ def unique_name(name: str) -> str:
 
 
 def show(frame: Frame) -> None:
+    def take_files() -> None:
+        new = [file for file in st.session_state.uploader or [] if state.file_is_new(file.file_id)]
+        results = [add(frame, Path(file.name).stem[:24], file.getvalue()) for file in new]  # each one, then redraw
+        added(any(results))
+
+    def take_drawing(png: bytes) -> None:
+        count = sum(u["name"].startswith("drawing") for u in st.session_state.uploads)
+        added(add(frame, f"drawing {count + 1}", png))
+
     upload_column, draw_column = st.columns(2)
     with upload_column:
-        files = st.file_uploader(
+        st.file_uploader(
             f"Upload photos or scans of handwritten digits ({SUPPORTED})",
             type=list(EXTENSIONS),
             accept_multiple_files=True,
             key="uploader",
+            on_change=take_files,
         )
-        for file in files or []:
-            if state.file_is_new(file.file_id):
-                add(frame, Path(file.name).stem[:24], file.getvalue())
     with draw_column:
         st.write("…or draw one (mouse or finger):")
-        drawing = drawing_canvas(key="canvas")
-        if drawing is not None:
-            count = sum(u["name"].startswith("drawing") for u in st.session_state.uploads)
-            add(frame, f"drawing {count + 1}", drawing)
+        drawing_canvas(key="canvas", on_drawing=take_drawing)
     for message in st.session_state.upload_errors[-3:]:
         st.error(message)
     if st.session_state.uploads:
@@ -87,6 +101,9 @@ def latest(frame: Frame, upload: dict) -> None:
     )
     with send:
         board_panel.send_form(frame, upload)
-    # The decoded panel is drawn after this tab, so the chosen digit shows in the same run.
-    if st.button("Show this digit beside the map", key="choose-upload"):
+
+    def choose() -> None:
         state.choose(mean, upload=upload["name"])
+        reruns.redraw(*reruns.showing_chosen())
+
+    st.button("Show this digit beside the map", key="choose-upload", on_click=choose)

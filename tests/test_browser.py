@@ -24,9 +24,13 @@ def server(tmp_path_factory):
         yield url
 
 
-def open_page(chromium, url, width=1500, height=1000, **context):
+def open_page(chromium, url, width=1500, height=1000, frames: list | None = None, **context):
+    """A page of the app at `url`, its map drawn; `frames` (optional) collects the binary
+    messages its websocket receives."""
     page = chromium.new_context(viewport={"width": width, "height": height}, **context).new_page()
     page.set_default_timeout(TIMEOUT)
+    if frames is not None:
+        page.on("websocket", lambda socket: socket.on("framereceived", lambda payload: frames.append(payload)))
     page.goto(url)
     browser.wait_for_map(page)
     browser.wait_until_idle(page)
@@ -302,6 +306,57 @@ def test_drawing_on_the_canvas_encodes_the_drawing(page):
     page.get_by_text("what the model sees (28×28)").first.wait_for()
     assert page.locator("strong", has_text="drawing 1").first.is_visible()
     assert page.get_by_text("No digit found").count() == 0
+
+
+def runs_of(frames: list) -> list[tuple[str, ...]]:
+    """The script runs the server made in these websocket messages: each one's fragments
+    (empty: a run of the whole page), and "sidebar" once for any element it sent there."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    runs = []
+    for payload in frames:
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        kind = message.WhichOneof("type")
+        if kind == "new_session":
+            runs.append(tuple(message.metadata.run.fragment_ids))
+        elif kind == "delta" and message.metadata.delta_path[0] == 1 and runs and "sidebar" not in runs[-1]:
+            runs[-1] += ("sidebar",)
+    return runs
+
+
+def test_a_drawing_a_waypoint_and_a_click_rerun_what_they_change_not_the_whole_page(chromium, server):
+    """What the panels change on the map reruns the map and the decoded point (explorer/reruns.py),
+    not the header, the sidebar and the panels a second time: with a class on one server,
+    those whole-page runs were the tail of every waypoint and every digit sent."""
+    frames = []
+    page = open_page(chromium, server, frames=frames)
+    page.get_by_role("tab", name="Your digit").click()
+    browser.wait_until_idle(page)
+    canvas = page.locator("canvas[aria-label='drawing canvas']")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    draw_stroke(page, [(box["x"] + 140, box["y"] + 40 + step * 10) for step in range(21)])
+    frames.clear()
+    page.get_by_role("button", name="Use drawing").click()
+    # The drawing is on the map as a star, and beside it as the chosen digit.
+    page.wait_for_function(f"() => {browser.traces_named('drawing 1')}.length > 0", timeout=TIMEOUT)
+    page.locator("h3", has_text="Your digit: drawing 1").wait_for()
+    page.get_by_role("tab", name="Path").click()
+    page.get_by_role("button", name="Add this test digit").click()
+    page.wait_for_function(f"() => {browser.traces_named('waypoints')}.length > 0", timeout=TIMEOUT)
+    # With the map as a table open, a click names its point there too.
+    page.get_by_text("The map as a table").click()
+    page.get_by_text("The path:").wait_for()
+    box = browser.plot_box(page)
+    browser.click_and_wait(page, box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.9)
+    x, y = browser.decoded_z(page)
+    page.get_by_text(f"Chosen point: z = ({x:.2f}, {y:.2f})").wait_for()
+    browser.wait_until_idle(page)
+    runs = runs_of([payload for payload in frames if isinstance(payload, bytes)])
+    page.context.close()
+    assert len(runs) >= 5, runs  # the drawing, the tab, the waypoint, the table, the click
+    assert all(run and "sidebar" not in run for run in runs), runs
 
 
 def test_a_bad_upload_is_explained_and_nothing_is_lost(page, mnist_test):

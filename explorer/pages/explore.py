@@ -11,10 +11,12 @@ from explorer import (
     describe,
     header,
     latent_map,
+    links,
     live_decoder,
     manifold,
     path,
     replay,
+    reruns,
     samples,
     state,
     style,
@@ -42,9 +44,7 @@ def show(frame: Frame, options: dict) -> None:
     map_place, decoded_place = left.container(), right.container()
     panels(frame)
     with map_place:
-        latent_map.show(frame, options, style.MAP_HEIGHT[mode], present=present)
-        path.filmstrip(frame)
-        describe.map_table(frame)
+        map_area(frame, options, style.MAP_HEIGHT[mode], present)
     with decoded_place:
         st.segmented_control(
             "A click on the map",
@@ -62,12 +62,24 @@ def show(frame: Frame, options: dict) -> None:
         decoded.panel(frame, style.IMAGE_WIDTH[mode])
 
 
-@st.fragment
+@st.fragment(key=reruns.MAP)
+def map_area(frame: Frame, options: dict, height: int, present: bool) -> None:
+    """The map, the path's filmstrip under it and the map as a table: a part of the page that
+    the panels and the decoded point rerun when they change what it shows (explorer/reruns.py)."""
+    latent_map.show(frame, options, height, present=present)
+    path.filmstrip(frame)
+    describe.map_table(frame)
+    links.mirror()
+
+
+@st.fragment(key=reruns.PANELS)
 def panels(frame: Frame) -> None:
     """The tabs below the map. A fragment: opening a tab, or using a panel, reruns only this
-    (with thirty students the tab changes were a third of the server's full runs); when a
-    panel changed what the map or the decoded panel show (an upload, a waypoint, samples),
-    the whole page then runs again to draw it. In a full run they run before the map.
+    (with thirty students the tab changes were a third of the server's full runs). A panel
+    that changes what the map or the decoded point show (an upload, a waypoint, samples)
+    does it in a callback that reruns those parts too (explorer/reruns.py); should a change
+    still happen in a panel's body, the whole page runs again to draw it. In a full run
+    they run before the map.
     """
     state.keep_widgets()
     before = state.map_inputs()
