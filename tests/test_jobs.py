@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import psutil
@@ -132,3 +133,22 @@ def test_a_training_ends_with_the_server_that_started_it(how, idx_folder, tmp_pa
     finally:
         server.kill()
     assert not child.is_running()
+
+
+def test_a_training_outlives_the_page_run_that_started_it(monkeypatch, idx_folder):
+    # The kernel kills a child when the thread that started it ends (vae/cli.py asks it to, so
+    # that a killed app leaves no training behind). A page's run is such a thread: the
+    # training must go on after it, until it is done.
+    monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
+    jobs = []
+
+    def page_run():
+        jobs.append(TrainingJob.for_config(vae.TrainConfig(epochs=3, hidden_units=(16,), train_limit=2000)))
+        while jobs[0].state().progress is None:  # the child is training, its request made
+            time.sleep(0.05)
+
+    run = threading.Thread(target=page_run)
+    run.start()
+    run.join()
+    state = jobs[0].wait(timeout=120)
+    assert state.status == "done", (state.status, state.error)

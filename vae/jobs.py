@@ -5,11 +5,16 @@ visitor; a child at the lowest CPU priority gets the processor only while nobody
 needs it, and returns its memory when it ends. The child is `python -m vae --progress-json`:
 two threads drain its stdout (JSON lines: progress, map snapshots, the result) and stderr
 (kept for the error message), so neither pipe can fill up and block it.
+
+The child ends with the app, even when the app is killed: on Linux the kernel kills it when
+the thread that started it ends, so every child is started by one thread that lasts as long
+as the app (`_SPAWNER`), not by the page's run that asked for it.
 """
 
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import dataclasses
 import json
 import subprocess
@@ -23,6 +28,7 @@ from vae.config import Progress, TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 STDERR_LINES = 200
+_SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vae-training-spawner")
 
 
 @dataclasses.dataclass
@@ -58,7 +64,8 @@ class TrainingJob:
         self._stderr = collections.deque(maxlen=STDERR_LINES)
         self._last_seen = time.monotonic()
         self.peak_bytes = 0
-        self.process = subprocess.Popen(
+        self.process = _SPAWNER.submit(
+            subprocess.Popen,
             command,
             cwd=cwd,
             stdin=subprocess.PIPE,
@@ -66,7 +73,7 @@ class TrainingJob:
             stderr=subprocess.PIPE,
             text=True,
             bufsize=1,
-        )
+        ).result()
         self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
         self._stderr_thread.start()
         threading.Thread(target=self._read_stdout, daemon=True).start()
