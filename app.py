@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import frame, links, resources, sidebar, state, style
+from explorer import frame, links, resources, server_socket, sidebar, state, style
 from explorer.pages import board, compare, explore
 
 PRESENT = st.query_params.get("present", "").lower() in ("1", "true", "yes")
@@ -20,6 +20,7 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if PRESENT else "auto",
 )
 
+server_socket.tune()  # each run's messages sent at once, not after the browser's delayed ack
 state.init()
 resources.teacher_code()  # made (and printed in the server's terminal) when the first page opens
 links.apply_once()
