@@ -17,7 +17,7 @@ from explorer.drawing_canvas import drawing_canvas
 from explorer.frame import Frame
 from vae.image_files import EXTENSIONS, SUPPORTED
 from vae.images import prepare_image
-from vae.pictures import png_bytes
+from vae.pictures import data_uri, png_data_uri
 
 
 def add(frame: Frame, name: str, source) -> bool:
@@ -85,18 +85,17 @@ def latest(frame: Frame, upload: dict) -> None:
         "up close. " + describe.placement(frame, mean)
     )
     seen, decoded, send = st.columns([1, 1, 2])
+    # Inside the run's message (data: URLs): on every run of this tab, two fewer requests.
     seen.image(
-        png_bytes(upload["image"], 6),
+        png_data_uri(upload["image"], 6),
         caption="what the model sees (28×28)",
         width=168,
-        output_format="PNG",
         alt=f"{upload['name']} as the model sees it, 28 by 28 pixels",
     )
     decoded.image(
-        resources.decoded_png(frame.model, frame.name, (tuple(mean),), 6),
+        data_uri(resources.decoded_png(frame.model, frame.name, (tuple(mean),), 6)),
         caption="decoded at μ",
         width=168,
-        output_format="PNG",
         alt=f"{upload['name']} decoded at its mean μ = ({mean[0]:.2f}, {mean[1]:.2f})",
     )
     with send:

@@ -38,14 +38,12 @@ def show(frame: Frame, options: dict) -> None:
         training.live()
     mode = style.mode(present)
     left, right = st.columns([3, 2] if not present else [11, 8], gap="medium")
-    # The panels below are run first and the map and the decoded point drawn last, into
-    # these places above them, so that what the panels change in this run (an upload, a
-    # waypoint, samples) is already on the map.
-    map_place, decoded_place = left.container(), right.container()
-    panels(frame)
-    with map_place:
+    # The map first: it is what a page waits for. What the panels change (an upload, a
+    # waypoint, samples) they change in their widgets' callbacks, before any run, which then
+    # reruns the map too (explorer/reruns.py).
+    with left:
         map_area(frame, options, style.MAP_HEIGHT[mode], present)
-    with decoded_place:
+    with right:
         st.segmented_control(
             "A click on the map",
             ["Decode", "Add to path"],
@@ -60,6 +58,7 @@ def show(frame: Frame, options: dict) -> None:
         )
         live_decoder_note(frame)
         decoded.panel(frame, style.IMAGE_WIDTH[mode])
+    panels(frame)
 
 
 @st.fragment(key=reruns.MAP)
@@ -78,8 +77,7 @@ def panels(frame: Frame) -> None:
     (with thirty students the tab changes were a third of the server's full runs). A panel
     that changes what the map or the decoded point show (an upload, a waypoint, samples)
     does it in a callback that reruns those parts too (explorer/reruns.py); should a change
-    still happen in a panel's body, the whole page runs again to draw it. In a full run
-    they run before the map.
+    still happen in a panel's body, the whole page runs again to draw it.
     """
     state.keep_widgets()
     before = state.map_inputs()
