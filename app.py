@@ -25,9 +25,10 @@ state.init()
 resources.teacher_code()  # made (and printed in the server's terminal) when the first page opens
 links.apply_once()
 style.apply(st.session_state.present)
-view = sidebar.view_selector()
+view = sidebar.view()
+options = sidebar.options()
 request = st.session_state.pop("model_request", None)
-marker_size = st.session_state.get("opt_marker", 4)
+marker_size = options["marker_size"]
 if request and request != st.session_state.model_name:
     shown = frame.switch_to(request, marker_size)
 else:
@@ -35,6 +36,6 @@ else:
 if "pending_digit" in st.session_state:  # a ?digit= link, placed now that its encoding is known
     index = st.session_state.pop("pending_digit")
     state.choose(shown.mean[index], index=index)
-options = sidebar.show(shown.dataset, shown.name, with_training=view == "explore")
 {"explore": explore.show, "compare": compare.show, "board": board.show}[view](shown, options)
+sidebar.show(shown.dataset, shown.name, with_training=view == "explore")  # last: the map reaches the page first
 links.mirror()

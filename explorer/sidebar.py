@@ -27,13 +27,25 @@ def request_dataset() -> None:
     st.session_state.model_request = models[0] if models else None
 
 
-def view_selector() -> str:
+# The map's options: their widgets' keys and defaults. The page reads them before the sidebar
+# is drawn (`options`), so that the sidebar can come last in a run: the map, which is what a
+# new page waits for, is then the first thing its browser gets.
+OPTIONS = {"prior": ("opt_prior", True), "manifold": ("opt_manifold", False), "marker_size": ("opt_marker", 4)}
+
+
+def view() -> str:
+    """The view asked for (the sidebar's first choice; a link may set it)."""
+    return st.session_state.get("view", next(iter(VIEWS)))
+
+
+def options() -> dict:
+    """How the map is drawn, as the sidebar's widgets say (their defaults before they exist)."""
+    return {name: st.session_state.get(key, default) for name, (key, default) in OPTIONS.items()}
+
+
+def show(dataset: str, model_name: str, with_training: bool = True) -> None:
+    """The sidebar: the view, the dataset and model in use, training, the map's options."""
     st.sidebar.radio("View", list(VIEWS), format_func=VIEWS.get, key="view")
-    return st.session_state.view
-
-
-def show(dataset: str, model_name: str, with_training: bool = True) -> dict:
-    """Dataset, model and map options for the model in use; returns the map options."""
     st.sidebar.header("Data and model")
     datasets = available_datasets()
     if dataset not in datasets:
@@ -56,10 +68,7 @@ def show(dataset: str, model_name: str, with_training: bool = True) -> dict:
             with trainer:
                 training.form(dataset)
     st.sidebar.header("Map")
-    options = {
-        "prior": st.sidebar.checkbox("Show the N(0, I) prior rings", value=True, key="opt_prior"),
-        "manifold": st.sidebar.checkbox("Lay the decoded manifold under the map", value=False, key="opt_manifold"),
-        "marker_size": st.sidebar.slider("Point size", 2, 10, 4, key="opt_marker"),
-    }
+    st.sidebar.checkbox("Show the N(0, I) prior rings", value=OPTIONS["prior"][1], key="opt_prior")
+    st.sidebar.checkbox("Lay the decoded manifold under the map", value=OPTIONS["manifold"][1], key="opt_manifold")
+    st.sidebar.slider("Point size", 2, 10, OPTIONS["marker_size"][1], key="opt_marker")
     st.sidebar.toggle("Projector layout", key="present", help="larger text and pictures, for the back of the room")
-    return options
