@@ -50,6 +50,7 @@ def form(dataset: str) -> None:
         )
         if training_data_available(dataset):
             start_job(config)
+            st.rerun()  # the sidebar runs last: the page above it now shows the training
         else:
             st.session_state.training_data_missing = dataset
     missing = st.session_state.get("training_data_missing")
