@@ -33,7 +33,7 @@ def handle_click(frame: Frame, click: dict) -> None:
         state.add_waypoint(z, label, index=index)
         reruns.redraw(reruns.MAP, reruns.DECODED)  # the map draws the path
     elif describe.table_open():
-        reruns.redraw(*reruns.showing_chosen())  # the map as a table names the chosen point
+        reruns.redraw(reruns.DECODED, reruns.MAP)  # the map as a table names the chosen point
     # else this panel's own rerun draws the new point (the map is not sent again)
 
 

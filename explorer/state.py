@@ -79,27 +79,6 @@ def take_notices() -> list[str]:
     return notices
 
 
-def in_fragment_run() -> bool:
-    """True while a fragment reruns on its own (not as part of a run of the whole page)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    context = get_script_run_ctx()
-    return bool(context is not None and context.fragment_ids_this_run)
-
-
-def map_inputs() -> tuple:
-    """What the panels below the map may change that the map or the decoded panel show."""
-    s = st.session_state
-    return (
-        [u["name"] for u in s.uploads],
-        s.waypoints,
-        s.samples_seed,
-        s.chosen,
-        s.path_steps,
-        s.path_method,
-    )
-
-
 # ---- the chosen point ----------------------------------------------------------------------
 def choose(z, index: int | None = None, upload: str | None = None) -> None:
     st.session_state.chosen = {

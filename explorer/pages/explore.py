@@ -76,11 +76,9 @@ def panels(frame: Frame) -> None:
     """The tabs below the map. A fragment: opening a tab, or using a panel, reruns only this
     (with thirty students the tab changes were a third of the server's full runs). A panel
     that changes what the map or the decoded point show (an upload, a waypoint, samples)
-    does it in a callback that reruns those parts too (explorer/reruns.py); should a change
-    still happen in a panel's body, the whole page runs again to draw it.
+    does it in a callback that reruns those parts too (explorer/reruns.py).
     """
     state.keep_widgets()
-    before = state.map_inputs()
     # Each tab is computed and sent only while it is open: the manifold's grid and the
     # replay's sixty frames cost the server, and the others' widgets cost the browser 0.16 s
     # of every first page (median of six starts side by side). "Your digit", the first tab,
@@ -91,8 +89,6 @@ def panels(frame: Frame) -> None:
         if tab.open or panel is uploads.show:
             with tab:
                 panel(frame)
-    if state.in_fragment_run() and state.map_inputs() != before:
-        st.rerun(scope="app")
 
 
 def live_decoder_note(frame: Frame) -> None:
