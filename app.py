@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import frame, links, resources, server_socket, sidebar, state, style
+from explorer import first_page, frame, links, resources, server_socket, sidebar, state, style
 from explorer.pages import board, compare, explore
 
 PRESENT = st.query_params.get("present", "").lower() in ("1", "true", "yes")
@@ -26,6 +26,8 @@ resources.teacher_code()  # made (and printed in the server's terminal) when the
 links.apply_once()
 style.apply(st.session_state.present)
 view = sidebar.view()
+if view != "explore":
+    first_page.fill()
 options = sidebar.options()
 request = st.session_state.pop("model_request", None)
 marker_size = options["marker_size"]
@@ -37,5 +39,8 @@ if "pending_digit" in st.session_state:  # a ?digit= link, placed now that its e
     index = st.session_state.pop("pending_digit")
     state.choose(shown.mean[index], index=index)
 {"explore": explore.show, "compare": compare.show, "board": board.show}[view](shown, options)
-sidebar.show(shown.dataset, shown.name, with_training=view == "explore")  # last: the map reaches the page first
+if first_page.whole():
+    sidebar.show(shown.dataset, shown.name, with_training=view == "explore")  # last: the map reaches the page first
+else:
+    first_page.sidebar_room()
 links.mirror()

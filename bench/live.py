@@ -11,11 +11,12 @@ Measures, on the running app (the bundled VAE):
 - server work: messages the page sent on its websocket while the pointer hovered;
 - the decoder's file: its size, and the seconds from the map being clickable to the decoder
   ready.
-With --against REV (a git revision: the app before the decoder moved into the page), the
-start, side by side and alternating with that revision's app, `--starts` times each:
-process start to a clickable map, and page open on a running server (a new browser context
-to a clickable map). With --floor, a page of one line of text served the same way with the
-project's .streamlit/ joins the alternation, and every row has its ratio to it.
+With --against REV (a git revision), the start, side by side and alternating with that
+revision's app, `--starts` times each: process start to a clickable map, page open on a
+running server (a new browser context) to a clickable map, and to the whole page (the
+sidebar and the panels, which a new page gets in a second step: explorer/first_page.py).
+With --floor, a page of one line of text served the same way with the project's .streamlit/
+joins the alternation, and every row has its ratio to it.
 Prints the conditions with the tables.
 """
 
@@ -64,10 +65,18 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def clickable(page) -> None:
+    """The map is drawn and can be clicked (the rest of the page may still be coming)."""
+    browser.wait_for_map(page, timeout_ms=120_000, whole=False)
+
+
+def whole_page(page) -> None:
+    """The map can be clicked, and the rest of the page has come (explorer/first_page.py)."""
     browser.wait_for_map(page, timeout_ms=120_000)
 
 
-def open_page(chromium, url: str, frames: list | None = None, ready=clickable):
+def open_page(chromium, url: str, frames: list | None = None, ready=clickable, then=None):
+    """A new browser context opens `url`: the page and the seconds until `ready` (and, with
+    `then`, the seconds until that too: (page, seconds, then_seconds))."""
     context = chromium.new_context(viewport={"width": 1500, "height": 1000})
     page = context.new_page()
     if frames is not None:
@@ -75,7 +84,11 @@ def open_page(chromium, url: str, frames: list | None = None, ready=clickable):
     started = time.monotonic()
     page.goto(url)
     ready(page)
-    return page, time.monotonic() - started
+    seconds = time.monotonic() - started
+    if then is None:
+        return page, seconds
+    then(page)
+    return page, seconds, time.monotonic() - started
 
 
 def floor_app() -> Path:
@@ -160,32 +173,39 @@ FLOOR = "a one-line Streamlit page (the floor)"
 def starts(chromium, revision: str, count: int, cache: str, floor: bool = False) -> list[tuple]:
     """Process start and page open, this checkout against `revision` (and Streamlit's floor),
     alternating; each row with its ratio to this checkout and to the floor."""
-    apps = {"this checkout": (browser.ROOT, clickable)}
+
+    def text_shown(page):
+        page.wait_for_selector("#floor", timeout=120_000)
+
+    apps = {"this checkout": (browser.ROOT, clickable, whole_page)}
     if revision:
-        apps[f"{revision} (decoding on the server)"] = (old_checkout(revision), clickable)
+        apps[f"{revision}"] = (old_checkout(revision), clickable, whole_page)
     if floor:
-        apps[FLOOR] = (floor_app(), lambda page: page.wait_for_selector("#floor", timeout=120_000))
-    times = {name: {"process start -> ready": [], "page open -> ready": []} for name in apps}
+        apps[FLOOR] = (floor_app(), text_shown, text_shown)
+    measures = ("process start -> ready", "page open -> ready", "page open -> whole page")
+    times = {name: {measure: [] for measure in measures} for name in apps}
     try:
         for _ in range(count):
-            for name, (root, ready) in apps.items():
+            for name, (root, ready, whole) in apps.items():
                 started = time.monotonic()
                 server, url = start_app(root, cache)
                 try:
                     page, _ = open_page(chromium, url, ready=ready)
                     times[name]["process start -> ready"].append(time.monotonic() - started)
                     page.context.close()
-                    page, seconds = open_page(chromium, url, ready=ready)  # a second student, server running
+                    # A second student, the server running.
+                    page, seconds, whole_seconds = open_page(chromium, url, ready=ready, then=whole)
                     times[name]["page open -> ready"].append(seconds)
+                    times[name]["page open -> whole page"].append(whole_seconds)
                     page.context.close()
                 finally:
                     stop(server)
     finally:
-        for root, _ in apps.values():
+        for root, *_ in apps.values():
             if root != browser.ROOT:
                 shutil.rmtree(root, ignore_errors=True)
     rows = []
-    for measure in ("process start -> ready", "page open -> ready"):
+    for measure in measures:
         new = summary(times["this checkout"][measure])["median"]
         bottom = summary(times[FLOOR][measure])["median"] if floor else None
         for name in apps:
@@ -224,7 +244,8 @@ def main() -> None:
     print(f"decoder file: {size / 1e6:.2f} MB; ready {ready_s:.2f} s after the map was clickable")
     if start_rows:
         print("\nThe start, side by side, alternating (medians; ratios to this checkout and to the floor):")
-        print("'ready': the map can be clicked (the floor: its line of text is shown)")
+        print("'ready': the map can be clicked (the floor: its line of text is shown); 'whole page': the")
+        print("sidebar and the panels have come too (explorer/first_page.py)")
         print(table(start_rows, ("measure", "median", "/ this", "/ floor", "n")))
 
 

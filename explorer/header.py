@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import links, state
+from explorer import first_page, links, state
 from explorer.frame import Frame
 from vae.dataset import TITLES
 
@@ -36,5 +36,7 @@ def show(title: str, caption: str = "") -> None:
     with link.popover("Link", icon=":material/link:", width="stretch"), st.container(key="link_box"):
         st.markdown("This view, as a link (for a slide, or a student's laptop):")
         st.code(links.link(), language=None, wrap_lines=True)
-    for notice in state.take_notices():
+    # Taken when the whole page is drawn: a new page's first step shows them too (first_page.py).
+    notices = state.take_notices() if first_page.whole() else st.session_state.notices
+    for notice in notices:
         st.info(notice, icon="ℹ️")

@@ -68,8 +68,9 @@ def live(frame: Frame, present: bool = False, group: str | None = None, primary:
     }
 
 
-def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, present: bool = False) -> None:
-    """The map with what the session drew on it (`present`: the projector's layout)."""
+def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, present: bool = False, on_drawn=None) -> None:
+    """The map with what the session drew on it (`present`: the projector's layout;
+    `on_drawn`: see map_view.show)."""
     map_view.show(
         key,
         frame.token,
@@ -77,6 +78,7 @@ def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, present: 
         overlays(frame, options),
         layout(frame, options, height, legend_right=present),
         live(frame, present=present),
+        on_drawn,
     )
 
 

@@ -28,6 +28,7 @@ export default function(component) {
     document.addEventListener("pointerdown", (event) => press(layer, event), true);
     window.addEventListener("pointerup", (event) => release(layer, event), true);
     setInterval(() => attach(layer), 100);
+    window.addEventListener("vae-map", () => attach(layer));  // a map was just made (map/main.js)
   }
   layer.target = target;
   layer.marks = marks || [];

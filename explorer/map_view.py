@@ -104,15 +104,25 @@ def digest(value) -> str:
     return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
 
 
-def show(key: str, token: str, base: list[dict], traces: list[dict], layout: dict, live: dict | None = None) -> None:
+def show(
+    key: str, token: str, base: list[dict], traces: list[dict], layout: dict, live: dict | None = None, on_drawn=None
+) -> None:
     """Draw a map under `key`: `base` (encoded once, named by `token`), then `traces` over it.
 
     `live` (optional) is what the page decodes with: {"decoder": live_decoder.spec(...),
     "preview": its size in pixels, "group": maps that preview together, "primary": the
     model in use, "label" and "description": the map's name and description for assistive
     technology}.
+
+    `on_drawn` (optional), a callback: run once, when the page first draws the map's points
+    (or after 4 s, or when they cannot be loaded) in the run after (explorer/first_page.py).
     """
     spec = {"traces": encode_traces(traces), "layout": layout, "live": live or {}}
     # Names what is drawn over the points: a rerun that changes nothing on the map (a click)
     # does not redraw it.
-    _component(key=key, data=[key, base_reference(token, base), spec, digest(spec)], height="content")
+    # Whether to tell when drawn is not in the digest: the map is not redrawn when it changes.
+    told = {"on_drawn_change": on_drawn} if on_drawn else {}
+    # A page's first step carries the points (no request after the map's script starts).
+    points = {"token": token, "traces": base} if on_drawn else base_reference(token, base)
+    data = [key, points, spec, digest(spec), on_drawn is not None]
+    _component(key=key, data=data, height="content", **told)

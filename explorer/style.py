@@ -21,6 +21,9 @@ COMPACT = """
   [data-testid="stMainBlockContainer"] { padding: 2.4rem 1.5rem 2rem 1.5rem; max-width: 100%; }
   h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
   .st-key-latent_map, .st-key-map_tools { margin-bottom: -0.6rem; }
+  /* The click mode's room: the same before it comes (explorer/first_page.py), while its
+     placeholder shows, and after. */
+  .st-key-click_mode_box { min-height: 42px; }
   [data-testid="stCaptionContainer"] { line-height: 1.35; }
   /* Text at 4.5:1 or more on white (WCAG 1.4.3): Streamlit's faded greys are lighter. */
   [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,

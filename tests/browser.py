@@ -153,12 +153,20 @@ def wait_for_points(page, key: str = MAP, timeout_ms: int = 90_000) -> None:
     page.wait_for_function(f"({map_points_js(key)})() > 0", timeout=timeout_ms)
 
 
-def wait_for_map(page, key: str = MAP, timeout_ms: int = 90_000) -> None:
+# The explore page's panels: they come in the page's second step (explorer/first_page.py).
+WHOLE_PAGE = ".st-key-panel_tab"
+
+
+def wait_for_map(page, key: str = MAP, timeout_ms: int = 90_000, whole: bool = True) -> None:
+    """The map `key` is drawn and can be clicked; on the explore page (`whole`) the rest of
+    the page has come too (the sidebar, the panels: the page's second step)."""
     wait_for_points(page, key, timeout_ms)
     # The map layer has attached to the map: clicks on it now reach the server.
     page.wait_for_function(
         f"() => {{ const map = {plot(key)}; return !!map && map.attached === true; }}", timeout=timeout_ms
     )
+    if whole and key == MAP:
+        page.wait_for_selector(WHOLE_PAGE, state="attached", timeout=timeout_ms)
 
 
 def wait_until_idle(page, timeout_ms: int = 60_000) -> None:

@@ -10,12 +10,36 @@ TIMEOUT = 120
 
 
 def start(**params) -> AppTest:
+    """The app as a browser opens it: the first run, then (the explore page) the run that the
+    map's callback asks for once its points are drawn (explorer/first_page.py). AppTest runs
+    no JavaScript, so the callback's change is made here; the browser tests walk the real one."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
     assert not at.exception, at.exception
+    if not at.session_state["page_whole"]:
+        at.session_state["page_whole"] = True
+        at.run()
+        assert not at.exception, at.exception
     return at
+
+
+def test_a_new_page_comes_in_two_steps_the_map_first():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    # The first step: the header, the map and the decoded point; the sidebar kept empty.
+    assert at.title[0].value == "VAE latent-space explorer"
+    assert [h.value for h in at.subheader] == ["Decoded point"]
+    assert [type(e).__name__ for e in at.sidebar.children.values()] == ["UnknownElement"]  # its room only
+    assert not at.tabs and not at.expander and not at.get("button_group")
+    # The map's callback once its points are drawn: the whole page, the map's state kept.
+    at.session_state["page_whole"] = True
+    at.run()
+    assert [tab.label for tab in at.tabs][:2] == ["Your digit", "Path"]
+    assert at.sidebar.selectbox(key="model_select").value == "mnist-vae"
+    assert len(at.get("button_group")) == 1  # the click mode
 
 
 def image_captions(at) -> list[str]:

@@ -86,25 +86,84 @@ def test_the_first_page_loads_no_plotly(page):
     assert page.locator(".js-plotly-plot").count() == 0
 
 
-def test_the_maps_points_are_a_file_the_browser_fetches_not_part_of_every_run(chromium, server):
-    # The 10,000 points (about 230 KB) come from the app's static folder, named by their
-    # content; the websocket carries only its URL, on the first page and on every run after.
+# Each frame once the map has points: where the map and the decoded panel are, whether the
+# sidebar is there, and whether the rest of the page has come.
+WATCH_LAYOUT = """(() => {
+  const seen = (window.__layout = []);
+  const box = (el) => { const r = el && el.getBoundingClientRect(); return r ? [r.left, r.top, r.width, r.height].map(Math.round) : null; };
+  const step = () => {
+    const map = document.querySelector('.st-key-latent_map .vae-map');
+    if (map && map.__vaeMap && map.__vaeMap.traces.some((t) => t.customdata && t.x.length)) {
+      const heading = [...document.querySelectorAll('h3')].find((h) => h.textContent.startsWith('Decoded point'));
+      seen.push({ map: box(map.querySelector('.vae-map-stage')), decoded: box(heading),
+                  sidebar: box(document.querySelector('[data-testid="stSidebar"]')),
+                  whole: !!document.querySelector('.st-key-panel_tab') });
+    }
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+})()"""
+
+
+@pytest.mark.parametrize("width, height, query", [(1500, 1000, ""), (1280, 720, "?present=1"), (390, 844, "")])
+def test_a_new_page_shows_its_map_first_and_nothing_moves_when_the_rest_comes(chromium, server, width, height, query):
+    """A new page comes in two steps (explorer/first_page.py): the header, the map and the
+    decoded point, then, once the map is drawn, the sidebar and the panels. A student may
+    click at once: the click decodes, and nothing on the page moved under the pointer."""
+    page = chromium.new_context(viewport={"width": width, "height": height}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.add_init_script(WATCH_LAYOUT)
+    page.goto(server + "/" + query)
+    browser.wait_for_map(page, whole=False)
+    box = browser.plot_box(page)
+    if query == "":  # a click as soon as the map can be clicked is not lost
+        page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
+    browser.wait_for_map(page)
+    browser.wait_until_idle(page)
+    if query == "":
+        page.locator("h3", has_text="Decoded z = ").wait_for()
+    seen = page.evaluate("() => window.__layout")
+    page.context.close()
+    first = [frame for frame in seen if not frame["whole"]]
+    assert first, "the map had points before the rest of the page came"
+    assert seen[-1]["whole"]
+    # The map never moved nor changed size; the decoded panel's heading stayed put until the click.
+    assert {tuple(frame["map"]) for frame in seen} == {tuple(seen[0]["map"])}
+    headings = {tuple(frame["decoded"]) for frame in seen if frame["decoded"]}
+    assert len(headings) == 1, headings
+    if width > 640:  # the sidebar was there from the first frame (on a phone it starts closed)
+        assert all(frame["sidebar"] and frame["sidebar"][2] == seen[-1]["sidebar"][2] for frame in seen)
+
+
+def test_the_maps_points_come_once_and_another_models_are_a_file_the_browser_fetches(chromium, server):
+    # The 10,000 points (about 230 KB) come once: inside a new page's first step (no request
+    # after the map's script starts, explorer/first_page.py), and as a file of the app's
+    # static folder, named by its content, for a model chosen later. Every other run carries
+    # only their name.
     frames = []
     context = chromium.new_context(viewport={"width": 1500, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.on("websocket", lambda socket: socket.on("framereceived", lambda payload: frames.append(len(payload))))
     try:
-        with page.expect_response(lambda response: "/app/static/maps/" in response.url) as fetched:
-            page.goto(server)
-        assert fetched.value.ok and fetched.value.url.endswith(".json")
+        page.goto(server)
         browser.wait_for_map(page)
         browser.wait_until_idle(page)
         assert page.evaluate(browser.map_points_js()) == 10000
+        assert len([size for size in frames if size > 200_000]) == 1, frames  # the first step's map
+        frames.clear()
         box = browser.plot_box(page)
         browser.click_and_wait(page, box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.9)
-        # The largest message is the map's element with its script (about 70 KB); with the
-        # points inline it was 300 KB.
+        with page.expect_response(lambda response: "/app/static/maps/" in response.url) as fetched:
+            page.get_by_role("combobox", name="Model").click()
+            page.get_by_role("option", name="mnist-ae: plain autoencoder").click()
+        assert fetched.value.ok and fetched.value.url.endswith(".json")
+        page.wait_for_function(
+            f"() => {{ const m = {browser.plot()}; return !!m && m.live.label === 'Latent map of mnist-ae'; }}"
+        )
+        browser.wait_until_idle(page)
+        assert page.evaluate(browser.map_points_js()) == 10000
+        # The largest message is the map's element with its script (about 70 KB).
         assert frames and max(frames) < 120_000, max(frames)
     finally:
         context.close()

@@ -1,5 +1,6 @@
 // The live preview's logic: the map's decoder (fetched once it can be clicked), the preview
-// of a point beside it, and the maps of a group (the compare view) previewing the same z.
+// of a point beside it, the maps of a group (the compare view) previewing the same z, and
+// window.vaeDecoder (the decoder of the model in use, read by the tests and benchmarks).
 
 import { loadDecoder } from "./decoder.js";
 import { transform } from "./geometry.js";
@@ -65,3 +66,20 @@ export function previewEverywhere(map, x, y, kind) {
     livePreview(other, x, y, "linked");
   }
 }
+
+// ---- window.vaeDecoder: the decoder of the model in use ----------------------------------
+
+function primary() {
+  const maps = Object.values(ALL_MAPS).filter((map) => map.root.isConnected);
+  return maps.find((map) => map.live.primary) || maps[0] || null;
+}
+
+window.vaeDecoder = window.vaeDecoder || {
+  get ready() { const map = primary(); return !!(map && map.decoder); },
+  get model() { const map = primary(); return map && map.live.decoder ? map.live.decoder.model : null; },
+  decode(x, y) {
+    const map = primary();
+    if (!map || !map.decoder) { throw new Error("The page's decoder has not loaded (window.vaeDecoder.ready is false)."); }
+    return Array.from(map.decoder.decode(x, y));
+  },
+};

@@ -31,16 +31,20 @@ const MAPS = (window.__vaeMaps = window.__vaeMaps || {});
 
 export default function (component) {
   const { data, parentElement } = component;
-  const [key, base, spec, digest] = data;
+  const [key, base, spec, digest, tell] = data;
   let map = MAPS[key];
-  if (!map || map.parent !== parentElement) {
-    map = MAPS[key] = create(key, parentElement, map);
-  }
+  const fresh = !map || map.parent !== parentElement;
+  if (fresh) { map = MAPS[key] = create(key, parentElement, map); }
+  // The page's first step (explorer/first_page.py): say when the points are drawn, so the
+  // server sends the rest; after 4 s in any case.
+  map.tell = tell ? () => component.setTriggerValue("drawn", true) : null;
+  if (tell && !map.tellTimer) { map.tellTimer = setTimeout(() => told(map), 4000); }
   // Every rerun (every click) renders the component again; the same figure is not redrawn.
   if (digest && digest === map.digest && base.token === map.baseToken) { return; }
   map.digest = digest;
   useBase(map, base);
   update(map, spec);
+  if (fresh) { window.dispatchEvent(new Event("vae-map")); }  // its click layer attaches now (map_layer.py)
 }
 
 function useBase(map, base) {
@@ -68,6 +72,7 @@ function useBase(map, base) {
       if (map.loading !== base.token) { return; }
       map.loading = null;  // the next run tries again
       map.notice.textContent = "The map's points could not be loaded (" + error.message + "): reload the page.";
+      told(map);
     });
 }
 
@@ -208,7 +213,15 @@ function draw(map) {
   paint(map, ctx, t, map.canvas.width / ratio, map.canvas.height / ratio, ratio);
   drawMarks(map, t);
   map.drawn += 1;
+  if (map.baseToken) { told(map); }
   if (map.shown) { livePreview(map, map.shown.x, map.shown.y, map.shown.kind); }
+}
+
+function told(map) {
+  // Once: the points are drawn (or could not be loaded), or 4 s passed.
+  const tell = map.tell;
+  map.tell = null;
+  if (tell) { tell(); }
 }
 
 function redrawSoon(map) {
@@ -370,20 +383,3 @@ function api(map) {
     listen(source, listener) { map.listeners[source] = listener; },
   };
 }
-
-// ---- window.vaeDecoder: the decoder of the model in use ----------------------------------
-
-function primary() {
-  const maps = Object.values(MAPS).filter((map) => map.root.isConnected);
-  return maps.find((map) => map.live.primary) || maps[0] || null;
-}
-
-window.vaeDecoder = window.vaeDecoder || {
-  get ready() { const map = primary(); return !!(map && map.decoder); },
-  get model() { const map = primary(); return map && map.live.decoder ? map.live.decoder.model : null; },
-  decode(x, y) {
-    const map = primary();
-    if (!map || !map.decoder) { throw new Error("The page's decoder has not loaded (window.vaeDecoder.ready is false)."); }
-    return Array.from(map.decoder.decode(x, y));
-  },
-};

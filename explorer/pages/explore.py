@@ -9,6 +9,7 @@ import streamlit as st
 from explorer import (
     decoded,
     describe,
+    first_page,
     header,
     latent_map,
     links,
@@ -44,30 +45,44 @@ def show(frame: Frame, options: dict) -> None:
     with left:
         map_area(frame, options, style.MAP_HEIGHT[mode], present)
     with right:
-        st.segmented_control(
-            "A click on the map",
-            ["Decode", "Add to path"],
-            key="click_mode",
-            label_visibility="collapsed",
-            required=True,
-            help="Point at the map: the digit under the pointer is decoded in your browser as you move "
-            "(on a phone, slide a finger; lift it to choose). Click a digit or empty space to decode it, "
-            "or to add it to a path. Drag the chosen point's ring to morph it; drag empty map to pan, "
-            "scroll or pinch to zoom, click the legend to hide a class. By keyboard: Tab to the map, "
-            "arrows move a crosshair (Shift: larger steps), Enter decodes, + and − zoom, 0 resets.",
-        )
+        with st.container(key="click_mode_box"):
+            if first_page.whole():
+                click_mode()
+            else:
+                first_page.room("42px")  # the click mode's (style.py)
         live_decoder_note(frame)
         decoded.panel(frame, style.IMAGE_WIDTH[mode])
-    panels(frame)
+    if first_page.whole():
+        panels(frame)
+
+
+def click_mode() -> None:
+    """What a click on the map does: decode the point, or add it to the path."""
+    st.segmented_control(
+        "A click on the map",
+        ["Decode", "Add to path"],
+        key="click_mode",
+        label_visibility="collapsed",
+        required=True,
+        help="Point at the map: the digit under the pointer is decoded in your browser as you move "
+        "(on a phone, slide a finger; lift it to choose). Click a digit or empty space to decode it, "
+        "or to add it to a path. Drag the chosen point's ring to morph it; drag empty map to pan, "
+        "scroll or pinch to zoom, click the legend to hide a class. By keyboard: Tab to the map, "
+        "arrows move a crosshair (Shift: larger steps), Enter decodes, + and − zoom, 0 resets.",
+    )
 
 
 @st.fragment(key=reruns.MAP)
 def map_area(frame: Frame, options: dict, height: int, present: bool) -> None:
     """The map, the path's filmstrip under it and the map as a table: a part of the page that
     the panels and the decoded point rerun when they change what it shows (explorer/reruns.py)."""
-    latent_map.show(frame, options, height, present=present)
+    on_drawn = None if first_page.whole() else first_page.map_drawn  # the page's first step
+    latent_map.show(frame, options, height, present=present, on_drawn=on_drawn)
     path.filmstrip(frame)
-    describe.map_table(frame)
+    if first_page.whole():
+        describe.map_table(frame)
+    else:
+        first_page.room("42.5px")  # the table's expander's: on a phone the decoded point is below
     links.mirror()
 
 
