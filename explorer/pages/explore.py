@@ -31,19 +31,22 @@ TABS = ["Your digit", "Path", "Sample the prior", "Manifold", "Replay training",
 
 def show(frame: Frame, options: dict) -> None:
     present = st.session_state.present
-    header.show("VAE latent-space explorer", header.model_card(frame))
-    error = st.session_state.pop("training_error", None)
-    if error:
-        st.error(f"Training failed: {error}")
-    if st.session_state.job:
-        training.live()
+    top = st.container()  # the header, written after the map
     mode = style.mode(present)
     left, right = st.columns([3, 2] if not present else [11, 8], gap="medium")
-    # The map first: it is what a page waits for. What the panels change (an upload, a
-    # waypoint, samples) they change in their widgets' callbacks, before any run, which then
-    # reruns the map too (explorer/reruns.py).
+    # The map first: it is what a page waits for, so it is the first element a browser gets
+    # (with two cores shared by the server and the browser, the header's elements sent first
+    # delayed it). What the panels change (an upload, a waypoint, samples) they change in
+    # their widgets' callbacks, before any run, which then reruns the map too (reruns.py).
     with left:
         map_area(frame, options, style.MAP_HEIGHT[mode], present)
+    with top:
+        header.show("VAE latent-space explorer", header.model_card(frame))
+        error = st.session_state.pop("training_error", None)
+        if error:
+            st.error(f"Training failed: {error}")
+        if st.session_state.job:
+            training.live()
     with right:
         with st.container(key="click_mode_box"):
             if first_page.whole():
