@@ -10,7 +10,7 @@ import functools
 
 import streamlit as st
 
-from explorer import describe, links, posterior, reruns, state
+from explorer import describe, first_page, links, posterior, reruns, state
 from explorer.frame import Frame
 from explorer.latent_map import MAP_KEY, chosen_marks, decoded_at, nearest_test_digit
 from explorer.map_layer import map_layer
@@ -48,6 +48,8 @@ def panel(frame: Frame, image_width: int) -> None:
     )
     links.mirror()
     chosen = state.chosen()
+    if chosen is None and not first_page.whole():
+        return  # a new page's first step: the map only (the hint below comes with the rest)
     if chosen is None:
         st.subheader("Decoded point")
         st.info("Click the map, on a digit or on empty space: the decoder turns the point you click into an image.")

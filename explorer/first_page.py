@@ -3,11 +3,12 @@
 A browser lays out all of a run's elements before it shows any, and on a two-core laptop
 that was most of a page open: the sidebar, the panels, the click mode and the map's table
 took 0.6-1 s of it (bench/README, "The first page in two steps"). So a new explore page
-first gets its header, the map and the decoded point. The map's script says when its points
-are drawn (or after 4 s, or when they cannot load), and that reruns the whole page, which
-adds the rest: below the map, in the sidebar (whose room is kept, so the map does not move)
-and in the space kept for the click mode. The other views come whole at once.
-"""
+first gets its header and the map (with its points inside the run, explorer/map_view.py).
+The map's script says when its points are drawn (or after 4 s, or when they cannot load),
+and that reruns the whole page, which adds the rest: the decoded point's hint beside the
+map, the panels below it, the sidebar (whose room is kept, so the map does not move), and
+the click mode and the map's table (in room kept for them). A page opened by a link to a
+point shows that point at once. The other views come whole at once."""
 
 from __future__ import annotations
 

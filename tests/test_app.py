@@ -29,9 +29,9 @@ def test_a_new_page_comes_in_two_steps_the_map_first():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
-    # The first step: the header, the map and the decoded point; the sidebar kept empty.
+    # The first step: the header and the map; the sidebar kept empty.
     assert at.title[0].value == "VAE latent-space explorer"
-    assert [h.value for h in at.subheader] == ["Decoded point"]
+    assert not at.subheader and not at.info
     assert [type(e).__name__ for e in at.sidebar.children.values()] == ["UnknownElement"]  # its room only
     assert not at.tabs and not at.expander and not at.get("button_group")
     # The map's callback once its points are drawn: the whole page, the map's state kept.
@@ -40,6 +40,7 @@ def test_a_new_page_comes_in_two_steps_the_map_first():
     assert [tab.label for tab in at.tabs][:2] == ["Your digit", "Path"]
     assert at.sidebar.selectbox(key="model_select").value == "mnist-vae"
     assert len(at.get("button_group")) == 1  # the click mode
+    assert [h.value for h in at.subheader] == ["Decoded point"]  # and the hint beside the map
 
 
 def image_captions(at) -> list[str]:

@@ -171,13 +171,14 @@ function resetView(map) {
 
 function resize(map) {
   const layout = map.layout, right = layout.legend && layout.legend.orientation === "v", legendShown = layout.showlegend !== false;
-  const width = map.parent.clientWidth || 600;
+  // Styles first, then every size read at once: one layout of the page, not two.
   map.root.style.display = right && legendShown ? "grid" : "block";
   map.root.style.gridTemplateColumns = right && legendShown ? "1fr auto" : "";
   map.legend.style.cssText = "font-family:sans-serif;color:#333;" + (right
     ? "grid-row:1 / span 2;grid-column:2;padding:40px 0 0 6px;display:flex;flex-direction:column;gap:2px"
     : "display:flex;flex-wrap:wrap;align-items:center;gap:0 6px;padding:2px 0 0 " + MARGIN.left + "px");
   map.legend.style.display = legendShown ? "flex" : "none";
+  const width = map.parent.clientWidth || 600;
   const legendWidth = right && legendShown ? map.legend.offsetWidth : 0;
   const legendHeight = !right && legendShown ? map.legend.offsetHeight : 0;
   const scrubHeight = map.path ? map.scrubber.bar.offsetHeight : 0;
