@@ -89,10 +89,13 @@ def base_file(token: str, _base: list[dict]) -> tuple[str, bytes]:
     return content_name(content, ".json"), content
 
 
-def base_reference(token: str, base: list[dict]) -> dict:
-    """What a run sends of the map's fixed part: {"token", "url"} of its static file, or, where
-    the app's folder cannot be written, {"token", "traces"} inline as before. The file is
-    checked on every run (one `stat`) and written again if someone deleted it."""
+def base_reference(token: str, base: list[dict], inline: bool = False) -> dict:
+    """What a run sends of the map's fixed part: {"token", "url"} of its static file, or
+    {"token", "traces"} inline (`inline`: a new page's first step; or where the app's folder
+    cannot be written). The file is checked on every run (one `stat`) and written again if
+    someone deleted it."""
+    if inline:
+        return {"token": token, "traces": base}
     try:
         return {"token": token, "url": publish(MAPS_FOLDER, *base_file(token, base))}
     except OSError:
@@ -123,6 +126,6 @@ def show(
     # Whether to tell when drawn is not in the digest: the map is not redrawn when it changes.
     told = {"on_drawn_change": on_drawn} if on_drawn else {}
     # A page's first step carries the points (no request after the map's script starts).
-    points = {"token": token, "traces": base} if on_drawn else base_reference(token, base)
+    points = base_reference(token, base, inline=on_drawn is not None)
     data = [key, points, spec, digest(spec), on_drawn is not None]
     _component(key=key, data=data, height="content", **told)
