@@ -29,8 +29,8 @@ DEFAULTS = {
     "epsilon_seed": 0,  # the ε of the reparameterization shown for the chosen input
     "click_mode": "Decode",  # what a click on the map does: "Decode" or "Add to path"
     "notices": [],  # sentences to show once, on the next full run
-    "links_read": False,
-    "page_whole": False,  # the page's first step is over (explorer/first_page.py)  # the URL's parameters are applied once, when the session opens
+    "links_read": False,  # the URL's parameters are applied once, when the session opens
+    "page_whole": False,  # the page's first step is over (explorer/first_page.py)
     "present": False,  # the projector layout
     "board": "",  # the class board this session sends to ("" = the server's default)
     "teacher": False,  # the teacher code was given in this session
