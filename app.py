@@ -4,12 +4,20 @@ Only the entry: the page's set-up, the session's state, the model in use, and th
 person asked for. The views and panels are in explorer/, the engine in vae/.
 """
 
+import gc
 from pathlib import Path
 
 import streamlit as st
 
-from explorer import first_page, frame, links, resources, server_socket, sidebar, state, style
-from explorer.pages import board, compare, explore
+# A new server's first page imports the app (NumPy, h5py, the explorer) with Streamlit's 90,000
+# objects in memory, and the garbage collector went through all of them at every collection:
+# 70-90 ms of that page. They live as long as the process, so they are frozen out of its way,
+# once (later runs' objects are collected as usual).
+if gc.get_freeze_count() == 0:
+    gc.freeze()
+
+from explorer import first_page, frame, links, resources, server_socket, sidebar, state, style  # noqa: E402
+from explorer.pages import board, compare, explore  # noqa: E402
 
 PRESENT = st.query_params.get("present", "").lower() in ("1", "true", "yes")
 st.set_page_config(
