@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-
-import filelock
+from typing import TYPE_CHECKING
 
 from vae.config import TrainConfig
+
+if TYPE_CHECKING:
+    import filelock
 
 
 def cache_dir() -> Path:
@@ -64,6 +66,8 @@ def cache_problem() -> str | None:
 
 def training_lock(config: TrainConfig, data_source: str) -> filelock.FileLock:
     """An exclusive, cross-process lock per (config, data): `with training_lock(...):`."""
+    import filelock  # here, not at the top: a new server's first page lists models, and never locks
+
     lock_path = cache_dir() / "locks" / f"{cache_key(config, data_source)}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     return filelock.FileLock(lock_path)
