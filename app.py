@@ -28,6 +28,7 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if PRESENT else "auto",
 )
 
+resources.start_reading_test_set()  # in a thread, beside this run's work (once per process)
 server_socket.tune()  # each run's messages sent at once, not after the browser's delayed ack
 state.init()
 resources.teacher_code()  # made (and printed in the server's terminal) when the first page opens
