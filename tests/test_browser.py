@@ -94,7 +94,8 @@ WATCH_LAYOUT = """(() => {
   const step = () => {
     const map = document.querySelector('.st-key-latent_map .vae-map');
     if (map && map.__vaeMap && map.__vaeMap.traces.some((t) => t.customdata && t.x.length)) {
-      const heading = [...document.querySelectorAll('h3')].find((h) => h.textContent.startsWith('Decoded point'));
+      // The decoded panel's heading: the hint ("Decoded point") or, after a click, the point's.
+      const heading = [...document.querySelectorAll('h3')].find((h) => h.textContent.startsWith('Decoded'));
       seen.push({ map: box(map.querySelector('.vae-map-stage')), decoded: box(heading),
                   sidebar: box(document.querySelector('[data-testid="stSidebar"]')),
                   whole: !!document.querySelector('.st-key-panel_tab') });
@@ -127,7 +128,8 @@ def test_a_new_page_shows_its_map_first_and_nothing_moves_when_the_rest_comes(ch
     first = [frame for frame in seen if not frame["whole"]]
     assert first, "the map had points before the rest of the page came"
     assert seen[-1]["whole"]
-    # The map never moved nor changed size; the decoded panel's heading stayed put until the click.
+    # The map never moved nor changed size; the decoded panel's heading, the hint's or (whether
+    # the click or the rest of the page came first) the clicked point's, was in one place.
     assert {tuple(frame["map"]) for frame in seen} == {tuple(seen[0]["map"])}
     headings = {tuple(frame["decoded"]) for frame in seen if frame["decoded"]}
     assert len(headings) == 1, headings
