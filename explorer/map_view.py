@@ -9,6 +9,8 @@ The map's fixed part (the test set's points, about 230 KB) is a static file name
 content (explorer/static_files.py): each browser fetches it once per model, and a run sends
 only its URL and token. Inline, the server serialized it into every run of every session (6%
 of its CPU with thirty students, bench.load under py-spy), and the browser decoded it again.
+Only a new page's first step carries it inline (explorer/first_page.py): there it saves the
+round trip that the file would cost after the map's script starts.
 """
 
 from __future__ import annotations

@@ -12,8 +12,7 @@ import functools
 import os
 import secrets
 import sys
-import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import streamlit as st
@@ -54,17 +53,12 @@ def start_reading_test_set() -> Future:
 
     A new server's first page waited 65-95 ms for it (7.8 MB unpacked and made floats), while
     the other core was free: zlib and NumPy let go of Python's lock as they work, so the read
-    overlaps the page's own work (its set-up, the model's loading) when started first."""
-    future: Future = Future()
-
-    def read() -> None:
-        try:
-            future.set_result(bundled_test_set())
-        except BaseException as error:  # raised again where the test set is used
-            future.set_exception(error)
-
-    threading.Thread(target=read, name="bundled-test-set", daemon=True).start()
-    return future
+    overlaps the page's own work (its set-up, the model's loading) when started first. An
+    error in the read is raised where the test set is used."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bundled-test-set")
+    reading = pool.submit(bundled_test_set)
+    pool.shutdown(wait=False)  # the read goes on; its thread ends with it
+    return reading
 
 
 @st.cache_resource(show_spinner="Loading the test set…")
