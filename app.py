@@ -8,6 +8,8 @@ import gc
 from pathlib import Path
 
 import streamlit as st
+import streamlit.delta_generator
+import streamlit.runtime
 
 # A new server's first page imports the app (NumPy, h5py, the explorer) with Streamlit's 90,000
 # objects in memory, and the garbage collector went through all of them at every collection:
@@ -15,6 +17,15 @@ import streamlit as st
 # once (later runs' objects are collected as usual).
 if gc.get_freeze_count() == 0:
     gc.freeze()
+    # At a process's first element, Streamlit checks whether it runs in Python's REPL (to print
+    # a warning there) by reading the source of every frame on the stack: 60 ms of a new
+    # server's first page (its cold first run 519 -> 456 ms, median of ten). Here it is run by
+    # `streamlit run` (its runtime exists), where neither of that check's warnings can apply, so
+    # the check is marked as done; `python app.py` still gets its warning. The name is
+    # Streamlit's own, not public: tests/test_app.py fails if it goes (were it gone, this would
+    # set an unused attribute and the check would run as before).
+    if streamlit.runtime.exists():
+        streamlit.delta_generator._use_warning_has_been_displayed = True
 
 from explorer import first_page, frame, links, resources, server_socket, sidebar, state, style  # noqa: E402
 from explorer.pages import board, compare, explore  # noqa: E402
