@@ -54,7 +54,7 @@ def start_reading_test_set() -> Future:
     A new server's first page waited 65-95 ms for it (7.8 MB unpacked and made floats), while
     the other core was free: zlib and NumPy let go of Python's lock as they work, so the read
     overlaps the page's own work (its set-up, the model's loading) when started first. An
-    error in the read is raised where the test set is used."""
+    error in the read is raised where the test set is used, and the next page reads again."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bundled-test-set")
     reading = pool.submit(bundled_test_set)
     pool.shutdown(wait=False)  # the read goes on; its thread ends with it
@@ -64,7 +64,11 @@ def start_reading_test_set() -> Future:
 @st.cache_resource(show_spinner="Loading the test set…")
 def test_data(dataset: str) -> vae.Dataset:
     if dataset == "mnist":
-        return start_reading_test_set().result()
+        try:
+            return start_reading_test_set().result()
+        except Exception:
+            start_reading_test_set.cache_clear()  # the next page reads the files again
+            raise
     return load_dataset(dataset, allow_download=False)
 
 
