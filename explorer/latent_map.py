@@ -88,7 +88,9 @@ def chosen_marks() -> list[dict]:
     chosen = state.chosen()
     if chosen is None:
         return []
-    label = f"#{chosen['index']}" if chosen.get("index") is not None else (chosen.get("upload") or "")
+    # A test digit's ring says its number; an upload's says nothing: its star, under the ring,
+    # already carries its name (vae/figures.upload_traces), and the two names overlapped.
+    label = f"#{chosen['index']}" if chosen.get("index") is not None else ""
     return [mark(chosen["z"], label)]
 
 

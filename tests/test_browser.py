@@ -320,6 +320,11 @@ def test_an_uploaded_png_appears_on_the_map_with_its_input(page, mnist_test):
     page.get_by_text("what the model sees (28×28)").first.wait_for()
     page.wait_for_function(f"() => {browser.traces_named('my-seven')}.length > 0", timeout=TIMEOUT)
     page.locator("h3", has_text="Your digit: my-seven").wait_for()
+    # Its name is written once on the map, by its star: the chosen point's ring around the
+    # star says nothing (the two names overlapped).
+    page.wait_for_function(f"() => {browser.plot()}.marks.some(m => m.kind === 'ring')", timeout=TIMEOUT)
+    assert [m["label"] for m in page.evaluate(f"() => {browser.plot()}.marks")] == [""]
+    assert page.evaluate(f"() => {browser.traces_named('my-seven')}.map(t => t.text)") == [["my-seven"]]
     # A visit to another tab loses nothing: the uploader still lists the file, once.
     page.get_by_role("tab", name="How it works").click()
     page.get_by_text("The encoder outputs a distribution").wait_for()
