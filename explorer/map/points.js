@@ -165,8 +165,7 @@ function stampDots(map, ctx, traces, t, ratio) {
   // on a phone's 3x screen) and a pass over the whole picture to convert it: a new page's
   // first stamp took 40 ms at 1x and 115 ms at 3x here, against 37 and 90 ms (medians of six
   // page opens, alternating); every redraw (a zoom, a pan) gains as much. The loop runs once
-  // per page before the map shows, so it is written for V8's first tier: no calls, no arrays
-  // made.
+  // per page before the map shows, so it is written for V8's first tier: no calls, no arrays.
   const box = map.box, width = Math.round(box.width * ratio), height = Math.round(box.height * ratio);
   const picture = new ImageData(width, height), out = picture.data;  // RGBA, not premultiplied
   for (const trace of traces) {
@@ -189,7 +188,8 @@ function stampDots(map, ctx, traces, t, ratio) {
         const row = (top + j) * width + left;
         for (let i = Math.max(0, -left); i < side && left + i < width; i++) {
           const m = j * side + i, e = edge[m], c = core[m], k = (row + i) * 4;
-          // Source-over: alpha = a + below * (1 - a); colour = (src * a + dst * below * (1 - a)) / alpha.
+          // Source-over, with below = what is there's alpha * (1 - a): alpha = a + below,
+          // colour = (src * a + dst * below) / alpha.
           if (e > 0) {
             const below = (out[k + 3] / 255) * (1 - e), alpha = e + below;
             out[k] = (rr * e + out[k] * below) / alpha;
