@@ -13,7 +13,7 @@ Measures, on the running app (the bundled VAE):
   ready.
 With --against REV (a git revision), the start, side by side and alternating with that
 revision's app, `--starts` times each: process start to a clickable map, page open on a
-running server (a new browser context, once the first page has come whole) to a clickable
+running server (a new browser context, the first page whole and still open) to a clickable
 map, and to the whole page (the sidebar and the panels, which a new page gets in a second
 step: explorer/first_page.py).
 With --floor, a page of one line of text served the same way with the project's .streamlit/
@@ -191,18 +191,17 @@ def starts(chromium, revision: str, count: int, cache: str, floor: bool = False)
                 started = time.monotonic()
                 server, url = start_app(root, cache)
                 try:
-                    page, _ = open_page(chromium, url, ready=ready)
+                    first, _ = open_page(chromium, url, ready=ready)
                     times[name]["process start -> ready"].append(time.monotonic() - started)
-                    # The first page finishes (its second step, the server's first of those)
-                    # before a second student opens one on the running server: that page's
-                    # open then measures a running server, not the end of the first page.
-                    whole(page)
-                    page.context.close()
-                    # A second student, the server running.
+                    # The teacher's page comes whole and stays open, as in a class, while a
+                    # student opens one on the running server: that open measures a running
+                    # server, not the end of the first page (its second step, or its closing).
+                    whole(first)
                     page, seconds, whole_seconds = open_page(chromium, url, ready=ready, then=whole)
                     times[name]["page open -> ready"].append(seconds)
                     times[name]["page open -> whole page"].append(whole_seconds)
                     page.context.close()
+                    first.context.close()
                 finally:
                     stop(server)
     finally:
