@@ -223,7 +223,11 @@ def test_a_click_on_a_digit_shows_it_its_reconstruction_and_its_posterior(page):
     px, py = page.evaluate(browser.to_page_js(), [x, y])
     browser.click_and_wait(page, px, py)
     page.locator("h3", has_text=f"Test #{index}: 1").wait_for()
+    # The panel's pictures follow its heading in the same run (a fresh clone's CI, under load,
+    # looked between the two).
+    page.get_by_text("original").first.wait_for()
     assert page.get_by_text("original").first.is_visible()
+    page.get_by_text("decoded at its mean").first.wait_for()
     assert page.get_by_text("decoded at its mean").first.is_visible()
     page.get_by_text("times smaller").first.wait_for()  # σ next to the prior's 1
     page.get_by_text("This input's loss").first.wait_for()
