@@ -49,12 +49,14 @@ def model(path: str) -> vae.TrainedVAE:
 
 @functools.cache
 def start_reading_test_set() -> Future:
-    """Read the bundled test set in a thread, once per process; `test_data` waits for it.
+    """Read the bundled test set in a thread, once per process (again after a failed read);
+    `test_data` waits for it.
 
     A new server's first page waited 65-95 ms for it (7.8 MB unpacked and made floats), while
     the other core was free: zlib and NumPy let go of Python's lock as they work, so the read
     overlaps the page's own work (its set-up, the model's loading) when started first. An
-    error in the read is raised where the test set is used, and the next page reads again."""
+    error in the read is raised where the test set is used: `test_data`, which then clears
+    this cache so that the next page reads the files again."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bundled-test-set")
     reading = pool.submit(bundled_test_set)
     pool.shutdown(wait=False)  # the read goes on; its thread ends with it
