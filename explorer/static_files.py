@@ -5,6 +5,11 @@ made of the content's hash never changes meaning, so the browser may keep a file
 it likes; a reload revalidates it and re-reads nothing. The map's decoder
 (explorer/live_decoder.py) and its 10,000 points (explorer/map_view.py) go this way: each
 student's browser fetches them once, instead of the server serializing them into every run.
+
+A folder keeps the KEEP files published most recently (a file in use is published at every
+run that shows it, and dated again at most once a minute): a server where a class trains
+model after model does not fill its disk. A file let go is written again by the next run
+that needs it.
 """
 
 from __future__ import annotations
@@ -12,18 +17,31 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# Files a folder keeps: as many as the maps' cache holds (explorer/map_view.py); a decoder is
+# about 2 MB, a map's points 0.2 MB.
+KEEP = 24
+PART = ".part-"  # a file being written
 
 
-def write_once(folder: Path, name: str, content: bytes) -> None:
-    """Write `content` as folder/name unless it is there; atomic, so two processes may race."""
+def write_once(folder: Path, name: str, content: bytes, keep: int = KEEP) -> None:
+    """Write `content` as folder/name unless it is there; atomic, so two processes may race.
+    A file that is there is dated again (at most once a minute); after a new one, the folder
+    keeps its `keep` most recently dated files."""
     target = folder / name
-    if target.is_file() and target.stat().st_size == len(content):
+    try:
+        status = target.stat()
+    except FileNotFoundError:
+        status = None
+    if status is not None and status.st_size == len(content):
+        if status.st_mtime < time.time() - 60:
+            os.utime(target)
         return
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".part-")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=PART)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
@@ -32,6 +50,23 @@ def write_once(folder: Path, name: str, content: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    prune(folder, keep, spare=target)
+
+
+def prune(folder: Path, keep: int, spare: Path) -> None:
+    """Delete all but the `keep` most recently dated files of `folder` (never `spare`, just
+    written, nor a file being written). Another process may delete the same files: fine."""
+    dated = []
+    for path in folder.iterdir():
+        if path.name.startswith(PART) or path == spare:
+            continue
+        try:
+            dated.append((path.stat().st_mtime, path))
+        except FileNotFoundError:
+            continue
+    dated.sort(reverse=True)
+    for _, path in dated[max(keep - 1, 0) :]:
+        path.unlink(missing_ok=True)
 
 
 def content_name(content: bytes, suffix: str) -> str:
