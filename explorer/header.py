@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import streamlit as st
 
 from explorer import first_page, links, state
@@ -28,14 +31,34 @@ def model_card(frame: Frame) -> str:
     )
 
 
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+# The Link button's height, its room in a new page's first step (where on a phone it sits under
+# the title: the columns stack): Streamlit's 2.5rem; on the projector, its label's line of 21 px
+# (style.PRESENT) with the button's padding and border.
+LINK_HEIGHT = {"normal": "2.5rem", "present": "calc(21px * 1.6 + 0.5rem + 2px)"}
+
+
+def heading_html(title: str, caption: str = "") -> str:
+    """The title and its caption (where **bold** is the only markup) as one HTML element.
+    Streamlit's Markdown for them, and the Link's popover, took a third of the browser's work
+    on a new page's first step (bench/README, "the header in one element")."""
+    text = f'<h1 class="vae-title">{html.escape(title)}</h1>'
+    if caption:
+        text += '<p class="vae-caption">' + _BOLD.sub(r"<strong>\1</strong>", html.escape(caption)) + "</p>"
+    return text
+
+
 def show(title: str, caption: str = "") -> None:
     heading, link = st.columns([6, 1], vertical_alignment="bottom")
-    heading.title(title)
-    if caption and not st.session_state.present:  # on the projector, the map needs the room
-        heading.caption(caption)
-    with link.popover("Link", icon=":material/link:", width="stretch"), st.container(key="link_box"):
-        st.markdown("This view, as a link (for a slide, or a student's laptop):")
-        st.code(links.link(), language=None, wrap_lines=True)
+    present = st.session_state.present
+    heading.html(heading_html(title, "" if present else caption))  # on the projector, the map needs the room
+    with link:
+        if first_page.whole():
+            with st.popover("Link", icon=":material/link:", width="stretch"), st.container(key="link_box"):
+                st.markdown("This view, as a link (for a slide, or a student's laptop):")
+                st.code(links.link(), language=None, wrap_lines=True)
+        else:  # a new page's first step: the map first (explorer/first_page.py)
+            first_page.room(LINK_HEIGHT["present" if present else "normal"])
     # Taken when the whole page is drawn: a new page's first step shows them too (first_page.py).
     notices = state.take_notices() if first_page.whole() else st.session_state.notices
     for notice in notices:

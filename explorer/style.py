@@ -20,6 +20,9 @@ COMPACT = """
 <style>
   [data-testid="stMainBlockContainer"] { padding: 2.4rem 1.5rem 2rem 1.5rem; max-width: 100%; }
   h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
+  /* The header (explorer/header.py): Streamlit's title and caption, drawn as one element. */
+  h1.vae-title { font-weight: 700; line-height: 1.2; margin: 0; color: #2f2d2b; }
+  .vae-caption { font-size: 0.875rem; line-height: 1.35; color: #4a4a55; margin: 0; }
   .st-key-latent_map, .st-key-map_tools { margin-bottom: -0.6rem; }
   /* The click mode's room: the same before it comes (explorer/first_page.py), while its
      placeholder shows, and after. */
