@@ -40,8 +40,9 @@ LINK_HEIGHT = {"normal": "2.5rem", "present": "calc(21px * 1.6 + 0.5rem + 2px)"}
 
 def heading_html(title: str, caption: str = "") -> str:
     """The title and its caption (where **bold** is the only markup) as one HTML element.
-    Streamlit's Markdown for them, and the Link's popover, took a third of the browser's work
-    on a new page's first step (bench/README, "the header in one element")."""
+    Streamlit's Markdown for them and for the Link's popover was 28% of the browser's task that
+    put a new page's first step in the page, before its map (bench/README, "Where a page
+    open's extra time went")."""
     text = f'<h1 class="vae-title">{html.escape(title)}</h1>'
     if caption:
         text += '<p class="vae-caption">' + _BOLD.sub(r"<strong>\1</strong>", html.escape(caption)) + "</p>"
