@@ -1,5 +1,8 @@
 """Files the page fetches once, on disk (explorer/static_files.py)."""
 
+import os
+import time
+
 from explorer import static_files
 
 
@@ -22,9 +25,6 @@ def test_the_static_folder_is_the_one_streamlit_serves():
 
 
 def dated(path, seconds_ago: float) -> None:
-    import os
-    import time
-
     stamp = time.time() - seconds_ago
     os.utime(path, (stamp, stamp))
 
