@@ -58,15 +58,23 @@ TITLE_JS = (
 )
 
 
+# The live map's titles as the page shows them, read every 50 ms in the page itself (a click
+# below takes a second or more, and on a fast machine a short training's epochs go by in less).
+WATCH_TITLES_JS = (
+    f"() => {{ const read = {TITLE_JS}; window.__titles = [];"
+    " setInterval(() => { const t = read(); if (t && !window.__titles.includes(t)) { window.__titles.push(t); } }, 50); }"
+)
+
+
 def test_a_short_training_forms_its_map_live_while_clicks_still_decode(page):
-    start_training(page, 3)
-    titles, clicks = set(), 0
+    page.evaluate(WATCH_TITLES_JS)
+    # 5,000 images for 8 epochs: several seconds even on a fast machine, so that the page's
+    # poll (each second) shows the map after more than one epoch.
+    start_training(page, 8, more_images=1)
+    clicks = 0
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and page.get_by_text(re.compile(r"Now showing \*?\*?mnist-dense")).count() == 0:
-        title = page.evaluate(TITLE_JS)
-        if title:
-            titles.add(title)
-        if clicks < 3 and titles:
+        if clicks < 3 and page.evaluate(TITLE_JS):
             box = browser.plot_box(page)  # the training panel above has pushed the map down
             browser.click_and_wait(  # raises unless the click decodes; its time is bench.load --trainers 8's
                 page,
@@ -76,6 +84,7 @@ def test_a_short_training_forms_its_map_live_while_clicks_still_decode(page):
             )
             clicks += 1
         page.wait_for_timeout(200)
+    titles = page.evaluate("() => window.__titles")
     assert len(titles) >= 2, titles  # the map was redrawn as the epochs went by
     assert clicks, "no click was tried while the map formed"
     page.get_by_text(re.compile("Now showing")).first.wait_for()
