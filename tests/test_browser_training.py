@@ -58,11 +58,13 @@ TITLE_JS = (
 )
 
 
-# The live map's titles as the page shows them, read every 50 ms in the page itself (a click
-# below takes a second or more, and on a fast machine a short training's epochs go by in less).
+# The live map's titles as a person reads them, every 50 ms in the page itself (a click below
+# takes a second or more, and on a fast machine a short training's epochs go by in less). The
+# tags go: Streamlit's Plotly theme wraps a title in <b> once or twice, one epoch's two strings.
 WATCH_TITLES_JS = (
     f"() => {{ const read = {TITLE_JS}; window.__titles = [];"
-    " setInterval(() => { const t = read(); if (t && !window.__titles.includes(t)) { window.__titles.push(t); } }, 50); }"
+    " setInterval(() => { const t = (read() || '').replace(/<[^>]*>/g, '');"
+    " if (t && !window.__titles.includes(t)) { window.__titles.push(t); } }, 50); }"
 )
 
 
