@@ -74,11 +74,17 @@ def test_pause_resume_and_stop_keep_what_was_learned(monkeypatch, idx_folder):
     try:
         wait_for(job, lambda s: len(s.snapshots) >= 2)  # one epoch done
         job.pause()
-        assert psutil.Process(job.process.pid).status() == psutil.STATUS_STOPPED
-        count = len(job.state().losses["kl_loss"])
+        child = psutil.Process(job.process.pid)
+        assert child.status() == psutil.STATUS_STOPPED and job.state().status == "paused"
+        # Nothing moves while paused: the child gets no CPU time at all. (Its reports are no
+        # measure of that: a line it wrote just before the pause may still be in the pipe.)
+        time.sleep(0.2)  # the kernel stops its other threads a moment after the main one
+        used = sum(child.cpu_times()[:2])
         time.sleep(1.0)
-        assert len(job.state().losses["kl_loss"]) == count  # nothing moves while paused
+        assert sum(child.cpu_times()[:2]) == used and child.status() == psutil.STATUS_STOPPED
+        count = len(job.state().losses["kl_loss"])
         job.resume()
+        wait_for(job, lambda s: len(s.losses["kl_loss"]) > count)  # and trains on once resumed
         job.stop()
         state = job.wait(timeout=120)
     finally:
