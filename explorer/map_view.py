@@ -30,7 +30,7 @@ from explorer.static_files import content_name, publish
 # each comes after those it imports. Streamlit takes a component's script as one ES module,
 # so they are joined into one here: the relative imports dropped, the exports made plain.
 MODULES = (
-    "dom", "geometry", "figure", "points", "marks", "legend", "tip", "modebar",
+    "dom", "page", "geometry", "figure", "points", "marks", "legend", "tip", "modebar",
     "decoder", "preview", "live", "scrubber", "input", "main",
 )  # fmt: skip
 MODULE_DIR = Path(__file__).with_name("map")

@@ -18,6 +18,8 @@ IMAGE_WIDTH = {"normal": 240, "present": 300}
 
 COMPACT = """
 <style>
+  /* Read by the map (explorer/map/page.js): it is shown once the page is styled. */
+  :root { --vae-page: styled; }
   [data-testid="stMainBlockContainer"] { padding: 2.4rem 1.5rem 2rem 1.5rem; max-width: 100%; }
   h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
   /* The header (explorer/header.py): Streamlit's title and caption, drawn as one element. */

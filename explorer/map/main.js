@@ -8,7 +8,7 @@
 //   input.js     pointer, touch, wheel, keys   modebar.js  zoom, reset and PNG buttons
 //   decoder.js   the decoder in the page       preview.js  the live preview beside a point
 //   live.js      decoding as the hand moves    scrubber.js the slider along the path
-//   dom.js       element()
+//   page.js      whether the page around it is laid out   dom.js  element()
 //
 // Each map is an entry of window.__vaeMaps by its key; the map layer (map_layer.py) finds
 // it there, reads its geometry for clicks, gives it the marks to draw, and listens for the
@@ -21,6 +21,7 @@ import { listen } from "./input.js";
 import { buildLegend, legendState } from "./legend.js";
 import { drawMarks, grabbable } from "./marks.js";
 import { buttons, download } from "./modebar.js";
+import { whenSettled } from "./page.js";
 import { paint } from "./points.js";
 import { endPreview, livePreview, previewEverywhere, refreshMarks, useDecoder } from "./live.js";
 import { createPreview, hidePreview } from "./preview.js";
@@ -123,6 +124,14 @@ function create(key, parent, old) {
   if (old && old.observer) { old.observer.disconnect(); }  // the map this one replaces
   map.observer = new ResizeObserver(() => { if (parent.clientWidth && parent.clientWidth !== map.width) { resize(map); draw(map); } });
   map.observer.observe(parent);
+  // Out of sight (and out of reach of clicks) until the page around it is laid out (page.js).
+  map.settled = false;
+  root.style.visibility = "hidden";
+  whenSettled(() => {
+    map.settled = true;
+    root.style.visibility = "";
+    if (map.spec) { resize(map); draw(map); }
+  });
   return map;
 }
 
@@ -207,7 +216,7 @@ function resize(map) {
 function transformOf(map) { return transform(map.view, map.box); }
 
 function draw(map) {
-  if (!map.box || !map.traces) { return; }
+  if (!map.settled || !map.box || !map.traces) { return; }
   const ratio = window.devicePixelRatio || 1, ctx = map.canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   const t = transformOf(map);
