@@ -37,10 +37,13 @@ HOLDING = re.compile(r"No digit is waiting for approval|Waiting for your approva
 
 
 def hold_off(teacher) -> None:
-    """Switch holding off from a teacher's page, if it is on (the held list shows only then)."""
-    if teacher.get_by_text(HOLDING).count():
+    """Switch holding off from a teacher's page, if its toggle is on, and wait until the page
+    shows it off. (The toggle, not the held list: the list of a page that has just switched it
+    off may still be there, and a second click would switch it on again.)"""
+    toggle = teacher.get_by_role("switch", name="Hold new digits until I approve them")
+    if toggle.count() and toggle.is_checked():
         teacher.get_by_text("Hold new digits until I approve them").click()
-        teacher.get_by_text(HOLDING).first.wait_for(state="detached")
+    teacher.get_by_text(HOLDING).first.wait_for(state="detached")
 
 
 def moderation_controls(page) -> int:
@@ -153,6 +156,7 @@ def test_two_teacher_pages_agree_on_holding(chromium, server):
         projector.get_by_text("Waiting for your approval (1)").wait_for()
         projector.get_by_role("button", name="Remove", exact=True).first.click()
         laptop.get_by_text("Hold new digits until I approve them").click()  # as the other tests expect
+        laptop.get_by_text(HOLDING).first.wait_for(state="detached")
         projector.get_by_text("No digit is waiting for approval").wait_for(state="detached")
     finally:
         hold_off(laptop)
