@@ -97,8 +97,7 @@ def teacher_login() -> None:
 @st.fragment(run_every=1.0)
 def live(frame: Frame, code: str) -> None:
     store = resources.board_store()
-    entries = store.entries(code)
-    means = encoded(frame, frame.name, code, store.version(code), entries)
+    entries, means = on_the_board(frame, store, code)
     marks = [
         mark(z, entry.name or "", color=COLOUR, kind="dot", size=6) for entry, z in zip(entries, means, strict=False)
     ]
@@ -161,8 +160,18 @@ def moderation(frame: Frame, code: str) -> None:
                 st.rerun(scope="fragment")
 
 
+def on_the_board(frame: Frame, store, code: str) -> tuple[list, np.ndarray]:
+    """The board's entries, and each one's mean under the model shown: one read of the store.
+
+    The means are keyed by the entries' ids, not by the board's version read apart: a digit
+    sent between two reads paired the older list's means with the newer version, and the
+    newest digit then had no dot on the map until the next send (tests/test_school.py, CI)."""
+    entries = store.entries(code)
+    return entries, encoded(frame, frame.name, tuple(entry.id for entry in entries), entries)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def encoded(_frame: Frame, name: str, code: str, version: int, _entries: list) -> np.ndarray:
+def encoded(_frame: Frame, name: str, ids: tuple[str, ...], _entries: list) -> np.ndarray:
     """Every entry's mean under the model shown (entries may come from several models)."""
     if not _entries:
         return np.zeros((0, 2), np.float32)
