@@ -17,7 +17,7 @@ function within(box, px, py) {
 }
 
 export function paintMarks(map, ctx, t) {
-  const box = map.box, drawn = [];
+  const box = map.box, drawn = [], labels = [];
   ctx.save();
   ctx.beginPath();
   ctx.rect(box.left, box.top, box.width, box.height);
@@ -28,7 +28,8 @@ export function paintMarks(map, ctx, t) {
       const mark = given.kind !== "dot" && map.dragging ? { ...given, x: map.dragging.x, y: map.dragging.y } : given;
       const px = t.px(mark.x), py = t.py(mark.y);
       if (!within(box, px, py)) { continue; }
-      drawn.push({ kind: mark.kind || "ring", label: mark.label || "", x: mark.x, y: mark.y });
+      const entry = { kind: mark.kind || "ring", label: mark.label || "", x: mark.x, y: mark.y, labelBox: null };
+      drawn.push(entry);
       const colour = mark.color || "black", radius = mark.size || 11;
       if (mark.kind === "dot") {
         ring(ctx, px, py, radius, colour, "white", 2, true);
@@ -37,9 +38,10 @@ export function paintMarks(map, ctx, t) {
         ring(ctx, px, py, radius, null, colour, 3, false);
         ring(ctx, px, py, 2.5, colour, null, 0, true);
       }
-      if (mark.label) { labelAt(ctx, mark.label, px + radius + 4, py - radius + 2, colour, mark.font || 15); }
+      if (mark.label) { labels.push({ entry, px: px + radius + 4, py: py - radius + 2, colour, size: mark.font || 15 }); }
     }
   }
+  placeLabels(ctx, labels);
   if (map.scrub) {
     const px = t.px(map.scrub.x), py = t.py(map.scrub.y);
     ring(ctx, px, py, 9, "#d62728", "white", 3, true);
@@ -55,6 +57,31 @@ export function paintMarks(map, ctx, t) {
   }
   ctx.restore();
   map.marksDrawn = drawn;
+}
+
+const LABEL_LINES = 4;  // where a label may go: beside its mark, or one of the lines below
+
+function placeLabels(ctx, labels) {
+  // Names beside their marks, none over another: a class sends many alike digits, whose dots
+  // meet. The newest (the last given) is placed first; one that finds no free line of the
+  // few below its mark is left out (its dot stays; the board's gallery names it).
+  const placed = [];
+  for (const label of labels.slice().reverse()) {
+    ctx.font = "bold " + label.size + "px " + FONT;
+    const width = ctx.measureText(label.entry.label).width, height = label.size + 2;
+    for (let line = 0; line < LABEL_LINES; line++) {
+      const place = { x: label.px, y: label.py - label.size + line * height, width, height };
+      if (placed.some((other) => overlap(place, other))) { continue; }
+      placed.push(place);
+      label.entry.labelBox = place;
+      labelAt(ctx, label.entry.label, label.px, label.py + line * height, label.colour, label.size);
+      break;
+    }
+  }
+}
+
+function overlap(a, b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
 
 function labelAt(ctx, text, x, y, colour, size) {
