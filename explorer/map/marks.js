@@ -28,6 +28,7 @@ export function paintMarks(map, ctx, t) {
       const mark = given.kind !== "dot" && map.dragging ? { ...given, x: map.dragging.x, y: map.dragging.y } : given;
       const px = t.px(mark.x), py = t.py(mark.y);
       if (!within(box, px, py)) { continue; }
+      // labelBox: where its label went, in the map's own pixels (null: none drawn).
       const entry = { kind: mark.kind || "ring", label: mark.label || "", x: mark.x, y: mark.y, labelBox: null };
       drawn.push(entry);
       const colour = mark.color || "black", radius = mark.size || 11;
