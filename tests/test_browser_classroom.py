@@ -74,29 +74,33 @@ def test_a_student_sends_a_drawing_and_the_teachers_board_shows_it(chromium, ser
 
 def test_alike_digits_from_three_students_each_show_their_name_none_over_another(chromium, server):
     teacher = open_page(chromium, server + "/?view=board", map_key="board_map")
-    names = ["Noor", "Ines", "Tomasz"]
-    for name in names:  # each draws the same 1, so their dots meet
-        student = open_page(chromium, server)
-        draw_a_one(student)
-        student.get_by_label("Your first name or a nickname (optional)").fill(name)
-        student.get_by_role("button", name="Send to the class board").click()
-        student.get_by_role("button", name="Sent ✓").wait_for()
-        student.context.close()
-    for name in names:
-        browser.wait_for_mark(teacher, name, "board_map", kind="dot", timeout_ms=10_000)
-    marks = {m["label"]: m for m in teacher.evaluate(f"() => {browser.plot('board_map')}.marks") if m["label"] in names}
-    spread = teacher.evaluate(browser.to_page_js("board_map"), [marks["Noor"]["x"], marks["Noor"]["y"]])
-    for name in names[1:]:  # the dots are within a few pixels of each other
-        there = teacher.evaluate(browser.to_page_js("board_map"), [marks[name]["x"], marks[name]["y"]])
-        assert abs(there[0] - spread[0]) < 4 and abs(there[1] - spread[1]) < 4
-    boxes = [marks[name]["labelBox"] for name in names]
-    assert all(boxes), "every name is drawn"
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            apart = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
-            apart = apart or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
-            assert apart, (a, b)
-    teacher.context.close()
+    try:
+        names = ["Noor", "Ines", "Tomasz"]
+        for name in names:  # each draws the same 1, so their dots meet
+            student = open_page(chromium, server)
+            draw_a_one(student)
+            student.get_by_label("Your first name or a nickname (optional)").fill(name)
+            student.get_by_role("button", name="Send to the class board").click()
+            student.get_by_role("button", name="Sent ✓").wait_for()
+            student.context.close()
+        for name in names:
+            browser.wait_for_mark(teacher, name, "board_map", kind="dot", timeout_ms=10_000)
+        marks = {m["label"]: m for m in teacher.evaluate(f"() => {browser.plot('board_map')}.marks")}
+        on_page = {
+            name: teacher.evaluate(browser.to_page_js("board_map"), [marks[name]["x"], marks[name]["y"]])
+            for name in names
+        }
+        for name in names[1:]:  # the dots are within a few pixels of Noor's
+            assert abs(on_page[name][0] - on_page["Noor"][0]) < 4 and abs(on_page[name][1] - on_page["Noor"][1]) < 4
+        boxes = [marks[name]["labelBox"] for name in names]
+        assert all(boxes), "every name is drawn"
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                apart = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                apart = apart or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+                assert apart, (a, b)
+    finally:
+        teacher.context.close()
 
 
 def test_a_wrong_teacher_code_shows_no_controls(chromium, server):
