@@ -46,6 +46,10 @@ resources.teacher_code()  # made (and printed in the server's terminal) when the
 links.apply_once()
 style.apply(st.session_state.present)
 view = sidebar.view()
+if not first_page.whole():  # a new page
+    # The sidebar's room before any map: sent after one, it could come once the map was drawn,
+    # and the map shrank under the pointer (the compare view's, or on a loaded machine any).
+    first_page.sidebar_room()
 if view != "explore":
     first_page.fill()
 options = sidebar.options()
@@ -61,6 +65,4 @@ if "pending_digit" in st.session_state:  # a ?digit= link, placed now that its e
 {"explore": explore.show, "compare": compare.show, "board": board.show}[view](shown, options)
 if first_page.whole():
     sidebar.show(shown.dataset, shown.name, with_training=view == "explore")  # last: the map reaches the page first
-else:
-    first_page.sidebar_room()
 links.mirror()

@@ -153,7 +153,9 @@ def test_a_new_page_shows_its_map_first_and_nothing_moves_when_the_rest_comes(
     headings = {tuple(frame["decoded"]) for frame in seen if frame["decoded"]}
     assert len(headings) == 1, headings
     if width > 640:  # the sidebar was there from the first frame (on a phone it starts closed)
-        assert all(frame["sidebar"] and frame["sidebar"][2] == seen[-1]["sidebar"][2] for frame in seen)
+        assert all(frame["sidebar"] and frame["sidebar"][2] == seen[-1]["sidebar"][2] for frame in seen), [
+            (frame["sidebar"], frame["whole"]) for frame in seen
+        ]
 
 
 def test_the_maps_points_come_once_and_another_models_are_a_file_the_browser_fetches(chromium, server):
@@ -415,6 +417,42 @@ def runs_of(frames: list) -> list[tuple[str, ...]]:
         elif kind == "delta" and message.metadata.delta_path[0] == 1 and runs and "sidebar" not in runs[-1]:
             runs[-1] += ("sidebar",)
     return runs
+
+
+def first_run_elements(frames: list) -> list[tuple[str, str]]:
+    """The elements of the first script run in these websocket messages, in the order they were
+    sent: (where, what) with where "sidebar" or "main" and what the element's kind."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    sent, runs = [], 0
+    for payload in frames:
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        kind = message.WhichOneof("type")
+        runs += kind == "new_session"
+        if runs > 1:
+            break
+        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            where = {0: "main", 1: "sidebar"}.get(message.metadata.delta_path[0], "other")
+            sent.append((where, message.delta.new_element.WhichOneof("type")))
+    return sent
+
+
+@pytest.mark.parametrize("view, key", [("explore", browser.MAP), ("compare", "compare_map_0"), ("board", "board_map")])
+def test_a_new_pages_sidebar_comes_before_its_first_map(chromium, server, view, key):
+    """A sidebar that comes after a map shrinks it: on the compare view's new pages it did,
+    under the pointer, and the explore page's map did on a loaded machine (CI). So a new page's
+    first run sends the sidebar (or its room) before any map, in every view."""
+    frames = []
+    page = chromium.new_context(viewport={"width": 1500, "height": 1000}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda payload: frames.append(payload)))
+    page.goto(f"{server}/?view={view}")
+    browser.wait_for_map(page, key)
+    page.context.close()
+    sent = first_run_elements(frames)
+    first_map = sent.index(("main", "bidi_component"))
+    assert any(where == "sidebar" for where, _ in sent[:first_map]), sent
 
 
 def test_a_drawing_a_waypoint_and_a_click_rerun_what_they_change_not_the_whole_page(chromium, server):
