@@ -6,8 +6,8 @@ took 0.6-1 s of it (bench/README, "The first page in two steps"). So a new explo
 first gets its header and the map (with its points inside the run, explorer/map_view.py).
 The map's script says when its points are drawn (or after 4 s, or when they cannot load),
 and that reruns the whole page, which adds the rest: the decoded point's hint beside the
-map, the panels below it, the sidebar (whose room is kept, so the map does not move), and
-the click mode and the map's table (in room kept for them). The map itself is shown only
+map, the panels below it, the sidebar (whose room came before the map, so the map does not
+move), and the click mode and the map's table (in room kept for them). The map itself is shown only
 once the page's style and header are in (explorer/map/page.js), so it is drawn where it
 stays. A page opened by a link to a point shows that point at once. The other views come
 whole at once."""
@@ -36,7 +36,8 @@ def map_drawn() -> None:
 
 def sidebar_room() -> None:
     """The sidebar before it is filled: there, and empty, so that the page beside it keeps
-    its width when it fills (the map would shrink and redraw otherwise)."""
+    its width when it fills (the map would shrink and redraw otherwise). A new page sends it
+    before any map (app.py), in every view."""
     st.sidebar.empty()
 
 
