@@ -41,6 +41,9 @@ def filmstrip(frame: Frame) -> None:
         file_name="latent-path.gif",
         mime="image/gif",
         width="stretch",
+        # No rerun: one replaces the GIF's callable while the browser asks for it, and the
+        # download never came (a loaded machine). The decoded image's button does the same.
+        on_click="ignore",
     )
     clear.button("Clear the path", width="stretch", key="clear-path-under-map", on_click=state.clear_path)
 

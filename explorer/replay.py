@@ -33,4 +33,5 @@ def show(frame: Frame) -> None:
         lambda: resources.replay_gif(frame.model, labels),
         file_name=f"{frame.name}-training.gif",
         mime="image/gif",
+        on_click="ignore",  # a rerun would replace the callable the browser is asking for (path.py)
     )

@@ -286,26 +286,38 @@ def test_thirty_fast_clicks_lose_none(page):
     assert lost == [] and len(seen) == 30
 
 
-def test_a_path_from_three_clicked_points(page):
-    page.get_by_text("Add to path", exact=True).first.click()
-    browser.wait_until_idle(page)
-    box = browser.plot_box(page)
-    # Briskly, as a person does: each click redraws the map (the path grows), and Streamlit
-    # replaces the chart's element meanwhile; a click in that moment must still count.
-    for fx, fy in ((0.2, 0.2), (0.5, 0.8), (0.8, 0.3)):
-        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        page.wait_for_timeout(400)
-    # A quick rerun shows no status widget, so "idle" may come before the last click's rerun.
-    page.wait_for_function(f"() => {browser.traces_named('waypoints')}.some(t => t.text.length === 3)", timeout=TIMEOUT)
-    assert page.evaluate(f"() => {browser.traces_named('waypoints')}[0].text") == ["A", "B", "C"]
-    assert page.evaluate(f"() => {browser.traces_named('path')}.length") == 1
-    page.get_by_text("frames decoded along the path").wait_for()
-    # The last click's reruns over first: a download button replaced by a rerun as it is
-    # pressed asks for a file the server no longer has (a fresh clone's CI under load).
-    browser.wait_until_idle(page)
-    with page.expect_download() as download:  # the GIF is made when it is asked for
-        page.get_by_role("button", name="Download the morph (GIF)").click()
-    assert Path(download.value.path()).read_bytes()[:6] == b"GIF89a"
+def test_a_path_from_three_clicked_points(chromium, server):
+    frames = []
+    page = open_page(chromium, server, frames=frames)
+    try:
+        page.get_by_text("Add to path", exact=True).first.click()
+        browser.wait_until_idle(page)
+        box = browser.plot_box(page)
+        # Briskly, as a person does: each click redraws the map (the path grows), and Streamlit
+        # replaces the chart's element meanwhile; a click in that moment must still count.
+        for fx, fy in ((0.2, 0.2), (0.5, 0.8), (0.8, 0.3)):
+            page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            page.wait_for_timeout(400)
+        # A quick rerun shows no status widget, so "idle" may come before the last click's rerun.
+        page.wait_for_function(
+            f"() => {browser.traces_named('waypoints')}.some(t => t.text.length === 3)", timeout=TIMEOUT
+        )
+        assert page.evaluate(f"() => {browser.traces_named('waypoints')}[0].text") == ["A", "B", "C"]
+        assert page.evaluate(f"() => {browser.traces_named('path')}.length") == 1
+        page.get_by_text("frames decoded along the path").wait_for()
+        # The last click's reruns over first: a download button replaced by a rerun as it is
+        # pressed asks for a file the server no longer has (a fresh clone's CI under load).
+        browser.wait_until_idle(page)
+        frames.clear()
+        with page.expect_download() as download:  # the GIF is made when it is asked for
+            page.get_by_role("button", name="Download the morph (GIF)").click()
+        assert Path(download.value.path()).read_bytes()[:6] == b"GIF89a"
+        # The button reruns nothing: a run would replace the GIF's callable while the browser asks
+        # for it (a fresh clone's CI under load waited 90 s for a download that never came).
+        page.wait_for_timeout(1000)
+        assert runs_of(frames) == []
+    finally:
+        page.context.close()
 
 
 def test_each_tab_is_sent_while_open_and_the_path_keeps_its_settings(page):
