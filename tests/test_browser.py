@@ -414,16 +414,21 @@ def test_drawing_on_the_canvas_encodes_the_drawing(page):
     assert page.get_by_text("No digit found").count() == 0
 
 
+def messages(frames: list):
+    """Streamlit's messages (ForwardMsg) in these websocket frames, with each one's kind."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    for payload in (payload for payload in frames if isinstance(payload, bytes)):
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        yield message.WhichOneof("type"), message
+
+
 def runs_of(frames: list) -> list[tuple[str, ...]]:
     """The script runs the server made in these websocket messages: each one's fragments
     (empty: a run of the whole page), and "sidebar" once for any element it sent there."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
     runs = []
-    for payload in frames:
-        message = ForwardMsg()
-        message.ParseFromString(payload)
-        kind = message.WhichOneof("type")
+    for kind, message in messages(frames):
         if kind == "new_session":
             runs.append(tuple(message.metadata.run.fragment_ids))
         elif kind == "delta" and message.metadata.delta_path[0] == 1 and runs and "sidebar" not in runs[-1]:
@@ -434,13 +439,8 @@ def runs_of(frames: list) -> list[tuple[str, ...]]:
 def first_run_elements(frames: list) -> list[tuple[str, str]]:
     """The elements of the first script run in these websocket messages, in the order they were
     sent: (where, what) with where "sidebar" or "main" and what the element's kind."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
     sent, runs = [], 0
-    for payload in frames:
-        message = ForwardMsg()
-        message.ParseFromString(payload)
-        kind = message.WhichOneof("type")
+    for kind, message in messages(frames):
         runs += kind == "new_session"
         if runs > 1:
             break
@@ -495,7 +495,7 @@ def test_a_drawing_a_waypoint_and_a_click_rerun_what_they_change_not_the_whole_p
     x, y = browser.decoded_z(page)
     page.get_by_text(f"Chosen point: z = ({x:.2f}, {y:.2f})").wait_for()
     browser.wait_until_idle(page)
-    runs = runs_of([payload for payload in frames if isinstance(payload, bytes)])
+    runs = runs_of(frames)
     page.context.close()
     assert len(runs) >= 5, runs  # the drawing, the tab, the waypoint, the table, the click
     assert all(run and "sidebar" not in run for run in runs), runs
