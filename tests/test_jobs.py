@@ -46,11 +46,15 @@ def test_a_child_that_floods_stderr_does_not_block(tmp_path):
 def test_an_interrupted_caller_leaves_no_child_running(monkeypatch, idx_folder):
     monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
     children = []
-    # Other tests' servers (Redis, Streamlit) may be children of this process too.
-    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    # Other tests' servers and browser (Redis, Streamlit, Chromium) may be children of this
+    # process too, and Chromium starts processes of its own at any moment (a CI run counted one
+    # as the trainer's): the trainer is a new child of this process, with what it started.
+    before = {child.pid for child in psutil.Process().children()}
 
     def interrupt(progress):
-        children.extend(c for c in psutil.Process().children(recursive=True) if c.pid not in before)
+        for child in psutil.Process().children():
+            if child.pid not in before:
+                children.extend([child, *child.children(recursive=True)])
         raise KeyboardInterrupt("the page was rerun")
 
     with pytest.raises(KeyboardInterrupt):
