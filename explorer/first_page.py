@@ -9,8 +9,8 @@ and that reruns the whole page, which adds the rest: the decoded point's hint be
 map, the panels below it, the sidebar (whose room came before the map, so the map does not
 move), and the click mode and the map's table (in room kept for them). The map itself is
 shown only once the page's style and header are in (explorer/map/page.js), so it is drawn
-where it stays. A page opened by a link to a point shows that point at once. The other views come
-whole at once."""
+where it stays. A page opened by a link to a point shows that point at once. The other views
+come whole at once."""
 
 from __future__ import annotations
 

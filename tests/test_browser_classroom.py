@@ -78,11 +78,13 @@ def test_alike_digits_from_three_students_each_show_their_name_none_over_another
         names = ["Noor", "Ines", "Tomasz"]
         for name in names:  # each draws the same 1, so their dots meet
             student = open_page(chromium, server)
-            draw_a_one(student)
-            student.get_by_label("Your first name or a nickname (optional)").fill(name)
-            student.get_by_role("button", name="Send to the class board").click()
-            student.get_by_role("button", name="Sent ✓").wait_for()
-            student.context.close()
+            try:
+                draw_a_one(student)
+                student.get_by_label("Your first name or a nickname (optional)").fill(name)
+                student.get_by_role("button", name="Send to the class board").click()
+                student.get_by_role("button", name="Sent ✓").wait_for()
+            finally:
+                student.context.close()
         for name in names:
             browser.wait_for_mark(teacher, name, "board_map", kind="dot", timeout_ms=10_000)
         marks = {m["label"]: m for m in teacher.evaluate(f"() => {browser.plot('board_map')}.marks")}
