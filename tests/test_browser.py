@@ -485,6 +485,9 @@ def test_a_drawing_a_waypoint_and_a_click_rerun_what_they_change_not_the_whole_p
     page.wait_for_function(f"() => {browser.traces_named('drawing 1')}.length > 0", timeout=TIMEOUT)
     page.locator("h3", has_text="Your digit: drawing 1").wait_for()
     page.get_by_role("tab", name="Path").click()
+    # The tab's run over before its button is pressed: a press the moment the button came was
+    # once lost in CI (no waypoint in 90 s; not explained yet: the closing note of 2026-12-04).
+    browser.wait_until_idle(page)
     page.get_by_role("button", name="Add this test digit").click()
     page.wait_for_function(f"() => {browser.traces_named('waypoints')}.length > 0", timeout=TIMEOUT)
     # With the map as a table open, a click names its point there too.
