@@ -72,7 +72,17 @@ class Session:
         with urllib.request.urlopen(base_url + "/", timeout=60) as response:
             cookie = response.headers.get("Set-Cookie", "")
             response.read()
-        self.headers = {"Cookie": cookie.split(";")[0]} if cookie else {}
+        cookies = [cookie.split(";")[0]] if cookie else []
+        # Then, as the page's script does, the health check, whose answer sets the browser's XSRF
+        # cookie: one per browser, and the name of its student for the board's limits (explorer/student.py).
+        request = urllib.request.Request(base_url + "/_stcore/health", headers={"Cookie": "; ".join(cookies)})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            cookies += [
+                c.split(";")[0]
+                for c in response.headers.get_all("Set-Cookie") or []
+                if c.startswith("_streamlit_xsrf=")
+            ]
+        self.headers = {"Cookie": "; ".join(cookies)} if cookies else {}
         self.socket = connect(
             base_url.replace("http", "ws") + "/_stcore/stream",
             subprotocols=["streamlit"],
@@ -441,10 +451,12 @@ def through_proxy(args) -> None:
             warm.close()
         results, board_record, idle_mb, peak = drive(args, [running.url], running.apps[0].pid)
         upstreams = {}
-        for _ in range(20):  # how nginx spreads new browsers over the processes
+        for _ in range(20):  # how nginx spreads new browsers over the processes (its routes.log)
             with urllib.request.urlopen(running.url + "/_stcore/health", timeout=10) as response:
-                upstream = response.headers.get("X-Vae-Upstream")
-                upstreams[upstream] = upstreams.get(upstream, 0) + 1
+                route = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+            time.sleep(0.05)  # nginx writes the log line once the response is sent
+            upstream = f"process {running.app_of(route)}"
+            upstreams[upstream] = upstreams.get(upstream, 0) + 1
     print(f"\nthrough the proxy: nginx in front of {args.processes} app processes; 20 new browsers went to "
           + ", ".join(f"{v} to {k}" for k, v in sorted(upstreams.items())))  # fmt: skip
     report(args, results, board_record, idle_mb, peak)

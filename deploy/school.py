@@ -4,7 +4,9 @@
 
 Starts Debian's redis-server and nginx (apt-get install -y redis-server nginx) as the user who
 runs it, with their files in a temporary folder, and `streamlit run app.py` N times on loopback
-ports, all sharing one class board (VAE_BOARD_URL) and one cookie secret. Students open
+ports, all sharing one class board (VAE_BOARD_URL, with a password made for this start) and
+one cookie secret. Started as root (as in most containers), nginx's workers run as `nobody`,
+and the folders where they keep request bodies (a photo) belong to that user. Students open
 http://<this machine>:PORT. Ctrl-C stops everything. The tests and `bench.load --proxy nginx`
 start the same school from Python (`school()`), on loopback ports, and stop it.
 """
@@ -14,7 +16,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import grp
 import os
+import pwd
+import re
 import secrets
 import shutil
 import signal
@@ -49,14 +54,64 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: floa
 
 
 def nginx_config(run: Path, listen: str, app_ports: list[int], daemon: bool = False) -> str:
+    """nginx's configuration: its files in `run`; as root, its workers as `nobody`, writing
+    request bodies to `run/temp`, a folder of theirs (nginx_folders makes it)."""
     servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in app_ports)
+    worker = worker_user()
     return (
         TEMPLATE.read_text()
+        .replace("@USER@", f"user {worker[0]} {worker[1]};" if worker else "# workers run as the user who started nginx")
+        .replace("@TEMP@", str(run / "temp"))
         .replace("@RUN@", str(run))
         .replace("@LISTEN@", listen)
         .replace("@SERVERS@", servers)
+        .replace("@MAX_BODY@", f"{upload_limit_mb() * 1024 + 64}k")
         .replace("@DAEMON@", "on" if daemon else "off")
     )
+
+
+def worker_user() -> tuple[str, str] | None:
+    """(user, group) nginx's workers run as when it is started as root; None otherwise (they
+    then run as the user who started it). nginx's own default user, `nobody`, named so."""
+    if os.geteuid() != 0:
+        return None
+    user = pwd.getpwnam("nobody")
+    return user.pw_name, grp.getgrgid(user.pw_gid).gr_name
+
+
+def nginx_folders(run: Path) -> None:
+    """The folder nginx's workers write request bodies to: theirs. The run folder (0700 from
+    mkdtemp) lets them pass through to it, and shows them nothing else."""
+    temp = run / "temp"
+    temp.mkdir(mode=0o700, exist_ok=True)
+    worker = worker_user()
+    if worker:
+        user = pwd.getpwnam(worker[0])
+        os.chown(temp, user.pw_uid, user.pw_gid)
+        run.chmod(0o711)
+
+
+def upload_limit_mb() -> int:
+    """Streamlit's upload limit (server.maxUploadSize, MB) for this app: from its environment
+    variable, else .streamlit/config.toml, else Streamlit's default."""
+    value = os.environ.get("STREAMLIT_SERVER_MAX_UPLOAD_SIZE")
+    if value is None:
+        found = re.search(r"^\s*maxUploadSize\s*=\s*(\d+)", (ROOT / ".streamlit" / "config.toml").read_text(), re.M)
+        value = found.group(1) if found else "200"
+    return int(value)
+
+
+def start_redis(folder: Path, port: int) -> tuple[subprocess.Popen, str]:
+    """redis-server on loopback with a password made now (in a 0600 file, never on a command
+    line that `ps` shows); returns the process and the URL the app processes share."""
+    password = secrets.token_urlsafe(24)
+    config = folder / "redis.conf"
+    config.touch(mode=0o600)
+    config.write_text(
+        f"port {port}\nbind 127.0.0.1\nrequirepass {password}\nsave \"\"\nappendonly no\ndir {folder}\n"
+    )
+    process = subprocess.Popen(["redis-server", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, f"redis://:{password}@127.0.0.1:{port}/0"
 
 
 @dataclasses.dataclass
@@ -68,9 +123,17 @@ class School:
     nginx: subprocess.Popen
     folder: Path
 
-    def app_of(self, upstream: str) -> int:
-        """The index of the app process behind an `X-Vae-Upstream` address (127.0.0.1:PORT)."""
-        return self.app_ports.index(int(upstream.rsplit(":", 1)[1]))
+    def app_of(self, route: str) -> int | None:
+        """The index of the app process that last served a browser's `vae_route` cookie (from
+        nginx's routes.log), or None if it served none yet."""
+        served = None
+        for line in (self.folder / "routes.log").read_text().splitlines():
+            # "time route status upstream[, upstream...]": the last upstream tried is the one that answered.
+            parts = line.split()
+            if len(parts) >= 4 and parts[1] == route and parts[-1].startswith("127.0.0.1:"):
+                port = int(parts[-1].rsplit(":", 1)[1])
+                served = self.app_ports.index(port) if port in self.app_ports else served
+        return served
 
 
 def start_app(port: int, env: dict, log) -> subprocess.Popen:
@@ -102,14 +165,9 @@ def school(processes: int = 2, port: int | None = None, address: str = "127.0.0.
     log = open(folder / "apps.log", "w")
     try:
         redis_port = free_port()
-        redis = subprocess.Popen(
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        redis, redis_url = start_redis(folder, redis_port)
         started.append(redis)
         wait_for_port(redis_port, redis, "redis-server")
-        redis_url = f"redis://127.0.0.1:{redis_port}/0"
         app_env = {
             **os.environ,
             "VAE_BOARD_URL": redis_url,
@@ -126,6 +184,7 @@ def school(processes: int = 2, port: int | None = None, address: str = "127.0.0.
         port = port or free_port()
         config = folder / "nginx.conf"
         config.write_text(nginx_config(folder, f"{address}:{port}", app_ports))
+        nginx_folders(folder)
         nginx_binary = shutil.which("nginx") or "/usr/sbin/nginx"
         nginx = subprocess.Popen(
             [nginx_binary, "-c", str(config), "-p", str(folder)], stdout=subprocess.DEVNULL, stderr=log
@@ -151,7 +210,7 @@ def main() -> None:
     args = parser.parse_args()
     with school(args.processes, args.port, args.address) as running:
         print(f"The school is open: http://<this machine's address>:{args.port} ({args.processes} app processes, ")
-        print(f"one Redis board at {running.redis_url}). Ctrl-C stops it.", flush=True)
+        print("one Redis board, with a password of its own). Ctrl-C stops it.", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             while all(p.poll() is None for p in [*running.apps, running.nginx]):

@@ -1,22 +1,22 @@
 """A student's side of the class board: send a drawing or an upload, only when asked to.
 
-A session sends at most one digit every `SEND_INTERVAL` seconds and at most `MAX_SENDS` to
-one board; a send refused for that is counted on the teacher's board. When the teacher holds
-new digits, a sent digit waits for approval, and the student is told so.
+A student (a browser, however many tabs: explorer/student.py) sends at most one digit every
+`SEND_INTERVAL` seconds and at most `MAX_SENDS` to one board, counted in the board's store so
+that the limits hold across tabs and app processes; a send refused for that is counted on the
+teacher's board. When the teacher holds new digits, a sent digit waits for approval, and the
+student is told so.
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 import streamlit as st
 
-from explorer import resources
+from explorer import resources, student
 from explorer.frame import Frame
-from vae.board import MAX_NAME, make_entry
-
-SEND_INTERVAL = 5.0  # seconds between two sends of one session
-MAX_SENDS = 20  # digits one session may send to one board
+from vae.board import MAX_NAME, MAX_SENDS, SEND_INTERVAL, make_entry, send_wait
 
 
 def board_label(code: str) -> str:
@@ -24,12 +24,9 @@ def board_label(code: str) -> str:
 
 
 def wait_before_sending(code: str, now: float | None = None) -> tuple[float, bool]:
-    """(seconds to wait before this session may send to board `code`, whether it has sent its last)."""
-    sends = st.session_state.sends.get(code, [])
-    if len(sends) >= MAX_SENDS:
-        return 0.0, True
-    since = (now or time.time()) - sends[-1] if sends else SEND_INTERVAL
-    return max(0.0, SEND_INTERVAL - since), False
+    """(seconds to wait before this student may send to board `code`, whether they have sent their last)."""
+    count, last = resources.board_store().sends(code, student.identity())
+    return send_wait(count, last, time.time() if now is None else now)
 
 
 @st.fragment
@@ -50,25 +47,26 @@ def send_form(frame: Frame, upload: dict) -> None:
 
     def send() -> None:  # a callback: the run it causes already shows what happened
         store = resources.board_store()
-        wait, spent = wait_before_sending(code)
+        who = student.identity()
+        wait, spent = store.take_send(code, who)  # checked and counted at once, for every tab
         if wait > 0 or spent:
             store.count_refused(code)
             st.session_state.send_refused = (
-                f"Not sent: you have sent {MAX_SENDS} digits to this board, the most one page may."
+                f"Not sent: you have sent {MAX_SENDS} digits to this board, the most one student may."
                 if spent
-                else f"Not sent yet: wait {wait:.0f} s more (one digit every {SEND_INTERVAL:.0f} seconds)."
+                else f"Not sent yet: wait {math.ceil(wait)} s more (one digit every {SEND_INTERVAL:.0f} seconds, "
+                "from all your tabs together)."
             )
             return
-        entry = make_entry(upload["image"], st.session_state.get("student_name"), frame.name, upload["mean"])
+        entry = make_entry(upload["image"], st.session_state.get("student_name"), frame.name, upload["mean"], who)
         sent[upload["name"]] = store.add(code, entry)
-        st.session_state.sends = {**st.session_state.sends, code: [*st.session_state.sends.get(code, []), time.time()]}
 
     if status:
         label = "Sent ✓" if status == "shown" else "Sent, waiting for the teacher"
     elif spent:
-        label = f"{MAX_SENDS} digits sent: the most one page may send"
+        label = f"{MAX_SENDS} digits sent: the most one student may send"
     elif wait > 0:
-        label = f"Send to the class board (wait {wait:.0f} s)"
+        label = f"Send to the class board (wait {math.ceil(wait)} s)"
     else:
         label = "Send to the class board"
     st.button(

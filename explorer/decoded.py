@@ -14,6 +14,7 @@ from explorer import describe, first_page, links, posterior, reruns, state
 from explorer.frame import Frame
 from explorer.latent_map import MAP_KEY, chosen_marks, decoded_at, nearest_test_digit
 from explorer.map_layer import map_layer
+from explorer.text import plain
 from vae.pictures import data_uri, png_bytes, png_data_uri
 
 LAYER_KEY = "map_layer"
@@ -103,7 +104,7 @@ def test_digit(frame: Frame, chosen: dict, image_width: int) -> None:
 
 
 def your_digit(frame: Frame, upload: dict, image_width: int) -> None:
-    st.subheader(f"Your digit: {upload['name']}")
+    st.subheader(f"Your digit: {plain(upload['name'])}")
     original, decoded = st.columns(2)
     original.image(
         png_data_uri(upload["image"], PIXELS),

@@ -9,6 +9,7 @@ import streamlit as st
 
 from explorer import state
 from explorer.frame import Frame
+from explorer.text import plain
 from vae import latent
 
 
@@ -124,7 +125,7 @@ def map_table(frame: Frame) -> None:
         if waypoints:
             lines = ["| waypoint | what | z |", "| --- | --- | --- |"]
             lines += [
-                f"| {chr(65 + i)} | {w['label']} | ({w['z'][0]:.2f}, {w['z'][1]:.2f}) |"
+                f"| {chr(65 + i)} | {plain(w['label'])} | ({w['z'][0]:.2f}, {w['z'][1]:.2f}) |"
                 for i, w in enumerate(waypoints)
             ]
             st.markdown("**The path:**\n\n" + "\n".join(lines))

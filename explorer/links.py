@@ -19,7 +19,8 @@ import urllib.parse
 
 import streamlit as st
 
-from explorer import state
+from explorer import resources, state
+from explorer.text import plain
 from vae.board import clean_code
 from vae.catalog import DEFAULT_MODEL, available_models
 
@@ -48,7 +49,7 @@ def parse(params: dict[str, str], models: list[str], test_size: int = 10000) -> 
         try:
             values[key] = convert(params[key].strip())
         except (ValueError, TypeError):
-            problems.append(f"`{key}={params[key][:40]}` was ignored: {explain}.")
+            problems.append(f"“{plain(key + '=' + params[key][:40])}” was ignored: {explain}.")
 
     take("z", _point, "give two numbers, as in z=2,-1")
     take("digit", lambda text: _index(text, test_size), f"give a test digit's number, 0 to {test_size - 1}")
@@ -114,7 +115,16 @@ def apply_once() -> None:
         st.session_state.samples_seed = values["samples"]
     st.session_state.view = values.get("view", "explore")
     st.session_state.present = values.get("present", False)
-    st.session_state.board = values.get("board", "")
+    code = values.get("board", "")
+    if code and not resources.board_store().board_exists(code):
+        # A code no teacher started on this server (mistyped, or from before a restart): the
+        # page would send digits that no teacher sees.
+        state.notify(
+            f"There is no class board {code} on this server: check the code your teacher gave you, "
+            "or ask them to open the class board again. Digits you send go to the server's class board."
+        )
+        code = ""
+    st.session_state.board = code
 
 
 def current_params() -> dict[str, str]:

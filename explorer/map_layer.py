@@ -12,8 +12,13 @@ canvas of their own, so that marking a point never re-sends or redraws the 10,00
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import streamlit as st
+
+from explorer import state
+from explorer.links import MAX_COORDINATE
 
 JS = """
 export default function(component) {
@@ -112,11 +117,35 @@ def map_layer(key: str, target: str, marks: list[dict], on_click=None, announce:
     def clicked():
         click = st.session_state[key]["click"]
         if click and on_click is not None:
+            click = checked_click(click)
+            if click is None:
+                # Not what the page's map sends: a forged message. Ignored, as a bad URL value is.
+                state.notify("A click outside the map's range was ignored.")
+                return
             on_click(click)
 
     # A list, not a dict: Streamlit inspects a dict's values for dataframes, which imports
     # pandas (a third of a second at the first page) and costs time on every click.
     _component(key=key, data=[target, marks, key, announce], on_click_change=clicked, height=1)
+
+
+def checked_click(click) -> dict | None:
+    """A click from the page, its values range-checked like a URL's (explorer/links.py), or None."""
+    if not isinstance(click, dict):
+        return None
+    try:
+        x, y = float(click["x"]), float(click["y"])
+        scale = float(click.get("scale", 1.0))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in (x, y)):
+        return None
+    if not (math.isfinite(scale) and 0 < scale <= 1e6):
+        return None
+    hidden = click.get("hidden") or []
+    if not isinstance(hidden, list) or not all(isinstance(name, str) for name in hidden):
+        return None
+    return {**click, "x": x, "y": y, "scale": scale, "hidden": hidden[:100]}
 
 
 def clicked_digit(

@@ -10,6 +10,7 @@ import streamlit as st
 
 from explorer import reruns, resources, state
 from explorer.frame import Frame
+from explorer.text import plain
 from vae.latent import METHODS
 
 
@@ -18,7 +19,7 @@ def filmstrip(frame: Frame) -> None:
     waypoints = st.session_state.waypoints
     if not waypoints:
         return
-    names = " → ".join(f"**{chr(65 + i)}** {w['label']}" for i, w in enumerate(waypoints))
+    names = " → ".join(f"**{chr(65 + i)}** {plain(w['label'])}" for i, w in enumerate(waypoints))
     if len(waypoints) < 2:
         st.markdown(f"Path: {names}. Add one more point to see the morph.")
         return

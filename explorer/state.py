@@ -21,8 +21,6 @@ DEFAULTS = {
     "seen_files": set(),  # uploader file ids already handled
     "upload_errors": [],  # messages for files that could not be used
     "sent_to_board": {},  # upload name -> "shown" or "held": what this session sent to the class board
-    "sends": {},  # board code -> times (time.time()) of this session's sends to it
-    "code_misses": [],  # times of wrong teacher codes typed in this session
     "code_last_miss": "",  # digest of the last wrong code, so that one guess counts once
     "send_refused": None,  # why the last press of "Send to the class board" sent nothing
     "samples_seed": None,  # the prior samples shown (None: none drawn)

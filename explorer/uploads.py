@@ -15,6 +15,7 @@ import streamlit as st
 from explorer import board_panel, describe, reruns, resources, state
 from explorer.drawing_canvas import drawing_canvas
 from explorer.frame import Frame
+from explorer.text import plain
 from vae.image_files import EXTENSIONS, SUPPORTED
 from vae.images import prepare_image
 from vae.pictures import data_uri, png_data_uri
@@ -23,9 +24,12 @@ from vae.pictures import data_uri, png_data_uri
 def add(frame: Frame, name: str, source) -> bool:
     """Put an image on the map and choose it; False (and a message) if it cannot be used."""
     try:
-        image = prepare_image(source)
+        # A large photo takes a second or two, longer while two others are being prepared
+        # (vae.images decodes at most two large pictures at once, to bound the server's memory).
+        with st.spinner(f"Preparing {name}…"):
+            image = prepare_image(source)
     except ValueError as error:
-        state.report_upload_error(f"{name}: {error}")
+        state.report_upload_error(f"{plain(name)}: {error}")
         return False
     mean, log_var = frame.model.encode(image[None])
     name = unique_name(name)
@@ -80,7 +84,7 @@ def show(frame: Frame) -> None:
 def latest(frame: Frame, upload: dict) -> None:
     mean = upload["mean"]
     st.markdown(
-        f"**{upload['name']}** is on the map as a star at μ = ({mean[0]:.2f}, {mean[1]:.2f}), with its "
+        f"**{plain(upload['name'])}** is on the map as a star at μ = ({mean[0]:.2f}, {mean[1]:.2f}), with its "
         "1σ and 2σ ellipses (tiny: the encoder is sure of itself). The panel beside the map shows it "
         "up close. " + describe.placement(frame, mean)
     )

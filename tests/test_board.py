@@ -187,3 +187,61 @@ def test_the_time_to_live_comes_from_vae_board_ttl(monkeypatch):
     monkeypatch.setenv("VAE_BOARD_TTL", "a day")
     with pytest.raises(ValueError, match="VAE_BOARD_TTL"):
         board.open_store()
+
+
+def test_a_student_sends_once_per_interval_from_any_number_of_tabs(store):
+    # Four tabs of one browser press at once (threads: in a school, four app processes).
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(store.take_send("", "b:ada"))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    accepted = [r for r in results if r == (0.0, False)]
+    assert len(accepted) == 1, results
+    for wait, spent in results:
+        if (wait, spent) != (0.0, False):
+            assert not spent and 0 < wait <= board.SEND_INTERVAL
+    # Another student, and the same student on another board, are not held back by Ada.
+    assert store.take_send("", "b:noor") == (0.0, False)
+    assert store.take_send("K7Q2P", "b:ada") == (0.0, False)
+    assert store.sends("", "b:ada")[0] == 1
+
+
+def test_a_student_sends_at_most_max_sends_to_a_board(store):
+    now = 1_000_000.0
+    for number in range(board.MAX_SENDS):
+        assert store.take_send("", "b:ada", now + number * board.SEND_INTERVAL) == (0.0, False)
+    assert store.take_send("", "b:ada", now + 10_000) == (0.0, True)
+    count, last = store.sends("", "b:ada")
+    assert count == board.MAX_SENDS and board.send_wait(count, last, now + 10_000) == (0.0, True)
+
+
+def test_a_full_board_drops_the_oldest_of_the_student_who_holds_the_most(store):
+    # store's boards keep 50: ten students send two each, then one student sends 60.
+    for number in range(20):
+        store.add("", dataclasses.replace(entry(number), student=f"b:student-{number % 10}"))
+    for number in range(60):
+        store.add("", dataclasses.replace(entry(number), student="b:flood"))
+    kept = store.entries("")
+    assert len(kept) == 50 and store.dropped("") == 30
+    # Everyone else's 20 stay; the flood keeps its newest 30.
+    assert sum(e.student != "b:flood" for e in kept) == 20
+    assert [e.name for e in kept if e.student == "b:flood"] == [f"student {n}" for n in range(30, 60)]
+
+
+def test_wrong_teacher_codes_count_per_student_and_are_forgotten_after_the_lockout(store):
+    now = time.time()
+    for _ in range(board.MAX_CODE_MISSES):
+        store.add_code_miss("b:guesser", now)
+    count, last = store.code_misses("b:guesser", now)
+    assert count == board.MAX_CODE_MISSES
+    assert board.code_wait(count, last, now + 1) == pytest.approx(board.CODE_LOCKOUT - 1, abs=0.01)
+    assert board.code_wait(count, last, now + board.CODE_LOCKOUT + 1) == 0
+    assert store.code_misses("b:teacher", now) == (0, 0.0)
+
+
+def test_the_memory_store_forgets_wrong_codes_a_lockout_after_the_last():
+    store = board.MemoryBoardStore()
+    store.add_code_miss("b:guesser", 1000.0)
+    assert store.code_misses("b:guesser", 1000.0 + board.CODE_LOCKOUT + 1) == (0, 0.0)

@@ -1,7 +1,11 @@
 """The class board: digits that students send, kept for the teacher's projected map.
 
 A board is named by a short class code ("" is the server's default board). It keeps at
-most `MAX_ENTRIES` entries, dropping the oldest and counting what it dropped. A teacher may
+most `MAX_ENTRIES` entries; when full, it drops the oldest digit of the student who holds the
+most, so that no one student can push everyone else's digits off it, and counts what it dropped.
+The limits on students (one send every `SEND_INTERVAL` seconds, `MAX_SENDS` to a board, a wait
+after `MAX_CODE_MISSES` wrong teacher codes) are kept in the store too, per student (a browser,
+not a tab: explorer/student.py), so they hold across tabs and app processes. A teacher may
 hold new digits until approved: held digits wait apart and reach the board only when approved.
 Two stores implement one small interface: `MemoryBoardStore` (one server process, the
 default; it forgets everything when the server stops) and `vae.board_redis.RedisBoardStore`
@@ -30,6 +34,10 @@ MAX_NAME = 20
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread from a slide
 CODE_LENGTH = 5
 DEFAULT_TTL = 24 * 3600  # seconds a school's store keeps children's drawings and names
+SEND_INTERVAL = 5.0  # seconds between two sends of one student
+MAX_SENDS = 20  # digits one student may send to one board
+MAX_CODE_MISSES = 5  # wrong teacher codes before a student must wait
+CODE_LOCKOUT = 60.0  # seconds it then waits; misses are forgotten that long after the last
 
 
 def ttl_from_env() -> int:
@@ -52,6 +60,7 @@ class Entry:
     sent_at: float
     model: str
     mean: tuple[float, float]
+    student: str = ""  # who sent it, as explorer/student.py names a browser (a digest, never shown)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -62,6 +71,7 @@ class Entry:
                 "model": self.model,
                 "mean": list(self.mean),
                 "image": base64.b64encode(self.image.tobytes()).decode(),
+                "student": self.student,
             }
         )
 
@@ -69,7 +79,15 @@ class Entry:
     def from_json(cls, text: str | bytes) -> Entry:
         values = json.loads(text)
         image = np.frombuffer(base64.b64decode(values["image"]), np.uint8).reshape(28, 28)
-        return cls(values["id"], image, values["name"], values["sent_at"], values["model"], tuple(values["mean"]))
+        return cls(
+            values["id"],
+            image,
+            values["name"],
+            values["sent_at"],
+            values["model"],
+            tuple(values["mean"]),
+            values.get("student", ""),
+        )
 
 
 def clean_name(text: str | None) -> str:
@@ -93,11 +111,33 @@ def codes_match(given: str | None, expected: str) -> bool:
     return hmac.compare_digest((given or "").strip().encode(), expected.encode())
 
 
-def make_entry(image: np.ndarray, name: str | None, model: str, mean) -> Entry:
+def make_entry(image: np.ndarray, name: str | None, model: str, mean, student: str = "") -> Entry:
     pixels = (np.clip(np.asarray(image, np.float64), 0, 1) * 255).round().astype(np.uint8)
     if pixels.shape != (28, 28):
         raise ValueError(f"A board entry needs a 28x28 image, not {pixels.shape}.")
-    return Entry(secrets.token_hex(6), pixels, clean_name(name), time.time(), model, (float(mean[0]), float(mean[1])))
+    mean = (float(mean[0]), float(mean[1]))
+    return Entry(secrets.token_hex(6), pixels, clean_name(name), time.time(), model, mean, student)
+
+
+def send_wait(count: int, last: float, now: float) -> tuple[float, bool]:
+    """(seconds a student must still wait to send, whether they have sent their last), from the
+    number of their sends to a board and the time of the last one."""
+    if count >= MAX_SENDS:
+        return 0.0, True
+    return (max(0.0, SEND_INTERVAL - (now - last)) if count else 0.0), False
+
+
+def code_wait(count: int, last: float, now: float) -> float:
+    """Seconds a student must wait before trying the teacher code again (0: they may)."""
+    return max(0.0, last + CODE_LOCKOUT - now) if count >= MAX_CODE_MISSES else 0.0
+
+
+def fair_victim(students: list[str]) -> int:
+    """The index (oldest first) of the entry a full board drops: the oldest of the student who
+    holds the most entries; among equals, the one whose oldest entry is older."""
+    counts = collections.Counter(students)
+    most = max(counts.values())
+    return next(index for index, student in enumerate(students) if counts[student] == most)
 
 
 class MemoryBoardStore:
@@ -114,6 +154,8 @@ class MemoryBoardStore:
         self._versions: dict[str, int] = collections.defaultdict(int)
         self._codes: set[str] = set()
         self._secrets: dict[str, str] = {}
+        self._sends: dict[tuple[str, str], tuple[int, float]] = {}  # (board, student) -> (count, last)
+        self._misses: dict[str, tuple[int, float]] = {}  # student -> (wrong codes, time of the last)
 
     def _expire(self, board: str) -> None:
         # Under the lock: what is older than the time to live is forgotten.
@@ -137,9 +179,41 @@ class MemoryBoardStore:
         entries = self._entries[board]
         entries[entry.id] = entry
         while len(entries) > self.max_entries:
-            entries.popitem(last=False)
+            kept = list(entries.values())
+            del entries[kept[fair_victim([e.student for e in kept])].id]
             self._dropped[board] += 1
         self._versions[board] += 1
+
+    def sends(self, board: str, student: str) -> tuple[int, float]:
+        """(how many digits `student` sent to `board`, when the last one was sent)."""
+        with self._lock:
+            return self._sends.get((board, student), (0, 0.0))
+
+    def take_send(self, board: str, student: str, now: float | None = None) -> tuple[float, bool]:
+        """Count a send of `student` to `board` if the limits allow it, atomically: (0, False)
+        when counted, else (seconds to wait, whether they have sent their last)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            count, last = self._sends.get((board, student), (0, 0.0))
+            wait, spent = send_wait(count, last, now)
+            if wait == 0 and not spent:
+                self._sends[(board, student)] = (count + 1, now)
+            return wait, spent
+
+    def code_misses(self, student: str, now: float | None = None) -> tuple[int, float]:
+        """(wrong teacher codes `student` typed, time of the last), forgotten CODE_LOCKOUT s after the last."""
+        now = time.time() if now is None else now
+        with self._lock:
+            count, last = self._misses.get(student, (0, 0.0))
+            return (count, last) if now - last < CODE_LOCKOUT else (0, 0.0)
+
+    def add_code_miss(self, student: str, now: float | None = None) -> int:
+        """Count a wrong teacher code of `student`; returns their count."""
+        now = time.time() if now is None else now
+        count, _ = self.code_misses(student, now)
+        with self._lock:
+            self._misses[student] = (count + 1, now)
+            return count + 1
 
     def entries(self, board: str) -> list[Entry]:
         with self._lock:

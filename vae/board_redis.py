@@ -7,20 +7,49 @@ every key of a board expires `ttl` seconds after the board last changed.
 from __future__ import annotations
 
 import json
+import time
 
-from vae.board import DEFAULT_TTL, MAX_ENTRIES, Entry, new_code
+from vae.board import CODE_LOCKOUT, DEFAULT_TTL, MAX_ENTRIES, MAX_SENDS, SEND_INTERVAL, Entry, new_code
 
-# Lua, run atomically by Redis: the append-and-trim that a send and an approval share.
+# Lua, run atomically by Redis: the append-and-trim that a send and an approval share. A full
+# board drops the oldest entry of the student who holds the most (vae.board.fair_victim).
 APPEND = """
--- Append ARGV[1] to the list KEYS[1], keep its newest ARGV[2], count the dropped in KEYS[2].
+-- Append ARGV[1] to the list KEYS[1], keep at most ARGV[2], count the dropped in KEYS[2].
 local function append(list, dropped, entry, most)
   local n = redis.call('RPUSH', list, entry)
-  local over = n - tonumber(most)
-  if over > 0 then
-    redis.call('LTRIM', list, over, -1)
-    redis.call('INCRBY', dropped, over)
+  while n > tonumber(most) do
+    local all = redis.call('LRANGE', list, 0, -1)
+    local students, counts, top = {}, {}, 0
+    for i, raw in ipairs(all) do
+      local student = cjson.decode(raw)['student'] or ''
+      students[i] = student
+      counts[student] = (counts[student] or 0) + 1
+      if counts[student] > top then top = counts[student] end
+    end
+    for i, student in ipairs(students) do
+      if counts[student] == top then
+        redis.call('LSET', list, i - 1, '__dropped__')
+        redis.call('LREM', list, 1, '__dropped__')
+        break
+      end
+    end
+    redis.call('INCR', dropped)
+    n = n - 1
   end
 end
+"""
+
+# Check a student's sends to a board against the limits and count this one, atomically:
+# returns {wait in ms, spent (0/1)}, {0, 0} when the send was counted.
+TAKE_SEND = """
+local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
+local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
+local now, interval, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if count >= most then return {0, 1} end
+if count > 0 and now - last < interval then return {math.ceil((interval - (now - last)) * 1000), 0} end
+redis.call('HSET', KEYS[1], 'count', count + 1, 'last', ARGV[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+return {0, 0}
 """
 
 
@@ -139,6 +168,41 @@ class RedisBoardStore:
 
     def version(self, board: str) -> int:
         return int(self.client.get(self._key(board, "version")) or 0)
+
+    def _sends_key(self, board: str, student: str) -> str:
+        return f"{self.prefix}:{board or '_'}:sends:{student}"
+
+    def sends(self, board: str, student: str) -> tuple[int, float]:
+        """(how many digits `student` sent to `board`, when the last one was sent)."""
+        values = self.client.hmget(self._sends_key(board, student), "count", "last")
+        return int(values[0] or 0), float(values[1] or 0.0)
+
+    def take_send(self, board: str, student: str, now: float | None = None) -> tuple[float, bool]:
+        """Count a send of `student` to `board` if the limits allow it, atomically: (0, False)
+        when counted, else (seconds to wait, whether they have sent their last)."""
+        now = time.time() if now is None else now
+        wait_ms, spent = self.client.eval(
+            TAKE_SEND, 1, self._sends_key(board, student), repr(now), SEND_INTERVAL, MAX_SENDS, self.ttl
+        )
+        return int(wait_ms) / 1000, bool(spent)
+
+    def _misses_key(self, student: str) -> str:
+        return f"{self.prefix}:code-misses:{student}"
+
+    def code_misses(self, student: str, now: float | None = None) -> tuple[int, float]:
+        """(wrong teacher codes `student` typed, time of the last), forgotten CODE_LOCKOUT s after the last."""
+        values = self.client.hmget(self._misses_key(student), "count", "last")
+        return int(values[0] or 0), float(values[1] or 0.0)
+
+    def add_code_miss(self, student: str, now: float | None = None) -> int:
+        """Count a wrong teacher code of `student`; returns their count."""
+        now = time.time() if now is None else now
+        with self.client.pipeline() as pipe:  # MULTI/EXEC: atomic
+            pipe.hincrby(self._misses_key(student), "count", 1)
+            pipe.hset(self._misses_key(student), "last", repr(now))
+            pipe.expire(self._misses_key(student), max(1, round(CODE_LOCKOUT)))
+            count, *_ = pipe.execute()
+        return int(count)
 
     def create_board(self) -> str:
         while True:

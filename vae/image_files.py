@@ -12,11 +12,24 @@ import io
 import os
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 48 MP phone photo passes; a decompression bomb does not
 DECODE_SIZE = 2048  # JPEGs are decoded at no less than this (DCT scaling is free)
+REDUCE_SIDE = 2048  # any larger picture is reduced to this, in its own mode, before anything else
+COARSE_SIDE = 1024  # where a large picture's digit is looked for
+EXIF_ORIENTATION = 0x0112
+# EXIF orientation -> the transpose that makes the picture upright (as ImageOps.exif_transpose).
+TRANSPOSES = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 # The formats the app names, and no others: Pillow would otherwise try every format it
 # knows (PostScript through Ghostscript among them) on whatever bytes arrive. MPO is how
@@ -89,16 +102,28 @@ def check_size(image: Image.Image) -> None:
         )
 
 
-def load_first_frame(image: Image.Image) -> Image.Image:
-    """Decode the first frame (animations), upright (EXIF orientation applied)."""
+def load_first_frame(image: Image.Image, region=None) -> Image.Image:
+    """Decode the first frame (animations), upright (EXIF orientation applied), with its
+    longer side at most REDUCE_SIDE pixels.
+
+    A larger picture is reduced straight after decoding, in its own mode: a 49 MP RGBA picture
+    is 196 MB decoded, and a conversion (to RGBA, to floats) before the reduction would copy it
+    whole again. `region(reduced)`, when given, names what matters in the reduced picture (a
+    box: left, top, right, bottom; or None): a small part is cut from the full-size picture
+    instead, so that a small digit on a large canvas keeps its detail.
+    """
     check_size(image)
     try:
         image.seek(0)
+        orientation = image.getexif().get(EXIF_ORIENTATION)
         if image.format == "JPEG":
             # Let the JPEG decoder skip detail we would throw away anyway.
             image.draft(image.mode, (DECODE_SIZE, DECODE_SIZE))
         image.load()
-        image = ImageOps.exif_transpose(image)
+        if max(image.size) > REDUCE_SIDE:
+            image = _reduce_to_region(image, region)
+        if orientation in TRANSPOSES:
+            image = image.transpose(TRANSPOSES[orientation])
     except Image.DecompressionBombError as error:
         raise ValueError(
             "The image has too many pixels to open safely; make it smaller (a photo of one digit needs no more than a few MP)."
@@ -108,3 +133,52 @@ def load_first_frame(image: Image.Image) -> Image.Image:
             f"The image file is truncated or damaged ({error}). Save or export the picture again and upload the new file."
         ) from error
     return image
+
+
+def _reduce_to_region(image: Image.Image, region) -> Image.Image:
+    # What matters is found on a copy of COARSE_SIDE pixels (a few MB of floats beside it).
+    box = region(reduce_large(image, COARSE_SIDE)) if region else None
+    if box is not None:
+        factor = -(-max(image.size) // COARSE_SIDE)  # each coarse pixel is a factor x factor box
+        left, top, right, bottom = (v * factor for v in box)
+        left, top, right, bottom = max(0, left), max(0, top), min(image.width, right), min(image.height, bottom)
+        if (right - left) * (bottom - top) <= image.width * image.height / 4:
+            return reduce_large(image.crop((left, top, right, bottom)))
+    return reduce_large(image)  # what matters fills much of the picture: a reduced copy holds it well
+
+
+# Modes that Image.reduce takes; the others are converted first (grey keeps what the
+# preparation reads: the grey level and the transparency).
+REDUCIBLE = ("L", "LA", "RGB", "RGBA", "I", "F")
+STRIP_PIXELS = 1 << 20  # pixels of the full-size picture reduced at a time
+
+
+def reduce_large(image: Image.Image, side: int = REDUCE_SIDE) -> Image.Image:
+    """`image` with its longer side at most `side`, by box averaging (Image.reduce).
+
+    A box over a few pixels keeps a pen line as a line (fainter, which the ink's stretch in
+    vae.images undoes). Pillow's reduce copies an RGBA picture whole (to premultiplied
+    alpha) and a conversion copies any picture whole, so both run on strips of whole boxes:
+    the same result, with a few MB beside the decoded picture instead of its size again.
+    """
+    width, height = image.size
+    factor = -(-max(width, height) // side)
+    if factor <= 1:
+        return image
+    mode = image.mode if image.mode in REDUCIBLE else _reducible_mode(image)
+    reduced = Image.new(mode, (-(-width // factor), -(-height // factor)))
+    rows = factor * max(1, STRIP_PIXELS // (width * factor))
+    for top in range(0, height, rows):
+        strip = image.crop((0, top, width, min(height, top + rows)))
+        if strip.mode != mode:
+            strip = strip.convert(mode)
+        reduced.paste(strip.reduce(factor), (0, top // factor))
+    return reduced
+
+
+def _reducible_mode(image: Image.Image) -> str:
+    if image.mode in ("PA", "La", "RGBa") or "transparency" in image.info:
+        return "LA"
+    if image.mode.startswith("I;16"):
+        return "I"
+    return "RGB" if image.mode in ("CMYK", "YCbCr", "LAB", "HSV") else "L"

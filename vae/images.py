@@ -10,10 +10,12 @@ and thickens thin strokes to MNIST-like width before the MNIST recipe.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from vae.image_files import load_first_frame, open_image
+from vae.image_files import REDUCE_SIDE, load_first_frame, open_image
 
 WORK_SIZE = 512  # longer side the digit's region is reduced to before analysis
 STROKE_SIZE = 100  # longer side of the cropped digit while strokes are measured
@@ -25,6 +27,11 @@ MIN_SIGNAL_TO_NOISE = 8.0
 GRAINY = 0.03
 FAINT = 0.2
 SMALL = 96  # pixels of the longer side up to which a picture's paper is one level (ink_map)
+# A picture larger than this is decoded whole before it is reduced (a 49 MP RGBA PNG: 196 MB).
+# At most LARGE_AT_ONCE of them are decoded at once in a process; the others wait their turn.
+LARGE_PIXELS = REDUCE_SIDE * REDUCE_SIDE
+LARGE_AT_ONCE = 2
+_large_pictures = threading.BoundedSemaphore(LARGE_AT_ONCE)
 BLANK = (
     "No digit found: nothing in the picture stands out from its background. If your digit is there, "
     "try a darker pen or more light, and crop closer to the digit."
@@ -32,18 +39,21 @@ BLANK = (
 
 
 def _grey_and_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
-    """Greyscale in [0, 1] (alpha composited on white) and the alpha channel if it varies."""
+    """Greyscale in [0, 1] (alpha composited on white) and the alpha channel if it varies.
+
+    In float32: at 2,048 pixels a side each array is 17 MB, and two uploads may be prepared at once.
+    """
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        values = np.asarray(image, dtype=np.float64)
+        values = np.asarray(image, dtype=np.float32)
         top = 65535.0 if values.max() > 255 else 255.0
         return np.clip(values / top, 0, 1), None
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if not has_alpha:
-        return np.asarray(image.convert("L"), dtype=np.float64) / 255.0, None
+        return np.asarray(image.convert("L"), dtype=np.float32) / 255.0, None
     rgba = image.convert("RGBA")
-    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64) / 255.0
+    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    grey = np.asarray(Image.alpha_composite(white, rgba).convert("L"), dtype=np.float64) / 255.0
+    grey = np.asarray(Image.alpha_composite(white, rgba).convert("L"), dtype=np.float32) / 255.0
     return grey, (alpha if alpha.min() < 0.98 else None)
 
 
@@ -183,6 +193,35 @@ def _block_reduce(values: np.ndarray, factor: int, keep_dark: bool) -> np.ndarra
     return blocks.min(axis=(1, 3)) if keep_dark else blocks.max(axis=(1, 3))
 
 
+def _ink_box(grey: np.ndarray, alpha: np.ndarray | None) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right): the region around the ink of a picture larger than WORK_SIZE,
+    found on a coarse copy, with a margin of a quarter of the digit's size."""
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    dark_ink = np.median(border) >= 0.5
+    factor = -(-max(grey.shape) // WORK_SIZE)
+    coarse_alpha = None if alpha is None else _block_reduce(alpha, factor, keep_dark=False)
+    ink = _clean(ink_map(_block_reduce(grey, factor, dark_ink), coarse_alpha))
+    rows = np.flatnonzero(ink.max(axis=1) > 0.05)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.05)
+    margin = max(rows[-1] - rows[0], cols[-1] - cols[0]) // 4 + 2
+    top, bottom = max(0, (rows[0] - margin) * factor), min(grey.shape[0], (rows[-1] + 1 + margin) * factor)
+    left, right = max(0, (cols[0] - margin) * factor), min(grey.shape[1], (cols[-1] + 1 + margin) * factor)
+    return top, bottom, left, right
+
+
+def _ink_region(reduced: Image.Image) -> tuple[int, int, int, int] | None:
+    """The box (left, top, right, bottom) around the ink of a reduced large picture, or None
+    when it holds none (the whole picture then goes on, to be refused with the reason)."""
+    grey, alpha = _grey_and_alpha(reduced)
+    if max(grey.shape) <= WORK_SIZE:
+        return None
+    try:
+        top, bottom, left, right = _ink_box(grey, alpha)
+    except ValueError:
+        return None
+    return left, top, right, bottom
+
+
 def _focus(grey: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """Crop a large picture to the region around its ink, then reduce it to WORK_SIZE.
 
@@ -194,14 +233,7 @@ def _focus(grey: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, np.n
         return grey, alpha
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     dark_ink = np.median(border) >= 0.5
-    factor = -(-max(grey.shape) // WORK_SIZE)
-    coarse_alpha = None if alpha is None else _block_reduce(alpha, factor, keep_dark=False)
-    ink = _clean(ink_map(_block_reduce(grey, factor, dark_ink), coarse_alpha))
-    rows = np.flatnonzero(ink.max(axis=1) > 0.05)
-    cols = np.flatnonzero(ink.max(axis=0) > 0.05)
-    margin = max(rows[-1] - rows[0], cols[-1] - cols[0]) // 4 + 2
-    top, bottom = max(0, (rows[0] - margin) * factor), min(grey.shape[0], (rows[-1] + 1 + margin) * factor)
-    left, right = max(0, (cols[0] - margin) * factor), min(grey.shape[1], (cols[-1] + 1 + margin) * factor)
+    top, bottom, left, right = _ink_box(grey, alpha)
     grey = grey[top:bottom, left:right]
     alpha = None if alpha is None else alpha[top:bottom, left:right]
     if max(grey.shape) > WORK_SIZE:
@@ -295,9 +327,15 @@ def prepare_image(source) -> np.ndarray:
 
     The result is light ink on black like MNIST. Raises ValueError with a message fit to
     show a user when the input cannot be used (empty, damaged, not an image, SVG, too
-    many pixels or bytes, or no ink at all).
+    many pixels or bytes, or no ink at all). Memory is bounded: a large picture is reduced
+    right after decoding, and at most LARGE_AT_ONCE are decoded at once (the others wait).
     """
-    image = load_first_frame(open_image(source))
+    image = open_image(source)
+    if image.width * image.height > LARGE_PIXELS:
+        with _large_pictures:
+            image = load_first_frame(image, region=_ink_region)
+    else:
+        image = load_first_frame(image)
     grey, alpha = _focus(*_grey_and_alpha(image))
     ink = _clean(ink_map(grey, alpha))
     return _center_in_field(_normalise_strokes(_crop(ink)))

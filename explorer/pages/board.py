@@ -8,18 +8,19 @@ was given the teacher code shows the controls that clear the board or remove an 
 from __future__ import annotations
 
 import hashlib
-import html
+import math
 import time
 
 import numpy as np
 import streamlit as st
 
-from explorer import describe, header, latent_map, links, resources
+from explorer import describe, header, latent_map, links, resources, student
 from explorer.board_panel import board_label
 from explorer.frame import Frame
 from explorer.map_layer import map_layer, mark
+from explorer.text import plain
 from vae import pictures
-from vae.board import MAX_ENTRIES, codes_match
+from vae.board import MAX_CODE_MISSES, MAX_ENTRIES, code_wait, codes_match
 
 BOARD_MAP = "board_map"
 COLOUR = "#111111"
@@ -41,16 +42,10 @@ def show(frame: Frame, options: dict) -> None:
         teacher_controls(code)
 
 
-MAX_CODE_MISSES = 5  # wrong teacher codes before a session must wait
-CODE_LOCKOUT = 60.0  # seconds it then waits
-
-
 def code_lockout(now: float | None = None) -> float:
-    """Seconds this session must wait before it may try the teacher code again (0: it may)."""
-    misses = st.session_state.code_misses
-    if len(misses) < MAX_CODE_MISSES:
-        return 0.0
-    return max(0.0, misses[-1] + CODE_LOCKOUT - (now or time.time()))
+    """Seconds this student (every tab of their browser) must wait before trying the teacher code again."""
+    now = time.time() if now is None else now
+    return code_wait(*resources.board_store().code_misses(student.identity(), now), now)
 
 
 def check_code() -> None:
@@ -60,7 +55,7 @@ def check_code() -> None:
     if not typed or code_lockout() > 0:
         return
     if codes_match(typed, resources.teacher_code()):
-        st.session_state.teacher, st.session_state.code_misses = True, []
+        st.session_state.teacher = True
         return
     # The same guess can arrive twice: a fragment's rerun (the board polls every second) may
     # carry the box's old value before the cleared one reaches the page. One guess, one miss;
@@ -69,15 +64,16 @@ def check_code() -> None:
     if digest == st.session_state.code_last_miss:
         return
     st.session_state.code_last_miss = digest
-    misses = st.session_state.code_misses
-    # After a lockout has passed, the count starts again.
-    st.session_state.code_misses = ([] if len(misses) >= MAX_CODE_MISSES else misses) + [time.time()]
+    # Counted in the board's store, per student: a new tab does not start again. The count is
+    # forgotten CODE_LOCKOUT seconds after the last miss (so, after a wait, it starts again).
+    resources.board_store().add_code_miss(student.identity())
 
 
 def teacher_login() -> None:
     if st.session_state.teacher:
         return
-    with st.sidebar.expander("Teacher", expanded=bool(st.session_state.code_misses)):
+    misses, _ = resources.board_store().code_misses(student.identity())
+    with st.sidebar.expander("Teacher", expanded=bool(misses)):
         wait = code_lockout()
         st.text_input(
             "Teacher code",
@@ -88,9 +84,9 @@ def teacher_login() -> None:
             disabled=wait > 0,
         )
         if wait > 0:
-            st.error(f"{MAX_CODE_MISSES} wrong codes: wait {wait:.0f} s before trying again.")
-        elif st.session_state.code_misses:
-            left = MAX_CODE_MISSES - len(st.session_state.code_misses)
+            st.error(f"{MAX_CODE_MISSES} wrong codes: wait {math.ceil(wait)} s before trying again.")
+        elif misses:
+            left = MAX_CODE_MISSES - misses
             st.error(f"That is not the teacher code ({left} more tr{'y' if left == 1 else 'ies'} before a wait).")
 
 
@@ -210,11 +206,6 @@ def pair_png(_frame: Frame, name: str, entry_id: str, _image: np.ndarray, z: tup
     """A sent digit beside its reconstruction by model `name`: made once, not at every poll."""
     reconstruction = _frame.model.decode(np.array([z], np.float32))[0]
     return pictures.png_bytes(np.concatenate([_image / 255.0, np.ones((28, 2)), reconstruction], axis=1), 3)
-
-
-def plain(text: str) -> str:
-    """A student's name shown as typed: no HTML, no Markdown formatting."""
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|~<>" else c for c in html.escape(text, quote=False))
 
 
 def ago(sent_at: float) -> str:
