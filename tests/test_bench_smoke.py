@@ -35,6 +35,11 @@ def test_bench_recipes_quick(idx_folder):
     assert "test NELBO" in run("bench.recipes", "--quick", "--candidates", "baseline", "--data-dir", str(idx_folder))
 
 
+def test_bench_uploads_quick():
+    out = run("bench.uploads", "--quick", "--repeats", "1")
+    assert "49 MP RGBA PNG" in out and "peak growth MB" in out
+
+
 def test_bench_handwriting(idx_folder):
     out = run("bench.handwriting", "--per-kind", "3", "--data-dir", str(idx_folder))
     assert "canvas drawings" in out and "faint pencil" in out
