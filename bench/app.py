@@ -29,7 +29,7 @@ from playwright.sync_api import sync_playwright
 
 from bench.common import conditions, summary, table
 from tests import browser
-from vae import figures
+from vae.plots import figures
 
 PAUSE_S = 1.0
 FLOOR_TEXT = """import streamlit as st
@@ -112,7 +112,7 @@ def map_figure() -> dict:
     """The latent map as the app's first page draws it: the bundled VAE, its prior rings."""
     streamlit.logger.set_log_level("error")  # the app's caches, used outside a server, warn
     from explorer import frame, latent_map, style
-    from vae.catalog import DEFAULT_MODEL
+    from vae.store.catalog import DEFAULT_MODEL
 
     shown = frame.build(DEFAULT_MODEL)
     return {

@@ -4,7 +4,7 @@
     python -m bench.fit_end --quick          # a smoke run: 1 short run of each
 
 Each run is one process that trains a one-layer model on the app's own input pipeline
-(`vae.training.training_batches`) for 20 epochs, stretched to a given length by a pause
+(`vae.training.fit.training_batches`) for 20 epochs, stretched to a given length by a pause
 after every step, so that it costs almost no CPU and several run at once. It prints how
 long `fit` took to return after its last step. "autotuned" is the same pipeline with
 tf.data's autotuning left on (as it was before): its thread sleeps up to 60 s between
@@ -26,7 +26,7 @@ from bench.common import conditions, table
 ONE_RUN = r"""
 import json, sys, time
 import keras, numpy as np
-import vae.training as training
+import vae.training.fit as training
 autotuned, seconds = sys.argv[1] == "autotuned", float(sys.argv[2])
 if autotuned:
     training.without_autotune = lambda batches: batches

@@ -26,7 +26,7 @@ from PIL import Image, ImageFilter
 
 import vae
 from bench.common import conditions, table
-from vae.data import bundled_test_set
+from vae.data.sources import bundled_test_set
 
 HERE = Path(__file__).resolve().parent / "handwriting"
 SHARED_MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
@@ -205,13 +205,17 @@ def placement(model, training_means, training_labels, pictures, prepare=None) ->
 
 
 def prepare_image_at(revision: str):
-    """`vae.prepare_image` as it was at a git revision (its vae/images.py), to compare side by side."""
+    """`vae.prepare_image` as it was at a git revision (its vae/data/images.py), to compare side by side."""
     import importlib.util
     import subprocess
     import tempfile
 
     source = subprocess.run(
-        ["git", "show", f"{revision}:vae/images.py"], cwd=HERE.parent.parent, capture_output=True, text=True, check=True
+        ["git", "show", f"{revision}:vae/data/images.py"],
+        cwd=HERE.parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     path = Path(tempfile.mkdtemp(prefix="bench-images-")) / "images_then.py"
     path.write_text(source)

@@ -19,8 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import vae  # noqa: E402
 from bench.common import conditions, table  # noqa: E402
-from vae import latent  # noqa: E402
-from vae.data import bundled_test_set  # noqa: E402
+from vae.analysis import latent  # noqa: E402
+from vae.data.sources import bundled_test_set  # noqa: E402
 
 
 def median_ms(function, repeats: int) -> float:
@@ -56,8 +56,8 @@ def main() -> None:
         ),
         ("decode one clicked point", median_ms(lambda: model.decode(point), args.repeats * 10), 5),
     ]
-    from vae.inference import KerasNetwork
-    from vae.model import build_trainer, network_variables
+    from vae.model.inference import KerasNetwork
+    from vae.model.network import build_trainer, network_variables
 
     keras_network = KerasNetwork(model.config, model.weights)
     trainer = build_trainer(model.config)

@@ -36,7 +36,7 @@ from playwright.sync_api import sync_playwright
 import vae
 from bench.common import conditions, summary, table
 from tests import browser
-from vae.catalog import BUNDLED
+from vae.store.catalog import BUNDLED
 
 # In the page: each pointer event's timestamp, and when the preview named a point after it.
 PROBE = """() => {

@@ -230,7 +230,7 @@ def drawing(rng) -> str:
 def decoder_url() -> str:
     """The bundled VAE's decoder file, as the page names it (explorer/live_decoder.py)."""
     import vae
-    from vae import web_decoder
+    from vae.model import web_decoder
 
     return "/app/static/decoders/" + web_decoder.file_name(web_decoder.decoder_file(vae.load_model()))
 
@@ -340,7 +340,7 @@ def teacher(url: str, students_done: threading.Event, record: dict) -> None:
 
 def bytes_per_entry(count: int = 300) -> float:
     """The memory one board entry takes in the in-memory store (measured with tracemalloc)."""
-    from vae import board
+    from vae.classroom import board
 
     store = board.MemoryBoardStore()
     images = np.random.default_rng(0).uniform(size=(count, 28, 28))

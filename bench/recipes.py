@@ -4,7 +4,7 @@
     python -m bench.recipes --set "hidden_units=(768,384,192),epochs=12"
 
 Every candidate trains on the 60,000 MNIST training images and is scored after every epoch
-by the shared metric (vae.metrics.negative_elbo on the official test set); the time axis is
+by the shared metric (vae.analysis.metrics.negative_elbo on the official test set); the time axis is
 training time only. Results are appended to bench/results/recipes.jsonl, one line per run,
 so that what did not help stays on record next to what did.
 """

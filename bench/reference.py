@@ -7,7 +7,7 @@
   strided convolutions, Dense(16), latent 2, mirrored transposed convolutions; loss BCE
   summed over pixels + KL summed over latent dimensions, both averaged over the batch.
 
-Both are scored by the project's one metric (vae.metrics.negative_elbo) through
+Both are scored by the project's one metric (vae.analysis.metrics.negative_elbo) through
 `ProbabilityModel`, which exposes their encoders and decoders as encode/decode_logits.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from vae.model import Sampling
+from vae.model.network import Sampling
 
 
 class TutorialVAE(keras.Model):

@@ -51,7 +51,7 @@ def leave_one_out_knn(means: np.ndarray, labels: np.ndarray, k: int = 5) -> floa
     """Fraction of points whose k nearest other points (itself left out) vote for its label."""
     from scipy.spatial import cKDTree
 
-    from vae.metrics import majority
+    from vae.analysis.metrics import majority
 
     _, nearest = cKDTree(means).query(means, k=k + 1)
     return float(np.mean(majority(labels[nearest[:, 1:]]) == labels))
@@ -127,9 +127,9 @@ def main() -> None:
     print(conditions())
     from playwright.sync_api import sync_playwright
 
-    from vae.data import bundled_test_set
-    from vae.snapshots import Snapshots
-    from vae.store import SNAPSHOTS_FILE
+    from vae.data.sources import bundled_test_set
+    from vae.store.files import SNAPSHOTS_FILE
+    from vae.store.snapshots import Snapshots
 
     labels = bundled_test_set().y_test
     with tempfile.TemporaryDirectory() as cache, sync_playwright() as playwright:

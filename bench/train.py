@@ -4,7 +4,7 @@
     python -m bench.train --only dense    # just the dense comparison
     python -m bench.train --quick         # a smoke run on 2,000 images
 
-Every model is scored by the same function (vae.metrics.negative_elbo: test NELBO in
+Every model is scored by the same function (vae.analysis.metrics.negative_elbo: test NELBO in
 nats, BCE summed over pixels + KL, z = mean) after every epoch; the time axis is
 training time only (the per-epoch evaluation is excluded). Results are printed and
 written to bench/results/train.json.
@@ -23,8 +23,8 @@ import keras
 import vae
 from bench.common import conditions, cpu_model, table, vector_extensions
 from bench.reference import ProbabilityModel, kerasio_conv, tutorial_dense
-from vae.metrics import knn_accuracy, negative_elbo
-from vae.trained import TrainedVAE
+from vae.analysis.metrics import knn_accuracy, negative_elbo
+from vae.store.trained import TrainedVAE
 
 SHARED_MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
 RESULTS = Path(__file__).resolve().parent / "results"

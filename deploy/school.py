@@ -60,7 +60,9 @@ def nginx_config(run: Path, listen: str, app_ports: list[int], daemon: bool = Fa
     worker = worker_user()
     return (
         TEMPLATE.read_text()
-        .replace("@USER@", f"user {worker[0]} {worker[1]};" if worker else "# workers run as the user who started nginx")
+        .replace(
+            "@USER@", f"user {worker[0]} {worker[1]};" if worker else "# workers run as the user who started nginx"
+        )
         .replace("@TEMP@", str(run / "temp"))
         .replace("@RUN@", str(run))
         .replace("@LISTEN@", listen)
@@ -107,9 +109,7 @@ def start_redis(folder: Path, port: int) -> tuple[subprocess.Popen, str]:
     password = secrets.token_urlsafe(24)
     config = folder / "redis.conf"
     config.touch(mode=0o600)
-    config.write_text(
-        f"port {port}\nbind 127.0.0.1\nrequirepass {password}\nsave \"\"\nappendonly no\ndir {folder}\n"
-    )
+    config.write_text(f'port {port}\nbind 127.0.0.1\nrequirepass {password}\nsave ""\nappendonly no\ndir {folder}\n')
     process = subprocess.Popen(["redis-server", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return process, f"redis://:{password}@127.0.0.1:{port}/0"
 

@@ -16,7 +16,7 @@ import streamlit as st
 
 from explorer import resources, student
 from explorer.frame import Frame
-from vae.board import MAX_NAME, MAX_SENDS, SEND_INTERVAL, make_entry, send_wait
+from vae.classroom.board import MAX_NAME, MAX_SENDS, SEND_INTERVAL, make_entry, send_wait
 
 
 def board_label(code: str) -> str:

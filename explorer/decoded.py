@@ -15,7 +15,7 @@ from explorer.frame import Frame
 from explorer.latent_map import MAP_KEY, chosen_marks, decoded_at, nearest_test_digit
 from explorer.map_layer import map_layer
 from explorer.text import plain
-from vae.pictures import data_uri, png_bytes, png_data_uri
+from vae.plots.pictures import data_uri, png_bytes, png_data_uri
 
 LAYER_KEY = "map_layer"
 PIXELS = 10  # 28 px -> 280 px: crisp on a projector

@@ -10,7 +10,7 @@ import streamlit as st
 from explorer import state
 from explorer.frame import Frame
 from explorer.text import plain
-from vae import latent
+from vae.analysis import latent
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)

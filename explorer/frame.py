@@ -13,8 +13,8 @@ import streamlit as st
 
 import vae
 from explorer import resources, state
-from vae.catalog import DEFAULT_MODEL
-from vae.dataset import CLASS_NAMES
+from vae.data.dataset import CLASS_NAMES
+from vae.store.catalog import DEFAULT_MODEL
 
 
 @dataclasses.dataclass

@@ -9,7 +9,7 @@ import streamlit as st
 
 from explorer import first_page, links, state
 from explorer.frame import Frame
-from vae.dataset import TITLES
+from vae.data.dataset import TITLES
 
 
 def model_card(frame: Frame) -> str:

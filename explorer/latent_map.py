@@ -12,7 +12,8 @@ import streamlit as st
 
 from explorer import live_decoder, map_view, resources, state
 from explorer.frame import Frame
-from vae import figures, latent
+from vae.analysis import latent
+from vae.plots import figures
 
 MAP_KEY = "latent_map"
 PREVIEW_PX = {"normal": 112, "present": 224}  # the live preview: 4x, or 8x for the back of the room

@@ -21,8 +21,8 @@ import streamlit as st
 
 from explorer import resources, state
 from explorer.text import plain
-from vae.board import clean_code
-from vae.catalog import DEFAULT_MODEL, available_models
+from vae.classroom.board import clean_code
+from vae.store.catalog import DEFAULT_MODEL, available_models
 
 VIEWS = ("explore", "compare", "board")
 MAX_WAYPOINTS = 20

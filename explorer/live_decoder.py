@@ -1,6 +1,6 @@
 """The decoder in the page: each model's decoder as a static file the browser fetches once.
 
-The file (vae/web_decoder.py) is written into the app's static folder under a name made of
+The file (vae/model/web_decoder.py) is written into the app's static folder under a name made of
 its content's hash (explorer/static_files.py). The map (explorer/map/decoder.js) fetches it
 after it is drawn and clickable.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.static_files import publish
-from vae import web_decoder
+from vae.model import web_decoder
 
 FOLDER = "decoders"
 

@@ -1,4 +1,4 @@
-"""The latent map in the page: a figure of vae/figures.py, drawn by explorer/map/*.js on a canvas.
+"""The latent map in the page: a figure of vae/plots/figures.py, drawn by explorer/map/*.js on a canvas.
 
 An inline component (Streamlit components v2: no iframe, no network). Plotly drew the map
 before; its 4.7 MB bundle and its first WebGL frames were most of the app's start

@@ -11,7 +11,7 @@ import streamlit as st
 from explorer import reruns, resources, state
 from explorer.frame import Frame
 from explorer.text import plain
-from vae.latent import METHODS
+from vae.analysis.latent import METHODS
 
 
 def filmstrip(frame: Frame) -> None:

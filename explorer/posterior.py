@@ -18,9 +18,9 @@ import numpy as np
 import streamlit as st
 
 import vae
-from vae import metrics
-from vae.inset import posterior_svg
-from vae.pictures import filmstrip, png_data_uri
+from vae.analysis import metrics
+from vae.plots.inset import posterior_svg
+from vae.plots.pictures import filmstrip, png_data_uri
 
 SAMPLES = 6
 
@@ -108,15 +108,15 @@ def graph_and_code(mean, log_var, epsilon, z) -> None:
     }}""",
         width="stretch",
     )
-    st.caption("What vae/model.py computes in training (the Sampling layer and the KL term):")
+    st.caption("What vae/model/network.py computes in training (the Sampling layer and the KL term):")
     st.code(model_source(), language="python", wrap_lines=True)
 
 
 @functools.cache
 def model_source() -> str:
-    """The lines of vae/model.py that sample z and compute the KL term, read as text.
+    """The lines of vae/model/network.py that sample z and compute the KL term, read as text.
 
-    Read, not imported: importing vae.model would import TensorFlow into the server.
+    Read, not imported: importing vae.model.network would import TensorFlow into the server.
     """
     path = Path(vae.__file__).with_name("model.py")
     text = path.read_text()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from explorer import resources
 from explorer.frame import Frame
-from vae import training_figures
+from vae.plots import training_figures
 
 
 def show(frame: Frame) -> None:

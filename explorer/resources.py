@@ -20,11 +20,12 @@ import threadpoolctl
 
 import vae
 from explorer import map_view
-from vae import figures, latent, pictures
-from vae.board import open_store
-from vae.catalog import available_models
-from vae.data import bundled_test_set, load_dataset
-from vae.queue import TrainingQueue
+from vae.analysis import latent
+from vae.classroom.board import open_store
+from vae.data.sources import bundled_test_set, load_dataset
+from vae.plots import figures, pictures
+from vae.store.catalog import available_models
+from vae.workers.queue import TrainingQueue
 
 # One BLAS thread in the server. Serving multiplies a few points at a time (a click decodes
 # one to seven), and OpenBLAS's second thread waits for a core that the browser or another
@@ -187,7 +188,7 @@ def _secret(name: str) -> str | None:
 
 
 class Jobs(TrainingQueue):
-    """Training jobs by configuration, and the line for them (vae/queue.py): a second request
+    """Training jobs by configuration, and the line for them (vae/workers/queue.py): a second request
     for a running config watches it; the configs are kept to describe each job."""
 
     def __init__(self):

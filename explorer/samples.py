@@ -7,7 +7,7 @@ import streamlit as st
 
 from explorer import reruns, resources
 from explorer.frame import Frame
-from vae import latent
+from vae.analysis import latent
 
 COUNT = 16
 

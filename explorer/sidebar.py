@@ -10,10 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import training
-from vae.cache import cache_problem
-from vae.catalog import available_models, describe
-from vae.data import available_datasets
-from vae.dataset import TITLES
+from vae.data.dataset import TITLES
+from vae.data.sources import available_datasets
+from vae.store.cache import cache_problem
+from vae.store.catalog import available_models, describe
 
 VIEWS = {"explore": "Explore one model", "compare": "Compare AE | VAE | β-VAE", "board": "Class board"}
 

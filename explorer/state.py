@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from vae.catalog import DEFAULT_MODEL
+from vae.store.catalog import DEFAULT_MODEL
 
 DEFAULTS = {
     "model_name": DEFAULT_MODEL,  # the model in use, by the name the app lists
@@ -37,7 +37,7 @@ DEFAULTS = {
     "compare_seed": None,  # the ε shared by every model in the compare view
     # The path tab's settings: its widgets are drawn only while the tab is open.
     "path_steps": 10,  # decoded frames per leg of the path
-    "path_method": "linear",  # how the path interpolates: vae.latent.METHODS
+    "path_method": "linear",  # how the path interpolates: vae.analysis.latent.METHODS
     "wp_index": 0,  # the test digit to add to the path by number
     "said_once": set(),  # (what, model) of the notes shown once per session, e.g. "decoder_note"
 }

@@ -1,6 +1,6 @@
 """Training from the sidebar, watched live: the map forms epoch by epoch while the page stays usable.
 
-The model trains in a child process (vae.jobs); a fragment polls it every second, so this
+The model trains in a child process (vae.workers.jobs); a fragment polls it every second, so this
 session's page is never blocked: clicks still decode with the model in use. Pause, stop
 (keeping what was learned) and cancel work at any time. Two sessions asking for the same
 configuration watch one training.
@@ -16,12 +16,12 @@ import streamlit as st
 import vae
 from explorer import frame as frames
 from explorer import resources, style
-from vae import figures, training_figures
-from vae.data import download_dataset, how_to_provide, training_data_available
-from vae.dataset import TITLES
-from vae.jobs import TrainingJob
-from vae.queue import training_seconds
-from vae.snapshots import snapshot_indices
+from vae.data.dataset import TITLES
+from vae.data.sources import download_dataset, how_to_provide, training_data_available
+from vae.plots import figures, training_figures
+from vae.store.snapshots import snapshot_indices
+from vae.workers.jobs import TrainingJob
+from vae.workers.queue import training_seconds
 
 TRAIN_SIZES = (1000, 5000, 20000, 60000)
 ABANDON_AFTER_S = 90  # a job nobody has looked at for this long (a closed tab) is cancelled
@@ -80,7 +80,7 @@ def job_key(config: vae.TrainConfig) -> str:
 
 def start_job(config: vae.TrainConfig) -> None:
     """Start a training, join the same configuration's, or take a place in the line
-    (vae/queue.py: at most VAE_MAX_TRAININGS at once, and only what free memory allows)."""
+    (vae/workers/queue.py: at most VAE_MAX_TRAININGS at once, and only what free memory allows)."""
     registry = resources.jobs()
     key = job_key(config)
     with registry.lock:

@@ -1,6 +1,6 @@
 """Your digit: upload a photo or draw one; see where the encoder puts it; send it to the class board.
 
-Uploads are opened only as the image formats named here (vae.image_files.FORMATS), never
+Uploads are opened only as the image formats named here (vae.data.image_files.FORMATS), never
 written to disk, and each file is handled once. A file that cannot be used gets a message
 naming it; the uploads that worked stay. Files and drawings are taken in the widgets'
 callbacks, which then rerun the map and the decoded point with this panel (explorer/reruns.py).
@@ -16,16 +16,16 @@ from explorer import board_panel, describe, reruns, resources, state
 from explorer.drawing_canvas import drawing_canvas
 from explorer.frame import Frame
 from explorer.text import plain
-from vae.image_files import EXTENSIONS, SUPPORTED
-from vae.images import prepare_image
-from vae.pictures import data_uri, png_data_uri
+from vae.data.image_files import EXTENSIONS, SUPPORTED
+from vae.data.images import prepare_image
+from vae.plots.pictures import data_uri, png_data_uri
 
 
 def add(frame: Frame, name: str, source) -> bool:
     """Put an image on the map and choose it; False (and a message) if it cannot be used."""
     try:
         # A large photo takes a second or two, longer while two others are being prepared
-        # (vae.images decodes at most two large pictures at once, to bound the server's memory).
+        # (vae.data.images decodes at most two large pictures at once, to bound the server's memory).
         with st.spinner(f"Preparing {name}…"):
             image = prepare_image(source)
     except ValueError as error:

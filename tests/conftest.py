@@ -86,7 +86,7 @@ def isolated_cache(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def mnist_test():
     """The official MNIST test set, bundled with the app (no training images)."""
-    from vae.data import bundled_test_set
+    from vae.data.sources import bundled_test_set
 
     return bundled_test_set()
 

@@ -107,7 +107,7 @@ def test_bad_link_values_are_ignored_with_a_notice():
 
 
 def cached_tiny_model(tiny_model, name="mnist-dense-e1-b1-tiny"):
-    from vae.cache import cache_dir
+    from vae.store.cache import cache_dir
 
     return tiny_model.save(cache_dir() / "models" / name)
 
@@ -148,7 +148,7 @@ def test_switching_models_moves_everything_to_the_new_model(tiny_model, mnist_te
 
 
 def test_a_damaged_cached_model_falls_back_to_the_bundled_one(tiny_model):
-    from vae.store import WEIGHTS_FILE
+    from vae.store.files import WEIGHTS_FILE
 
     path = cached_tiny_model(tiny_model, "mnist-dense-e1-b1-damaged")
     weights = path / WEIGHTS_FILE

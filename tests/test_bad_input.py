@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vae.image_files import MAX_UPLOAD_BYTES
-from vae.images import prepare_image
+from vae.data.image_files import MAX_UPLOAD_BYTES
+from vae.data.images import prepare_image
 
 
 def encoded(image, fmt="PNG", **params):

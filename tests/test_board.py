@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from tests.browser import free_port
-from vae import board
-from vae.board_redis import RedisBoardStore
+from vae.classroom import board
+from vae.classroom.board_redis import RedisBoardStore
 
 
 @pytest.fixture(scope="session")

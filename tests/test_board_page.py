@@ -5,7 +5,7 @@ import types
 import numpy as np
 
 from explorer.pages import board as board_page
-from vae import board
+from vae.classroom import board
 
 
 class SendDuringThePoll(board.MemoryBoardStore):

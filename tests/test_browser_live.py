@@ -11,7 +11,7 @@ import pytest
 
 import vae
 from tests import browser
-from vae.catalog import BUNDLED
+from vae.store.catalog import BUNDLED
 
 TIMEOUT = 90_000
 PREVIEW = f".st-key-{browser.MAP} .vae-preview"

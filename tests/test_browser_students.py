@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from bench.load import Session
 from tests import browser
 from tests.test_browser_classroom import draw_a_one
-from vae.board import SEND_INTERVAL
+from vae.classroom.board import SEND_INTERVAL
 
 TIMEOUT = 90_000
 TEACHER_CODE = "heron-3390"

@@ -6,9 +6,9 @@ import pytest
 
 import vae
 from tests.conftest import FASHION_DIR
-from vae.catalog import BUNDLED, available_models
-from vae.metrics import knn_accuracy
-from vae.snapshots import snapshot_indices
+from vae.analysis.metrics import knn_accuracy
+from vae.store.catalog import BUNDLED, available_models
+from vae.store.snapshots import snapshot_indices
 
 RECORDED = ("test_nelbo", "test_reconstruction", "test_kl", "knn5_accuracy", "mean_posterior_sigma", "train_seconds")
 

@@ -12,8 +12,8 @@ import pytest
 
 import vae
 from tests.conftest import FASHION_DIR, SHARED_MNIST
-from vae import data as data_module
-from vae import idx
+from vae.data import idx
+from vae.data import sources as data_module
 
 BUNDLED = data_module.BUNDLED_DATA_DIR
 
@@ -113,7 +113,7 @@ def test_offline_without_data_falls_back_to_the_bundled_test_set(monkeypatch, tm
         vae.train(vae.TrainConfig(epochs=1), data)
     message = str(error.value)
     assert "VAE_DATA_DIR" in message and "--data-dir" in message and "internet" in message
-    assert not vae.data.training_data_available("mnist")
+    assert not vae.data.sources.training_data_available("mnist")
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -143,16 +143,16 @@ def local_mirror(tmp_path, small_mnist):
 
 def test_download_fills_keras_cache_and_loads(monkeypatch, tmp_path, local_mirror):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    data = vae.data.download_dataset("mnist", base_url=local_mirror)
+    data = vae.data.sources.download_dataset("mnist", base_url=local_mirror)
     assert data.x_train.shape == (300, 28, 28) and "Keras" in data.source
-    assert vae.data.training_data_available("mnist")
+    assert vae.data.sources.training_data_available("mnist")
     assert vae.load_dataset("mnist", allow_download=False).x_train.shape == (300, 28, 28)
 
 
 def test_an_unreachable_server_is_reported_as_offline(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     with pytest.raises(ValueError, match="seems to be offline"):
-        vae.data.download_dataset("mnist", base_url="http://127.0.0.1:9/")  # nothing listens on port 9
+        vae.data.sources.download_dataset("mnist", base_url="http://127.0.0.1:9/")  # nothing listens on port 9
 
 
 def test_other_download_failures_are_not_called_network_problems(monkeypatch, tmp_path):
@@ -163,7 +163,7 @@ def test_other_download_failures_are_not_called_network_problems(monkeypatch, tm
 
     monkeypatch.setattr(keras.utils, "get_file", broken)
     with pytest.raises(RuntimeError, match="installation is broken"):
-        vae.data.download_dataset("mnist", base_url="http://127.0.0.1:9/")
+        vae.data.sources.download_dataset("mnist", base_url="http://127.0.0.1:9/")
 
 
 def test_unknown_dataset_is_rejected():

@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 
-from vae import figures, pictures, training_figures
+from vae.plots import figures, pictures, training_figures
 
 # Machado, Oliveira & Fernandes (2009), full-severity simulation matrices in linear RGB.
 DEFICIENCIES = {

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 
 import vae
 from bench import handwriting
-from vae.images import prepare_image
+from vae.data.images import prepare_image
 
 
 def png_bytes(image, fmt="PNG", **params):

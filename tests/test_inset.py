@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from vae.inset import PLOT, nice_ticks, posterior_svg
+from vae.plots.inset import PLOT, nice_ticks, posterior_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -12,7 +12,7 @@ import pytest
 
 import vae
 from tests.conftest import ROOT
-from vae.jobs import TrainingJob, train_in_child_process
+from vae.workers.jobs import TrainingJob, train_in_child_process
 
 CONFIG = vae.TrainConfig(epochs=1, hidden_units=(16,), train_limit=300)
 
@@ -99,7 +99,7 @@ def test_pause_resume_and_stop_keep_what_was_learned(monkeypatch, idx_folder):
 
 
 def test_cancel_ends_the_child_and_saves_nothing(monkeypatch, idx_folder):
-    from vae.cache import list_cached_models
+    from vae.store.cache import list_cached_models
 
     monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
     job = TrainingJob.for_config(vae.TrainConfig(epochs=40, hidden_units=(16,), train_limit=4000))
@@ -121,7 +121,7 @@ def test_an_abandoned_job_is_cancelled(monkeypatch, idx_folder):
 PARENT = """
 import sys, time
 import vae
-from vae.jobs import TrainingJob
+from vae.workers.jobs import TrainingJob
 
 job = TrainingJob.for_config(vae.TrainConfig(epochs=300, train_limit=2000, hidden_units=(32,)))
 while job.state().progress is None:  # really training

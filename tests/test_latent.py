@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vae import latent
+from vae.analysis import latent
 
 
 def test_linear_interpolation_hits_both_ends_evenly():
@@ -69,7 +69,7 @@ def test_the_extent_holds_all_but_the_outermost_points_with_a_margin():
 def test_a_neighbourhood_from_the_k_d_tree_equals_the_one_from_all_distances(bundled_model, mnist_test):
     from scipy.spatial import cKDTree
 
-    from vae import latent
+    from vae.analysis import latent
 
     means, labels = bundled_model.encodings["mean"], mnist_test.y_test
     tree = cKDTree(means)

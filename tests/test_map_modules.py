@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from tests.conftest import ROOT
-from vae import figures
+from vae.plots import figures
 
 SCRIPT = """
 import { fitted, transform, zoomedView, pannedView, pointAlong, clampedTo } from "./geometry.js";

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from explorer import map_view
-from vae import figures
+from vae.plots import figures
 
 
 def decoded(value: dict) -> np.ndarray:

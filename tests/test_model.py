@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import vae
-from vae.model import Sampling, build_decoder, build_encoder, kl_divergence, reconstruction_loss
+from vae.model.network import Sampling, build_decoder, build_encoder, kl_divergence, reconstruction_loss
 
 
 @pytest.mark.parametrize("arch", ["dense", "conv"])
@@ -60,7 +60,7 @@ def test_config_survives_a_json_round_trip():
 
 
 def test_the_log_variance_can_never_overflow_the_kl_term():
-    from vae.model import SoftUpperBound
+    from vae.model.network import SoftUpperBound
 
     raw = np.array([[-8.0, 0.0], [5.0, 1e4]], np.float32)
     bounded = np.asarray(SoftUpperBound(6.0)(raw))

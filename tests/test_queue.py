@@ -1,12 +1,12 @@
-"""The line for trainings (vae/queue.py), with real child processes as the trainings."""
+"""The line for trainings (vae/workers/queue.py), with real child processes as the trainings."""
 
 import sys
 import time
 
 import pytest
 
-from vae.jobs import TrainingJob
-from vae.queue import TrainingQueue, default_limit, training_seconds
+from vae.workers.jobs import TrainingJob
+from vae.workers.queue import TrainingQueue, default_limit, training_seconds
 
 
 def sleeper(seconds: float):
@@ -39,12 +39,12 @@ def test_leaving_the_line_frees_the_place():
 
 
 def test_a_place_nobody_asks_about_is_freed(monkeypatch):
-    import vae.queue
+    import vae.workers.queue
 
     queue = TrainingQueue(limit=1, available=lambda: 10**12)
     queue.request("a", sleeper(2.0), 1.0)
     queue.request("b", sleeper(0.1), 1.0)
-    monkeypatch.setattr(vae.queue, "ABANDON_AFTER_S", 0.2)
+    monkeypatch.setattr(vae.workers.queue, "ABANDON_AFTER_S", 0.2)
     time.sleep(0.3)  # the tab was closed: nobody asked
     queue.promote()
     assert queue.position("b") is None

@@ -12,7 +12,7 @@ import pytest
 
 import vae
 from tests.conftest import ROOT
-from vae.cache import list_cached_models
+from vae.store.cache import list_cached_models
 
 
 def test_a_training_process_killed_half_way_leaves_no_model(tmp_path, idx_folder):
@@ -58,12 +58,12 @@ def test_a_training_process_killed_half_way_leaves_no_model(tmp_path, idx_folder
 
 
 def test_an_interrupted_save_is_never_visible(tiny_model, tmp_path, monkeypatch):
-    import vae.store
+    import vae.store.files
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("killed while writing metrics")
 
-    monkeypatch.setattr(vae.store.json, "dumps", crash)
+    monkeypatch.setattr(vae.store.files.json, "dumps", crash)
     with pytest.raises(KeyboardInterrupt):
         tiny_model.save(tmp_path / "model")
     assert list(tmp_path.iterdir()) == []
@@ -91,7 +91,7 @@ def test_two_sessions_asking_for_the_same_model_train_it_once(small_mnist):
 
 
 def test_a_damaged_cache_entry_is_retrained_not_loaded(small_mnist):
-    from vae.store import WEIGHTS_FILE
+    from vae.store.files import WEIGHTS_FILE
 
     config = vae.TrainConfig(epochs=1, batch_size=100, hidden_units=(16,), seed=8)
     first = vae.train_cached(config, small_mnist)
@@ -119,7 +119,7 @@ def test_an_unreadable_cache_folder_lists_nothing(tmp_path, monkeypatch):
 
 
 def test_an_unwritable_cache_is_explained(tmp_path, monkeypatch):
-    from vae.cache import cache_problem
+    from vae.store.cache import cache_problem
 
     monkeypatch.setenv("VAE_CACHE_DIR", str(tmp_path / "cache"))
     assert cache_problem() is None

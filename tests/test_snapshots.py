@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vae.snapshots import Snapshots, snapshot_indices
+from vae.store.snapshots import Snapshots, snapshot_indices
 
 
 def test_the_snapshot_digits_are_two_hundred_of_each_class_in_test_set_order(mnist_test):

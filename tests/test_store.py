@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import vae
-from vae.store import CONFIG_FILE, ENCODINGS_FILE, METRICS_FILE, SNAPSHOTS_FILE, WEIGHTS_FILE
+from vae.store.files import CONFIG_FILE, ENCODINGS_FILE, METRICS_FILE, SNAPSHOTS_FILE, WEIGHTS_FILE
 
 
 def test_round_trip_gives_identical_decoder_output(tiny_model, tmp_path):
@@ -94,7 +94,7 @@ def test_weights_that_fit_in_float16_are_stored_at_half_size(tiny_model, tmp_pat
 def test_assets_stay_under_twenty_four_megabytes():
     # The three MNIST models are 784-768-512-256-128 networks: 4.7 MB of float16 weights each
     # (22 MB in all on 2026-12-02). A bigger model must earn its place in every clone.
-    from vae.data import ASSETS_DIR
+    from vae.data.sources import ASSETS_DIR
 
     total = sum(p.stat().st_size for p in ASSETS_DIR.rglob("*") if p.is_file())
     assert total < 24 * 2**20
@@ -102,7 +102,7 @@ def test_assets_stay_under_twenty_four_megabytes():
 
 @pytest.mark.parametrize("activation, decoder_units", [("relu", None), ("gelu", (16, 48, 96)), ("silu", (32,))])
 def test_numpy_inference_matches_keras(small_mnist, activation, decoder_units):
-    from vae.inference import KerasNetwork
+    from vae.model.inference import KerasNetwork
 
     tiny_model = vae.train(
         vae.TrainConfig(

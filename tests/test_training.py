@@ -46,7 +46,7 @@ def test_beta_zero_trains_a_plain_autoencoder(small_mnist):
 
 
 def test_knn_accuracy_against_a_direct_count():
-    from vae.metrics import knn_accuracy
+    from vae.analysis.metrics import knn_accuracy
 
     rng = np.random.default_rng(0)
     train_points = rng.normal(size=(400, 2))
@@ -60,7 +60,7 @@ def test_knn_accuracy_against_a_direct_count():
 
 
 def test_the_k_d_tree_vote_equals_the_distance_matrix_vote_on_the_bundled_vaes_means(bundled_model, mnist_test):
-    from vae.metrics import knn_accuracy, knn_accuracy_by_distances
+    from vae.analysis.metrics import knn_accuracy, knn_accuracy_by_distances
 
     # The bundled VAE's real test means, split: 8,000 as the reference set, 2,000 to vote.
     means = bundled_model.encodings["mean"].astype(np.float64)
@@ -108,8 +108,8 @@ def test_warmup_ema_and_gelu_train(small_mnist):
 
 
 def test_a_stopped_cached_training_is_kept_under_its_own_name(small_mnist):
-    from vae.cache import cached_model_path
-    from vae.training import stopped_model_path
+    from vae.store.cache import cached_model_path
+    from vae.training.fit import stopped_model_path
 
     config = vae.TrainConfig(epochs=3, batch_size=100, hidden_units=(16,))
     model = vae.train_cached(config, small_mnist, should_stop=lambda: True)
@@ -119,7 +119,7 @@ def test_a_stopped_cached_training_is_kept_under_its_own_name(small_mnist):
 
 
 def test_training_on_digits_distorted_like_uploads(small_mnist):
-    from vae.augment import distort
+    from vae.data.augment import distort
 
     images = small_mnist.x_train[:200]
     distorted = distort(images, seed=1)
@@ -144,8 +144,8 @@ def test_the_input_pipelines_have_no_autotuning_thread(small_mnist):
     """Issue 22: tf.data's autotuning thread sleeps up to 60 s between tunings, and deleting
     the iterator at the end of `fit` waited for it (25-47 s after the last step, one long
     training in three). Both inputs run without it, and still give every epoch's batches."""
-    from vae.augment import distorted_batches
-    from vae.training import training_batches, without_autotune
+    from vae.data.augment import distorted_batches
+    from vae.training.fit import training_batches, without_autotune
 
     images = small_mnist.x_train[:250]
     batches, count = training_batches(images, 100, 3, seed=1)

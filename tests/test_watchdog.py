@@ -1,10 +1,10 @@
-"""The watchdog that names a slow step after training (vae/watchdog.py)."""
+"""The watchdog that names a slow step after training (vae/training/watchdog.py)."""
 
 import io
 import re
 import threading
 
-from vae.watchdog import Watchdog
+from vae.training.watchdog import Watchdog
 
 
 def test_a_step_that_waits_is_named_with_its_cpu_time_and_every_stack():

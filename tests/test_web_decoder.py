@@ -1,4 +1,4 @@
-"""The decoder file the page runs (vae/web_decoder.py), held to the NumPy decoder."""
+"""The decoder file the page runs (vae/model/web_decoder.py), held to the NumPy decoder."""
 
 import types
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import vae
-from vae import web_decoder
+from vae.model import web_decoder
 
 
 def forward(header: dict, arrays: list[np.ndarray], z: np.ndarray) -> np.ndarray:

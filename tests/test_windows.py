@@ -11,10 +11,10 @@ import os, pkgutil, sys, importlib
 sys.modules["fcntl"] = None          # `import fcntl` now fails, as on Windows
 del os.nice
 import vae
-names = [m.name for m in pkgutil.iter_modules(vae.__path__) if m.name not in ("train", "__main__")]
+names = [m.name for m in pkgutil.walk_packages(vae.__path__, "vae.") if m.name not in ("vae.train", "vae.__main__")]
 for name in names:
-    importlib.import_module("vae." + name)
-from vae.cache import training_lock
+    importlib.import_module(name)
+from vae.store.cache import training_lock
 from vae.cli import lower_priority
 with training_lock(vae.TrainConfig(), "windows-check"):
     pass

@@ -15,27 +15,27 @@ import os
 # is imported only to train or to run a convolutional model; dense models run on NumPy.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from vae.catalog import available_models  # noqa: E402
-from vae.config import Progress, TrainConfig  # noqa: E402
-from vae.data import load_dataset  # noqa: E402
-from vae.dataset import CLASS_NAMES, Dataset  # noqa: E402
-from vae.idx import DATASETS, read_idx  # noqa: E402
-from vae.images import prepare_image  # noqa: E402
-from vae.metrics import evaluate  # noqa: E402
-from vae.store import ModelFileError  # noqa: E402
-from vae.trained import TrainedVAE, load_model  # noqa: E402
+from vae.analysis.metrics import evaluate  # noqa: E402
+from vae.data.dataset import CLASS_NAMES, Dataset  # noqa: E402
+from vae.data.idx import DATASETS, read_idx  # noqa: E402
+from vae.data.images import prepare_image  # noqa: E402
+from vae.data.sources import load_dataset  # noqa: E402
+from vae.model.config import Progress, TrainConfig  # noqa: E402
+from vae.store.catalog import available_models  # noqa: E402
+from vae.store.files import ModelFileError  # noqa: E402
+from vae.store.trained import TrainedVAE, load_model  # noqa: E402
 
 
 def train(config, data, **callbacks):
-    """Train a VAE (see `vae.training.train` for the callbacks); imports TensorFlow on first use."""
-    from vae.training import train as train_with_keras
+    """Train a VAE (see `vae.training.fit.train` for the callbacks); imports TensorFlow on first use."""
+    from vae.training.fit import train as train_with_keras
 
     return train_with_keras(config, data, **callbacks)
 
 
 def train_cached(config, data, **callbacks):
-    """Load `config`'s model from the cache or train it once (see `vae.training.train_cached`)."""
-    from vae.training import train_cached as train_cached_with_keras
+    """Load `config`'s model from the cache or train it once (see `vae.training.fit.train_cached`)."""
+    from vae.training.fit import train_cached as train_cached_with_keras
 
     return train_cached_with_keras(config, data, **callbacks)
 

@@ -3,7 +3,7 @@
 Its options are built from `TrainConfig`'s fields (tyro), so every field of the config is an
 option and none is forgotten. On a terminal it shows a live progress bar (tqdm); in a log,
 one line per epoch. With `--progress-json` it speaks the JSON-lines protocol that
-`vae.jobs` reads: progress, map snapshots, the result; a line "stop" on its standard input
+`vae.workers.jobs` reads: progress, map snapshots, the result; a line "stop" on its standard input
 ends training early and keeps what was learned.
 """
 
@@ -19,7 +19,7 @@ from typing import Annotated
 
 import tyro
 
-from vae.config import Progress, TrainConfig
+from vae.model.config import Progress, TrainConfig
 
 
 @dataclasses.dataclass
@@ -173,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(command: Command, argv: list[str]):
     import vae
-    from vae.training import train, train_cached
-    from vae.watchdog import Watchdog
+    from vae.training.fit import train, train_cached
+    from vae.training.watchdog import Watchdog
 
     data = vae.load_dataset(command.config.dataset, data_dir=command.data_dir)
     if command.test_limit:
@@ -187,7 +187,7 @@ def run(command: Command, argv: list[str]):
         print(
             f"data: {data.source} ({len(data.x_train):,} training, {len(data.x_test):,} test images)", file=sys.stderr
         )
-    if command.progress_json:  # a child of the app (vae/jobs.py): it ends with the app
+    if command.progress_json:  # a child of the app (vae/workers/jobs.py): it ends with the app
         die_with_parent()
     stop = watch_stdin_for_stop() if command.progress_json else None
     # From the last step to the saved model, a step that takes seconds is named on stderr.

@@ -1,5 +1,5 @@
-// The decoder in the page: the same layers as vae/inference.py's DenseNetwork.decode_logits,
-// with the same weights (vae/web_decoder.py writes them as one static file). Plain JavaScript
+// The decoder in the page: the same layers as vae/model/inference.py's DenseNetwork.decode_logits,
+// with the same weights (vae/model/web_decoder.py writes them as one static file). Plain JavaScript
 // on typed arrays: the largest bundled decoder is 1.2 million multiply-adds, about a
 // millisecond or two, so no WebGL or library (TensorFlow.js is 1 MB of script to start).
 //
@@ -8,13 +8,13 @@
 
 const LOADED = (window.__vaeDecoderFiles = window.__vaeDecoderFiles || {});  // url -> Promise<network>
 
-// vae/inference.py's activations, written the same way (the same formulas, not other ones).
+// vae/model/inference.py's activations, written the same way (the same formulas, not other ones).
 const ACTIVATIONS = {
   relu: (x) => (x > 0 ? x : 0),
   silu: (x) => x * (0.5 + 0.5 * Math.tanh(0.5 * x)),
   gelu: (x) => 0.5 * x * (1 + Math.tanh(0.7978845608028654 * (x + 0.044715 * (x * x * x)))),
 };
-const PROBABILITY_EPSILON = 1e-6;  // vae/trained.py: probabilities kept off 0 and 1
+const PROBABILITY_EPSILON = 1e-6;  // vae/store/trained.py: probabilities kept off 0 and 1
 
 export function loadDecoder(url) {
   if (!LOADED[url]) {
@@ -46,7 +46,7 @@ function halfTable() {
 }
 
 export function readNetwork(buffer) {
-  // b"VAED" | uint32 header length | JSON header | arrays (vae/web_decoder.py).
+  // b"VAED" | uint32 header length | JSON header | arrays (vae/model/web_decoder.py).
   const bytes = new Uint8Array(buffer), view = new DataView(buffer);
   if (String.fromCharCode(...bytes.subarray(0, 4)) !== "VAED") { throw new Error("not a decoder file"); }
   const length = view.getUint32(4, true);
@@ -93,7 +93,7 @@ function network(layers, activation, latentDim) {
       for (const layer of hidden) { h = dense(layer, h, activation); }
       const logits = dense(output, h, null), pixels = new Float32Array(logits.length);
       for (let k = 0; k < logits.length; k++) {
-        const p = 0.5 + 0.5 * Math.tanh(0.5 * logits[k]);  // the sigmoid, as vae/trained.py computes it
+        const p = 0.5 + 0.5 * Math.tanh(0.5 * logits[k]);  // the sigmoid, as vae/store/trained.py computes it
         pixels[k] = Math.min(1 - PROBABILITY_EPSILON, Math.max(PROBABILITY_EPSILON, p));
       }
       return pixels;

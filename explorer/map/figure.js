@@ -1,5 +1,5 @@
 // The figure's data as map_view.py sends it: the subset of Plotly's format that
-// vae/figures.py writes (scatter traces of markers, lines and text; a layout with ranges,
+// vae/plots/figures.py writes (scatter traces of markers, lines and text; a layout with ranges,
 // a legend, images and annotations). Arrays travel as base64 of float32 or int32.
 
 export function decodeArray(value) {
@@ -36,7 +36,7 @@ export function legendEntries(traces) {
 }
 
 export function pathTrace(traces) {
-  // The drawn path (vae/figures.py path_traces): its interpolated points, or null.
+  // The drawn path (vae/plots/figures.py path_traces): its interpolated points, or null.
   const path = traces.find((trace) => trace.name === "path" && trace.x && trace.x.length >= 2);
   return path || null;
 }

@@ -19,8 +19,8 @@ from explorer.board_panel import board_label
 from explorer.frame import Frame
 from explorer.map_layer import map_layer, mark
 from explorer.text import plain
-from vae import pictures
-from vae.board import MAX_CODE_MISSES, MAX_ENTRIES, code_wait, codes_match
+from vae.classroom.board import MAX_CODE_MISSES, MAX_ENTRIES, code_wait, codes_match
+from vae.plots import pictures
 
 BOARD_MAP = "board_map"
 COLOUR = "#111111"

@@ -16,9 +16,10 @@ import streamlit as st
 from explorer import header, latent_map, map_view, resources
 from explorer.frame import Frame, build
 from explorer.map_layer import clicked_digit, map_layer, mark
-from vae import figures, latent
-from vae.catalog import available_models
-from vae.pictures import png_bytes
+from vae.analysis import latent
+from vae.plots import figures
+from vae.plots.pictures import png_bytes
+from vae.store.catalog import available_models
 
 FAMILY = ("mnist-ae", "mnist-vae", "mnist-beta-vae")
 LOOK_FOR = {

@@ -8,7 +8,7 @@ after `MAX_CODE_MISSES` wrong teacher codes) are kept in the store too, per stud
 not a tab: explorer/student.py), so they hold across tabs and app processes. A teacher may
 hold new digits until approved: held digits wait apart and reach the board only when approved.
 Two stores implement one small interface: `MemoryBoardStore` (one server process, the
-default; it forgets everything when the server stops) and `vae.board_redis.RedisBoardStore`
+default; it forgets everything when the server stops) and `vae.classroom.board_redis.RedisBoardStore`
 (several processes behind a proxy, `VAE_BOARD_URL=redis://...`; a board's keys expire `ttl`
 seconds after its last change, 24 h by default or `VAE_BOARD_TTL`). Both keep a digit at most `ttl`
 seconds. Both are safe under concurrent sends: nothing is lost, nothing is doubled.
@@ -297,7 +297,7 @@ def open_store(url: str | None = None, ttl: int | None = None):
     if url:
         if not url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"VAE_BOARD_URL must be a redis:// address, not {url!r}.")
-        from vae.board_redis import RedisBoardStore  # the redis client is imported only for a school
+        from vae.classroom.board_redis import RedisBoardStore  # the redis client is imported only for a school
 
         return RedisBoardStore(url, ttl=ttl)
     return MemoryBoardStore(ttl=ttl)

@@ -8,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from vae.latent import tile
+from vae.analysis.latent import tile
 
 
 def to_pil(image: np.ndarray, scale: int = 1) -> Image.Image:

@@ -13,16 +13,16 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from vae.cache import cached_model_path, training_lock
-from vae.config import Progress, TrainConfig
-from vae.data import require_training_data
-from vae.dataset import Dataset
-from vae.metrics import evaluate
-from vae.model import build_trainer
-from vae.snapshots import Snapshots, snapshot_indices
-from vae.store import ModelFileError
-from vae.trained import TrainedVAE, load_model
-from vae.watchdog import Watchdog
+from vae.analysis.metrics import evaluate
+from vae.data.dataset import Dataset
+from vae.data.sources import require_training_data
+from vae.model.config import Progress, TrainConfig
+from vae.model.network import build_trainer
+from vae.store.cache import cached_model_path, training_lock
+from vae.store.files import ModelFileError
+from vae.store.snapshots import Snapshots, snapshot_indices
+from vae.store.trained import TrainedVAE, load_model
+from vae.training.watchdog import Watchdog
 
 
 class ProgressCallback(keras.callbacks.Callback):
@@ -224,7 +224,7 @@ def train(
     images = data.x_train[: config.train_limit]
     start = time.perf_counter()  # the training time counts building the network and its input too
     if config.augment == "uploads":
-        from vae.augment import distorted_batches
+        from vae.data.augment import distorted_batches
 
         inputs, batches = distorted_batches(images, config.batch_size, config.epochs, config.seed)
         inputs = without_autotune(inputs)

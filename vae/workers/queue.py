@@ -20,7 +20,7 @@ import psutil
 # Peak resident memory of one training of the default recipe on 60,000 images, evaluation
 # included: 1.70 GB (`/usr/bin/time -v python -m vae --data-dir ../shared/data/mnist --epochs 2`,
 # Intel Xeon, 2026-12-02; the outside check saw 1.3 GB a training on AMD). Each job measures
-# its own peak (vae/jobs.py), and the line uses the largest it has seen when that is larger.
+# its own peak (vae/workers/jobs.py), and the line uses the largest it has seen when that is larger.
 PEAK_BYTES = 1_700_000_000
 SECONDS_PER_EPOCH = 4.5  # a 60,000-image epoch of the default recipe on a 2-core machine
 ABANDON_AFTER_S = 90.0  # a place nobody has asked about for this long (a closed tab) is freed
@@ -39,7 +39,7 @@ def default_limit() -> int:
 @dataclasses.dataclass
 class Waiting:
     key: str
-    start: Callable[[], object]  # makes the job (vae.jobs.TrainingJob) when its turn comes
+    start: Callable[[], object]  # makes the job (vae.workers.jobs.TrainingJob) when its turn comes
     seconds: float  # its estimated training time
     asked_at: float  # when a page last asked about it
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vae.dataset import TITLES, WHAT, Dataset
+from vae.data.dataset import TITLES, WHAT, Dataset
 
 DATASETS = ("mnist", "fashion_mnist")
 # The official IDX file names; each may also appear without the .gz suffix.

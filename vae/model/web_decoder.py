@@ -1,6 +1,6 @@
 """A dense model's decoder as one binary file for the page (explorer/map/decoder.js).
 
-The browser decodes under the pointer with the same layers as `vae.inference.DenseNetwork`:
+The browser decodes under the pointer with the same layers as `vae.model.inference.DenseNetwork`:
 the decoder's hidden layers from z outwards, then its output layer, then the sigmoid. The
 file holds plain numbers and a JSON header, nothing that runs:
 

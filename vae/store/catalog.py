@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vae.cache import list_cached_models
+from vae.store.cache import list_cached_models
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "assets" / "models"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
 DEFAULT_MODEL = "mnist-vae"
 # name -> (dataset, what it is, in a few words)
 BUNDLED = {

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vae.config import TrainConfig
+from vae.model.config import TrainConfig
 
 if TYPE_CHECKING:
     import filelock

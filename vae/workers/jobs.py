@@ -24,9 +24,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from vae.config import Progress, TrainConfig
+from vae.model.config import Progress, TrainConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STDERR_LINES = 200
 _SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vae-training-spawner")
 
@@ -104,7 +104,7 @@ class TrainingJob:
         for line in self.process.stdout:
             if child is not None and time.monotonic() - sampled > 0.5:
                 # The training's peak memory, sampled as it reports: the line for trainings
-                # (vae/queue.py) starts no training that would not fit.
+                # (vae/workers/queue.py) starts no training that would not fit.
                 sampled = time.monotonic()
                 try:
                     self.peak_bytes = max(self.peak_bytes, child.memory_info().rss)

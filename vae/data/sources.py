@@ -19,10 +19,10 @@ import os
 import urllib.error
 from pathlib import Path
 
-from vae.dataset import TITLES, Dataset
-from vae.idx import DATASETS, IDX_FILES, find_idx, read_idx_dir, read_npz
+from vae.data.dataset import TITLES, Dataset
+from vae.data.idx import DATASETS, IDX_FILES, find_idx, read_idx_dir, read_npz
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 BUNDLED_DATA_DIR = ASSETS_DIR / "mnist"
 DEBIAN_DIRS = {"fashion_mnist": Path("/usr/share/datasets/fashion-mnist")}
 DOWNLOAD_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"

@@ -2,7 +2,7 @@
 
 Only the image formats the app names are ever tried (never Ghostscript's PostScript, never
 SVG), the bytes and pixels are bounded before decoding, and every refusal is a sentence a
-student can act on. `vae.images.prepare_image` takes what passes from here.
+student can act on. `vae.data.images.prepare_image` takes what passes from here.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def reduce_large(image: Image.Image, side: int = REDUCE_SIDE) -> Image.Image:
     """`image` with its longer side at most `side`, by box averaging (Image.reduce).
 
     A box over a few pixels keeps a pen line as a line (fainter, which the ink's stretch in
-    vae.images undoes). Pillow's reduce copies an RGBA picture whole (to premultiplied
+    vae.data.images undoes). Pillow's reduce copies an RGBA picture whole (to premultiplied
     alpha) and a conversion copies any picture whole, so both run on strips of whole boxes:
     the same result, with a few MB beside the decoded picture instead of its size again.
     """

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from vae.config import TrainConfig
-from vae.inference import weight_shapes
-from vae.snapshots import Snapshots
+from vae.model.config import TrainConfig
+from vae.model.inference import weight_shapes
+from vae.store.snapshots import Snapshots
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"

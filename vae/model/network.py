@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from vae.config import TrainConfig
+from vae.model.config import TrainConfig
 
 
 @keras.saving.register_keras_serializable(package="vae")
@@ -57,7 +57,7 @@ class SoftUpperBound(layers.Layer):
 
 
 def activation(name: str):
-    """The hidden-layer activation; vae/inference.py computes the same functions in NumPy."""
+    """The hidden-layer activation; vae/model/inference.py computes the same functions in NumPy."""
     if name == "gelu":
         # The tanh approximation (Hendrycks & Gimpel 2016), which NumPy can mirror exactly.
         return lambda x: keras.activations.gelu(x, approximate=True)
@@ -138,7 +138,7 @@ class VAETrainer(keras.Model):
         self.encoder = encoder
         self.decoder = decoder
         # A variable, not a number, so that a KL warm-up can change it while the compiled
-        # training step runs (vae.training.KLWarmup).
+        # training step runs (vae.training.fit.KLWarmup).
         self.beta = keras.Variable(float(beta), trainable=False, name="beta", dtype="float32")
         self.total_loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")

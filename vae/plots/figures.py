@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from vae.latent import sigma_ellipse
-from vae.pictures import png_data_uri
+from vae.analysis.latent import sigma_ellipse
+from vae.plots.pictures import png_data_uri
 
 # Petroff's ten-colour sequence (2021; matplotlib's "petroff10"), chosen so that the ten
 # classes stay apart under the common colour-vision deficiencies (tests/test_figures.py

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from vae.config import TrainConfig
-from vae.inference import build_network
-from vae.snapshots import Snapshots
-from vae.store import ModelFiles, read_model_folder, write_model_folder
+from vae.model.config import TrainConfig
+from vae.model.inference import build_network
+from vae.store.files import ModelFiles, read_model_folder, write_model_folder
+from vae.store.snapshots import Snapshots
 
 # Probabilities are kept a hair away from 0 and 1 so that log(p) and log(1 - p) stay
 # finite for anyone scoring the decoder's output; the effect on the NELBO is < 0.001 nats.
@@ -46,7 +46,7 @@ class TrainedVAE:
 
     @classmethod
     def from_trainer(cls, config: TrainConfig, trainer, metrics: dict | None = None) -> TrainedVAE:
-        from vae.model import network_variables  # Keras is loaded anyway when there is a trainer
+        from vae.model.network import network_variables  # Keras is loaded anyway when there is a trainer
 
         return cls(
             config,
@@ -133,7 +133,7 @@ def load_model(path_or_name: str | os.PathLike | None = None) -> TrainedVAE:
     Raises ModelFileError (a ValueError) naming the file when the config, the weights
     or the metrics are missing, damaged, or do not fit together.
     """
-    from vae.catalog import resolve
+    from vae.store.catalog import resolve
 
     path = resolve(path_or_name)
     files = read_model_folder(path)

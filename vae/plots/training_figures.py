@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from vae.figures import FONT_SIZE, PALETTE, plotly_figure
+from vae.plots.figures import FONT_SIZE, PALETTE, plotly_figure
 
 
 def loss_figure(history: dict[str, list[float]], height: int = 260) -> go.Figure:

@@ -1,6 +1,6 @@
 """The class board in Redis, for several app processes behind a proxy (VAE_BOARD_URL).
 
-The same interface as `vae.board.MemoryBoardStore`; each send is one atomic Lua script, and
+The same interface as `vae.classroom.board.MemoryBoardStore`; each send is one atomic Lua script, and
 every key of a board expires `ttl` seconds after the board last changed.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import time
 
-from vae.board import CODE_LOCKOUT, DEFAULT_TTL, MAX_ENTRIES, MAX_SENDS, SEND_INTERVAL, Entry, new_code
+from vae.classroom.board import CODE_LOCKOUT, DEFAULT_TTL, MAX_ENTRIES, MAX_SENDS, SEND_INTERVAL, Entry, new_code
 
 # Lua, run atomically by Redis: the append-and-trim that a send and an approval share. A full
-# board drops the oldest entry of the student who holds the most (vae.board.fair_victim).
+# board drops the oldest entry of the student who holds the most (vae.classroom.board.fair_victim).
 APPEND = """
 -- Append ARGV[1] to the list KEYS[1], keep at most ARGV[2], count the dropped in KEYS[2].
 local function append(list, dropped, entry, most)
@@ -46,7 +46,7 @@ local count = tonumber(redis.call('HGET', KEYS[1], 'count') or '0')
 local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
 local now, interval, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 if count >= most then return {0, 1} end
-if count > 0 and now - last < interval then return {math.ceil((interval - (now - last)) * 1000), 0} end
+if count > 0 and now - last < interval then return {math.min(interval * 1000, math.ceil((interval - (now - last)) * 1000)), 0} end
 redis.call('HSET', KEYS[1], 'count', count + 1, 'last', ARGV[1])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 return {0, 0}

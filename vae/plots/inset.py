@@ -12,8 +12,8 @@ from html import escape
 
 import numpy as np
 
-from vae.figures import UPLOAD_COLOUR as COLOUR  # the uploads' and the chosen digit's red, as on the map
-from vae.latent import sigma_ellipse
+from vae.analysis.latent import sigma_ellipse
+from vae.plots.figures import UPLOAD_COLOUR as COLOUR  # the uploads' and the chosen digit's red, as on the map
 
 WIDTH, HEIGHT = 300, 272  # SVG units: the picture scales with its column
 PLOT = (66, 12, 290, 236)  # the plotting square: left, top, right, bottom

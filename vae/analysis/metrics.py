@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae.dataset import Dataset
+from vae.data.dataset import Dataset
 
 EVAL_BATCH = 2000
 

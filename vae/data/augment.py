@@ -72,9 +72,9 @@ def distort(images: np.ndarray, seed: int) -> np.ndarray:
 
 def distorted_batches(images: np.ndarray, batch_size: int, epochs: int, seed: int):
     """Every epoch's full batches, shuffled and freshly distorted, as one tf.data pipeline for
-    the whole run: (tf.data.Dataset, batches per epoch), as vae.training.training_batches.
+    the whole run: (tf.data.Dataset, batches per epoch), as vae.training.fit.training_batches.
     One iterator for the run, not Keras' new one per epoch (each one's teardown could stall;
-    see vae.training.without_autotune). An epoch is distorted when its first batch is asked for.
+    see vae.training.fit.without_autotune). An epoch is distorted when its first batch is asked for.
     """
     batch_size = max(1, min(batch_size, len(images)))
     count = len(images) // batch_size

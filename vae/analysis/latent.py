@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vae.trained import TrainedVAE
+from vae.store.trained import TrainedVAE
 
 METHODS = ("linear", "spherical")
 

@@ -15,7 +15,7 @@ import threading
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from vae.image_files import REDUCE_SIDE, load_first_frame, open_image
+from vae.data.image_files import REDUCE_SIDE, load_first_frame, open_image
 
 WORK_SIZE = 512  # longer side the digit's region is reduced to before analysis
 STROKE_SIZE = 100  # longer side of the cropped digit while strokes are measured

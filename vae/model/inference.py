@@ -3,14 +3,14 @@
 The explorer only ever runs the trained networks forward. For the dense architecture
 that is a few matrix products, which NumPy does as fast as TensorFlow does; serving from
 NumPy keeps TensorFlow (2 s to import, hundreds of MB) out of the app until someone trains.
-Weights are a list of arrays in the order Keras creates them for `vae.model.build_trainer`.
+Weights are a list of arrays in the order Keras creates them for `vae.model.network.build_trainer`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from vae.config import TrainConfig
+from vae.model.config import TrainConfig
 
 
 def dense_weight_shapes(config: TrainConfig) -> list[tuple[int, ...]]:
@@ -30,7 +30,7 @@ def dense_weight_shapes(config: TrainConfig) -> list[tuple[int, ...]]:
 def weight_shapes(config: TrainConfig) -> list[tuple[int, ...]]:
     if config.arch == "dense":
         return dense_weight_shapes(config)
-    from vae.model import build_trainer, network_variables  # the conv layout is Keras' to decide
+    from vae.model.network import build_trainer, network_variables  # the conv layout is Keras' to decide
 
     return [tuple(variable.shape) for variable in network_variables(build_trainer(config))]
 
@@ -44,7 +44,7 @@ def _silu(x: np.ndarray) -> np.ndarray:
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    # The tanh approximation, as vae.model uses it (Hendrycks & Gimpel 2016, section 2):
+    # The tanh approximation, as vae.model.network uses it (Hendrycks & Gimpel 2016, section 2):
     # 0.5 x (1 + tanh(sqrt(2/pi) x (1 + 0.044715 x^2))), in one buffer. Without temporaries
     # it takes 0.3 s instead of 0.5-0.65 s over the 60,000 training images' first layer, half
     # of encoding them for the 5-NN after training (issue 22: ready within 3 s).
@@ -87,7 +87,7 @@ class DenseNetwork:
     def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         hidden = self._hidden_stack(images.reshape(len(images), -1), self.encoder_layers)  # (n, 784) -> (n, h)
         log_var = hidden @ self.log_var_head[0] + self.log_var_head[1]
-        if self.log_var_max is not None:  # vae.model.SoftUpperBound
+        if self.log_var_max is not None:  # vae.model.network.SoftUpperBound
             log_var = self.log_var_max - np.logaddexp(0.0, self.log_var_max - log_var)
         return hidden @ self.mean_head[0] + self.mean_head[1], log_var
 
@@ -103,7 +103,7 @@ class KerasNetwork:
     def __init__(self, config: TrainConfig, weights: list[np.ndarray], trainer=None):
         import tensorflow as tf
 
-        from vae.model import build_trainer, network_variables
+        from vae.model.network import build_trainer, network_variables
 
         if trainer is None:
             trainer = build_trainer(config)

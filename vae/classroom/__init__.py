@@ -1,0 +1,3 @@
+"""The class board: digits that students send, kept in memory or in Redis, and the limits
+that hold per student.
+"""

@@ -1,0 +1,2 @@
+"""The model: its configuration, the Keras network, the NumPy forward pass that serves it, and
+the decoder file the page runs."""

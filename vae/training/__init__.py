@@ -1,0 +1,1 @@
+"""Training: Keras' fit with its callbacks and the stall watchdog."""
