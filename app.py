@@ -59,6 +59,7 @@ if request and request != st.session_state.model_name:
     shown = frame.switch_to(request, marker_size)
 else:
     shown = frame.current(marker_size)
+state.fit_to(shown)  # the session's points in this model's size
 if "pending_digit" in st.session_state:  # a ?digit= link, placed now that its encoding is known
     index = st.session_state.pop("pending_digit")
     state.choose(shown.mean[index], index=index)

@@ -58,7 +58,8 @@ def send_form(frame: Frame, upload: dict) -> None:
                 "from all your tabs together)."
             )
             return
-        entry = make_entry(upload["image"], st.session_state.get("student_name"), frame.name, upload["mean"], who)
+        where = frame.on_map(upload["mean"])  # where it lies on the sender's map
+        entry = make_entry(upload["image"], st.session_state.get("student_name"), frame.name, where, who)
         sent[upload["name"]] = store.add(code, entry)
 
     if status:

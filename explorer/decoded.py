@@ -27,10 +27,11 @@ def handle_click(frame: Frame, click: dict) -> None:
     A marker dragged and let go chooses exactly where it was let go, and only chooses.
     """
     index = None if click.get("exact") else nearest_test_digit(frame, click)
-    z = frame.mean[index].tolist() if index is not None else [click["x"], click["y"]]
+    # A test digit: its own μ (d values); an empty point of the map: the latent point it is.
+    z = frame.mean[index].tolist() if index is not None else frame.latent_at([click["x"], click["y"]]).tolist()
     state.choose(z, index=index)
     if st.session_state.click_mode == "Add to path" and click.get("kind") != "drag":
-        label = f"test #{index}" if index is not None else f"z=({z[0]:.1f}, {z[1]:.1f})"
+        label = f"test #{index}" if index is not None else f"z=({click['x']:.1f}, {click['y']:.1f})"
         state.add_waypoint(z, label, index=index)
         reruns.redraw(reruns.MAP, reruns.DECODED)  # the map draws the path
     elif describe.table_open():
@@ -43,7 +44,7 @@ def panel(frame: Frame, image_width: int) -> None:
     map_layer(
         LAYER_KEY,
         MAP_KEY,
-        chosen_marks(),
+        chosen_marks(frame),
         on_click=functools.partial(handle_click, frame),
         announce=describe.announcement(frame),
     )
@@ -64,8 +65,8 @@ def panel(frame: Frame, image_width: int) -> None:
 
 
 def free_point(frame: Frame, chosen: dict, image_width: int) -> None:
-    x, y = chosen["z"]
-    st.subheader(f"Decoded z = ({x:.2f}, {y:.2f})")
+    x, y = frame.on_map(chosen["z"])
+    st.subheader(f"Decoded {describe.place(frame, chosen['z'])}")
     picture = png_bytes(decoded_at(frame, chosen["z"]), PIXELS)
     st.image(data_uri(picture), width=image_width, alt=describe.decoded_alt(frame, chosen["z"]))
     st.caption("No image was encoded here: the decoder draws what this point of the latent space means.")
@@ -86,12 +87,11 @@ def test_digit(frame: Frame, chosen: dict, image_width: int) -> None:
         )
     else:
         original.info("The original is not on this computer (its dataset is not installed).")
-    x, y = chosen["z"]
     picture = png_bytes(decoded_at(frame, chosen["z"]), PIXELS)
     decoded.image(
         data_uri(picture),
         width=int(image_width * 0.62),
-        caption=f"decoded at its mean z = ({x:.2f}, {y:.2f})",
+        caption=f"decoded at its mean {describe.place(frame, chosen['z'])}",
         alt=f"reconstruction of test image #{index}: " + describe.decoded_alt(frame, chosen["z"]),
     )
     add_to_path_button(chosen, f"test #{index}")

@@ -5,6 +5,7 @@ A screen reader reads these; a person who cannot see the map's colours reads the
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from explorer import state
@@ -65,9 +66,23 @@ def placement(frame: Frame, z) -> str:
     )
 
 
+def place(frame: Frame, z) -> str:
+    """Where a latent point is, in words: "z = (x, y)" on a 2-D model; on a plane through a
+    d-D space, where it is drawn, and whether it lies on the plane or only projects there."""
+    x, y = frame.on_map(z)
+    if frame.plane.kind == "latent":
+        return f"z = ({x:.2f}, {y:.2f})"
+    plane = "the plane of PC{} and PC{}".format(*frame.plane.components)
+    on_plane = np.allclose(frame.latent_at([x, y]), z, atol=1e-4)
+    return (
+        f"({x:.2f}, {y:.2f}) on {plane}"
+        if on_plane
+        else f"a {frame.latent_dim}-D point drawn at ({x:.2f}, {y:.2f}) on {plane}"
+    )
+
+
 def decoded_alt(frame: Frame, z, what: str = "digit") -> str:
-    x, y = z[0], z[1]
-    return f"{what} decoded at z = ({x:.2f}, {y:.2f}); {neighbours(frame, z)}"
+    return f"{what} decoded at {place(frame, z)}; {neighbours(frame, z)}"
 
 
 def announcement(frame: Frame) -> str:
@@ -75,18 +90,16 @@ def announcement(frame: Frame) -> str:
     chosen = state.chosen()
     parts = []
     if chosen is not None:
-        x, y = chosen["z"]
+        where = place(frame, chosen["z"])
         if chosen.get("index") is not None:
             index = chosen["index"]
             parts.append(
-                f"Test digit {index}, a {frame.class_names[frame.labels[index]]}, decoded at its mean z = ({x:.2f}, {y:.2f})."
+                f"Test digit {index}, a {frame.class_names[frame.labels[index]]}, decoded at its mean {where}."
             )
         elif chosen.get("upload"):
-            parts.append(
-                f"Your digit {chosen['upload']}, encoded at z = ({x:.2f}, {y:.2f}): {neighbours(frame, chosen['z'])}."
-            )
+            parts.append(f"Your digit {chosen['upload']}, encoded at {where}: {neighbours(frame, chosen['z'])}.")
         else:
-            parts.append(f"Decoded z = ({x:.2f}, {y:.2f}): {neighbours(frame, chosen['z'])}.")
+            parts.append(f"Decoded {where}: {neighbours(frame, chosen['z'])}.")
     waypoints = st.session_state.waypoints
     if waypoints:
         names = ", ".join(f"{chr(65 + i)} {w['label']}" for i, w in enumerate(waypoints))
@@ -118,14 +131,12 @@ def map_table(frame: Frame) -> None:
         st.markdown("\n".join(rows))
         chosen = state.chosen()
         if chosen is not None:
-            st.markdown(
-                f"**Chosen point:** z = ({chosen['z'][0]:.2f}, {chosen['z'][1]:.2f}); {neighbours(frame, chosen['z'])}."
-            )
+            st.markdown(f"**Chosen point:** {place(frame, chosen['z'])}; {neighbours(frame, chosen['z'])}.")
         waypoints = st.session_state.waypoints
         if waypoints:
             lines = ["| waypoint | what | z |", "| --- | --- | --- |"]
             lines += [
-                f"| {chr(65 + i)} | {plain(w['label'])} | ({w['z'][0]:.2f}, {w['z'][1]:.2f}) |"
+                "| {} | {} | ({:.2f}, {:.2f}) |".format(chr(65 + i), plain(w["label"]), *frame.on_map(w["z"]))
                 for i, w in enumerate(waypoints)
             ]
             st.markdown("**The path:**\n\n" + "\n".join(lines))

@@ -26,7 +26,7 @@ def model_card(frame: Frame) -> str:
     if "knn5_accuracy" in m:
         quality += f" · 5-NN {m['knn5_accuracy']:.2f}"
     return (
-        f"**{frame.name}**: {c.arch} {widths}, 2-D latent, β = {c.beta:g} · {trained} · {quality} · "
+        f"**{frame.name}**: {c.arch} {widths}, {c.latent_dim}-D latent, β = {c.beta:g} · {trained} · {quality} · "
         f"map: {len(frame.mean):,} test images"
     )
 

@@ -24,33 +24,45 @@ def legend_title(frame: Frame) -> str:
 
 
 def overlays(frame: Frame, options: dict) -> list[dict]:
-    """What the session drew on the map: prior rings, the path, uploads, prior samples."""
+    """What the session drew on the map: prior rings, the path, uploads, prior samples.
+
+    Each is computed in the model's d dimensions (the path interpolates in all of them, the
+    samples are d-D) and drawn where it projects onto the map's plane.
+    """
     s = st.session_state
-    traces = figures.prior_traces() if options.get("prior", True) else []
+    origin = frame.on_map(np.zeros(frame.latent_dim))
+    traces = figures.prior_traces(centre=tuple(origin)) if options.get("prior", True) else []
     points = state.waypoints()
     if len(points):
         path = latent.path_through(points, s.path_steps, s.path_method) if len(points) >= 2 else points
-        traces += figures.path_traces(path, points)
+        latent_path = None if frame.plane.kind == "latent" else path
+        traces += figures.path_traces(frame.on_map(path), frame.on_map(points), latent_path)
     for upload in s.uploads:
-        traces += figures.upload_traces(upload["mean"], upload["log_var"], upload["name"])
+        # On a plane through a d-D space, q(z|x)'s spread along each of the map's axes.
+        log_var = np.log(frame.plane.variances_of(upload["log_var"]))
+        traces += figures.upload_traces(frame.on_map(upload["mean"]), log_var, upload["name"])
     if s.samples_seed is not None:
-        traces.append(figures.samples_trace(latent.sample_prior(16, seed=s.samples_seed)))
+        samples = latent.sample_prior(16, frame.latent_dim, seed=s.samples_seed)
+        traces.append(figures.samples_trace(frame.on_map(samples)))
     return traces
 
 
 def layout(frame: Frame, options: dict, height: int, legend_right: bool = False) -> dict:
     images = []
     if options.get("manifold"):
-        images.append(resources.manifold_layer(frame.model, frame.name, frame.x_range, frame.y_range))
+        images.append(
+            resources.manifold_layer(frame.model, frame.name, frame.x_range, frame.y_range, frame.plane, frame.view)
+        )
     return figures.latent_map_layout(
         frame.x_range,
         frame.y_range,
         height=height,
         images=images,
-        uirevision=frame.name,
+        uirevision=frame.name if frame.plane.kind == "latent" else f"{frame.name} {frame.view}",
         legend_title=legend_title(frame),
         legend_right=legend_right,
         annotations=frame.annotations,
+        axis_titles=frame.plane.axis_titles(),
     )
 
 
@@ -58,15 +70,28 @@ def live(frame: Frame, present: bool = False, group: str | None = None, primary:
     """How the page decodes on this map: the model's decoder file, the preview's size, and
     the map's name and description for assistive technology."""
     what = "digits" if frame.dataset == "mnist" else "images"
-    return {
+    plane = frame.plane
+    where = (
+        "placed at their encoded means"
+        if plane.kind == "latent"
+        else "drawn where their {}-D means project onto the plane of principal components {} and {}".format(
+            frame.latent_dim, *plane.components
+        )
+    )
+    spec = {
         "decoder": live_decoder.spec(frame.model, frame.name, frame.path),
         "preview": PREVIEW_PX["present" if present else "normal"],
         "group": group,
         "primary": primary,
-        "label": f"Latent map of {frame.name}",
-        "description": f"{len(frame.mean):,} test {what} placed at their encoded means by {frame.name}; "
+        "view": plane.kind,
+        "label": f"Latent map of {frame.name}" + ("" if plane.kind == "latent" else ", PCA plane"),
+        "description": f"{len(frame.mean):,} test {what} {where} by {frame.name}; "
         "arrow keys move a crosshair, Enter decodes the point under it.",
     }
+    if plane.kind != "latent":
+        # The page decodes a point (x, y) of the map as z = centre + x·u + y·v (explorer/map/live.js).
+        spec["plane"] = {"centre": plane.centre.tolist(), "axes": plane.axes.tolist()}
+    return spec
 
 
 def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, present: bool = False, on_drawn=None) -> None:
@@ -83,7 +108,7 @@ def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, present: 
     )
 
 
-def chosen_marks() -> list[dict]:
+def chosen_marks(frame: Frame) -> list[dict]:
     from explorer.map_layer import mark
 
     chosen = state.chosen()
@@ -92,13 +117,13 @@ def chosen_marks() -> list[dict]:
     # A test digit's ring says its number; an upload's says nothing: its star, under the ring,
     # already carries its name (vae/figures.upload_traces), and the two names overlapped.
     label = f"#{chosen['index']}" if chosen.get("index") is not None else ""
-    return [mark(chosen["z"], label)]
+    return [mark(frame.on_map(chosen["z"]), label)]
 
 
 def nearest_test_digit(frame: Frame, click: dict) -> int | None:
     from explorer.map_layer import clicked_digit
 
-    return clicked_digit(click, frame.mean, frame.labels, frame.class_names)
+    return clicked_digit(click, frame.points, frame.labels, frame.class_names)
 
 
 def decoded_at(frame: Frame, z) -> np.ndarray:

@@ -21,6 +21,7 @@ import streamlit as st
 
 from explorer import resources, state
 from explorer.text import plain
+from vae.analysis.projections import MAX_COMPONENT
 from vae.classroom.board import clean_code
 from vae.store.catalog import DEFAULT_MODEL, available_models
 
@@ -30,8 +31,9 @@ MAX_COORDINATE = 1000.0
 
 
 def _point(text: str) -> list[float]:
+    # Two values: a point of the map (on a d-D model, of its plane); d values: a latent point.
     parts = text.split(",")
-    if len(parts) != 2:
+    if not 2 <= len(parts) <= MAX_COMPONENT:
         raise ValueError
     point = [float(part) for part in parts]
     if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in point):
@@ -51,11 +53,11 @@ def parse(params: dict[str, str], models: list[str], test_size: int = 10000) -> 
         except (ValueError, TypeError):
             problems.append(f"“{plain(key + '=' + params[key][:40])}” was ignored: {explain}.")
 
-    take("z", _point, "give two numbers, as in z=2,-1")
+    take("z", _point, "give two numbers, as in z=2,-1 (or one per latent dimension)")
     take("digit", lambda text: _index(text, test_size), f"give a test digit's number, 0 to {test_size - 1}")
     take("path", _path, "give two to twenty points, as in path=-1.5,1.5;1.5,-1.5")
     take("model", lambda text: _one_of(text, models), "the models are " + ", ".join(models))
-    take("view", lambda text: _one_of(text.lower(), VIEWS), "the views are " + ", ".join(VIEWS))
+    take("view", _view, "the views are " + ", ".join(VIEWS) + ", and pca:I,J (a plane of principal components)")
     take("present", _flag, "use present=1")
     take("board", _code, "a class code has 3 to 12 letters and digits")
     take("samples", lambda text: _index(text, 1 << 31), "give a whole number (the samples' seed)")
@@ -80,6 +82,17 @@ def _one_of(text: str, options) -> str:
     if text not in options:
         raise ValueError
     return text
+
+
+def _view(text: str) -> str | tuple[int, int]:
+    """A page ("explore", "compare", "board"), or the explore page's plane: "pca:1,2"."""
+    text = text.lower()
+    if text.startswith("pca:"):
+        first, second = (int(part) for part in text[4:].split(","))
+        if first == second or not (1 <= first <= MAX_COMPONENT and 1 <= second <= MAX_COMPONENT):
+            raise ValueError
+        return first, second
+    return _one_of(text, VIEWS)
 
 
 def _flag(text: str) -> bool:
@@ -113,7 +126,10 @@ def apply_once() -> None:
         state.set_waypoints(values["path"])
     if "samples" in values:
         st.session_state.samples_seed = values["samples"]
-    st.session_state.view = values.get("view", "explore")
+    view = values.get("view", "explore")
+    if isinstance(view, tuple):  # a plane of principal components, on the explore page
+        st.session_state.plane_components, view = view, "explore"
+    st.session_state.view = view
     st.session_state.present = values.get("present", False)
     code = values.get("board", "")
     if code and not resources.board_store().board_exists(code):
@@ -133,6 +149,8 @@ def current_params() -> dict[str, str]:
     params = {}
     if s.get("view", "explore") != "explore":
         params["view"] = s.view
+    elif tuple(s.get("plane_components", (1, 2))) != (1, 2):
+        params["view"] = "pca:{},{}".format(*s.plane_components)
     if s.model_name != DEFAULT_MODEL:
         params["model"] = s.model_name
     chosen = s.chosen

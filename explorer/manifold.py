@@ -12,7 +12,7 @@ def show(frame: Frame) -> None:
     n = st.slider("Grid size", 5, 30, 20)
     (x0, x1), (y0, y1) = frame.x_range, frame.y_range
     st.image(
-        resources.manifold_png(frame.model, frame.name, n, frame.x_range, frame.y_range),
+        resources.manifold_png(frame.model, frame.name, n, frame.x_range, frame.y_range, frame.plane, frame.view),
         output_format="PNG",
         caption=f"{n}×{n} decoded latent points over z₁ ∈ [{x0:.1f}, {x1:.1f}], z₂ ∈ [{y0:.1f}, {y1:.1f}] "
         "(top left is low z₁, high z₂). The sidebar can lay it under the map.",

@@ -18,8 +18,9 @@ import numpy as np
 import streamlit as st
 
 import vae
+from explorer import resources
 from vae.analysis import metrics
-from vae.plots.inset import posterior_svg
+from vae.plots.inset import posterior_dims_svg, posterior_svg
 from vae.plots.pictures import filmstrip, png_data_uri
 
 SAMPLES = 6
@@ -32,6 +33,27 @@ def show(vae_model, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, ke
     epsilon = np.random.default_rng(seed).standard_normal((SAMPLES, len(mean)))
     samples = mean + sigma * epsilon  # z = μ + σ·ε, the reparameterization trick
     ratio = 1.0 / float(sigma.mean())
+    if len(mean) == 2:
+        plane_inset(mean, log_var, sigma, samples, ratio)
+    else:
+        dimensions_inset(vae_model, mean, log_var, sigma, samples)
+    st.image(
+        png_data_uri(filmstrip(vae_model.decode(samples), 6), 3),
+        width="stretch",
+        alt=f"the {len(samples)} samples of q(z|x), numbered as in the ellipses above, each decoded",
+    )
+    st.button("Draw another ε", key=f"{key}-epsilon", width="stretch", on_click=next_epsilon)
+    loss_terms(vae_model, image)
+    # Filled only while open: the graph (Graphviz) and the code were laid out by the browser
+    # on every click on a digit, open or not.
+    graph = st.expander("The reparameterization, with this input's numbers", key=f"{key}-graph", on_change="rerun")
+    if graph.open:
+        with graph:
+            graph_and_code(mean, log_var, epsilon[0], samples[0])
+
+
+def plane_inset(mean, log_var, sigma, samples, ratio: float) -> None:
+    """A 2-D posterior: its ellipses, zoomed."""
     st.markdown(
         f"**q(z|x) = N(μ, σ²)** with μ = ({mean[0]:.2f}, {mean[1]:.2f}) and "
         f"σ = ({sigma[0]:.3f}, {sigma[1]:.3f}): "
@@ -52,19 +74,30 @@ def show(vae_model, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, ke
         "The red ellipses are 1σ and 2σ, the cross is μ, the numbered dots are samples z = μ + σ·ε; "
         "below, what the decoder makes of each sample."
     )
-    st.image(
-        png_data_uri(filmstrip(vae_model.decode(samples), 6), 3),
-        width="stretch",
-        alt=f"the {len(samples)} samples of q(z|x), numbered as in the ellipses above, each decoded",
+
+
+def dimensions_inset(vae_model, mean, log_var, sigma, samples) -> None:
+    """A d-D posterior: one row per dimension, against the prior."""
+    kl = resources.kl_per_dimension(vae_model)
+    unused = int((kl < 0.01).sum()) if kl is not None else 0
+    st.markdown(
+        f"**q(z|x) = N(μ, σ²)** in {len(mean)} dimensions: σ from {sigma.min():.3f} to {sigma.max():.3f}"
+        + (
+            f"; {unused} dimension{'s' * (unused != 1)} the model does not use (σ ≈ 1, μ ≈ 0: the prior itself)."
+            if unused
+            else "."
+        )
     )
-    st.button("Draw another ε", key=f"{key}-epsilon", width="stretch", on_click=next_epsilon)
-    loss_terms(vae_model, image)
-    # Filled only while open: the graph (Graphviz) and the code were laid out by the browser
-    # on every click on a digit, open or not.
-    graph = st.expander("The reparameterization, with this input's numbers", key=f"{key}-graph", on_change="rerun")
-    if graph.open:
-        with graph:
-            graph_and_code(mean, log_var, epsilon[0], samples[0])
+    st.image(
+        posterior_dims_svg(mean, log_var, samples, kl),
+        width="stretch",
+        alt=f"the encoder's distribution q(z|x), one row per latent dimension: μ with ±σ and ±2σ bars and "
+        f"{len(samples)} samples z = μ + σ·ε, against the prior N(0, 1)",
+    )
+    st.caption(
+        "Each row is one latent dimension: the red tick is μ, the bars ±σ and ±2σ, the dots the samples "
+        "z = μ + σ·ε; the grey bands are the prior's ±1 and ±2. Below, what the decoder makes of each sample."
+    )
 
 
 def next_epsilon() -> None:

@@ -20,7 +20,7 @@ import threadpoolctl
 
 import vae
 from explorer import map_view
-from vae.analysis import latent
+from vae.analysis import latent, projections
 from vae.classroom.board import open_store
 from vae.data.sources import bundled_test_set, load_dataset
 from vae.plots import figures, pictures
@@ -93,16 +93,22 @@ def encodings(path: str, dataset: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
-def map_base(path: str, dataset: str, marker_size: int) -> dict:
-    """The map's fixed part for a model: its extent, its data traces and its class names."""
+def map_base(path: str, dataset: str, marker_size: int, components: tuple[int, int] = (1, 2)) -> dict:
+    """The map's fixed part for a model: its plane (vae/analysis/projections.py: the latent
+    space of a 2-D model; else the plane of two principal components of the test set's
+    means), where each test digit lands on it, its extent, its data traces and its class names."""
     mean, log_var, labels = encodings(path, dataset)
     names = vae.CLASS_NAMES[dataset]
-    x_range, y_range = latent.latent_extent(mean)
-    traces = figures.data_traces(mean, labels, names, marker_size)
+    plane = projections.plane_for(mean, components)
+    points = plane.transform(mean).astype(np.float32)
+    x_range, y_range = latent.latent_extent(points)
+    traces = figures.data_traces(points, labels, names, marker_size, "z" if plane.kind == "latent" else "plane")
     encoded = map_view.encode_traces(traces)
     return {
         "mean": mean,
         "log_var": log_var,
+        "plane": plane,
+        "points": points,
         "labels": labels,
         "x_range": x_range,
         "y_range": y_range,
@@ -110,7 +116,7 @@ def map_base(path: str, dataset: str, marker_size: int) -> dict:
         "encoded": encoded,
         # Names the points as sent: the browser decodes them again only when this changes.
         "token": map_view.digest(encoded),
-        "annotations": figures.class_label_annotations(mean, labels, names, extent=(x_range, y_range)),
+        "annotations": figures.class_label_annotations(points, labels, names, extent=(x_range, y_range)),
     }
 
 
@@ -122,13 +128,14 @@ def decoded_png(_model: vae.TrainedVAE, name: str, points: tuple, scale: int) ->
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def manifold_png(_model: vae.TrainedVAE, name: str, n: int, x_range, y_range) -> bytes:
-    return pictures.png_bytes(latent.decode_grid(_model, n, x_range, y_range), 2)
+def manifold_png(_model: vae.TrainedVAE, name: str, n: int, x_range, y_range, _plane=None, view: str = "") -> bytes:
+    """The decoded manifold of the map's plane (`view` names it, for the cache)."""
+    return pictures.png_bytes(latent.decode_grid(_model, n, x_range, y_range, _plane), 2)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def manifold_layer(_model: vae.TrainedVAE, name: str, x_range, y_range) -> dict:
-    return figures.manifold_layout_image(latent.decode_grid(_model, 24, x_range, y_range), x_range, y_range)
+def manifold_layer(_model: vae.TrainedVAE, name: str, x_range, y_range, _plane=None, view: str = "") -> dict:
+    return figures.manifold_layout_image(latent.decode_grid(_model, 24, x_range, y_range, _plane), x_range, y_range)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -144,12 +151,14 @@ def path_gif(model: vae.TrainedVAE, waypoints: tuple, steps: int, method: str) -
     return pictures.gif_bytes(model.decode(latent.path_through(np.array(waypoints), steps, method)))
 
 
-def replay_gif(model: vae.TrainedVAE, labels: np.ndarray) -> bytes:
-    """The snapshots as an animated GIF (made on download); `labels` are their images' classes."""
+def replay_gif(model: vae.TrainedVAE, labels: np.ndarray, plane=None) -> bytes:
+    """The snapshots as an animated GIF (made on download); `labels` are their images' classes;
+    a d-D model's on its map's `plane`."""
     snapshots = model.snapshots
+    means = snapshots.means if plane is None else plane.transform(snapshots.means)
     frames = [
         (f"after {epoch:g} epoch{'' if epoch == 1 else 's'}", points)
-        for epoch, points in zip(snapshots.epochs, snapshots.means, strict=False)
+        for epoch, points in zip(snapshots.epochs, means, strict=False)
     ]
     return pictures.scatter_frames_gif(frames, labels, figures.PALETTE)
 
@@ -199,3 +208,17 @@ class Jobs(TrainingQueue):
 @st.cache_resource(show_spinner=False)
 def jobs() -> Jobs:
     return Jobs()
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def kl_per_dimension_of(path: str, dataset: str) -> np.ndarray:
+    """The model's mean KL per latent dimension over the test set (vae/analysis/projections.py)."""
+    mean, log_var, _ = encodings(path, dataset)
+    return projections.kl_per_dimension(mean, log_var)
+
+
+def kl_per_dimension(trained: vae.TrainedVAE) -> np.ndarray | None:
+    """The same for a loaded model (None for one that was never saved)."""
+    if trained.path is None:
+        return None
+    return kl_per_dimension_of(str(trained.path), trained.config.dataset)

@@ -25,7 +25,7 @@ def show(frame: Frame) -> None:
     st.button(f"Draw {COUNT} samples from N(0, I)", on_click=draw)
     seed = st.session_state.samples_seed
     if seed is not None:
-        points = tuple(map(tuple, latent.sample_prior(COUNT, seed=seed)))
+        points = tuple(map(tuple, latent.sample_prior(COUNT, frame.latent_dim, seed=seed)))
         st.image(
             resources.decoded_png(frame.model, frame.name, points, 4),
             output_format="PNG",

@@ -15,7 +15,8 @@ from vae.store.catalog import DEFAULT_MODEL
 
 DEFAULTS = {
     "model_name": DEFAULT_MODEL,  # the model in use, by the name the app lists
-    "chosen": None,  # {"z": [x, y], "index": int | None, "upload": str | None, "model": str}
+    "chosen": None,  # {"z": [z_1, ..., z_d], "index": int | None, "upload": str | None, "model": str}
+    "plane_components": (1, 2),  # the principal components of a d-D model's map (?view=pca:1,2)
     "waypoints": [],  # [{"z", "label", "index", "upload", "model"}]
     "uploads": [],  # [{"name", "image" (28x28), "mean", "log_var", "model"}]
     "seen_files": set(),  # uploader file ids already handled
@@ -115,7 +116,34 @@ def clear_path() -> None:
 
 
 def waypoints() -> np.ndarray:
-    return np.array([w["z"] for w in st.session_state.waypoints]).reshape(-1, 2)
+    """The path's waypoints, (n, d) latent points."""
+    points = [w["z"] for w in st.session_state.waypoints]
+    return np.array(points, np.float64) if points else np.zeros((0, 2))
+
+
+def fit_to(frame) -> None:
+    """Points of the session in the model's own size (d values): a point with 2 values on a
+    d-D model is a point of its map's plane (from a link, or picked on a 2-D model) and becomes
+    the latent point it is there; a point of another size (picked on a model of another size)
+    cannot be placed and is let go, with a word."""
+    d = frame.latent_dim
+    state = st.session_state
+
+    def fitted(entry: dict | None) -> dict | None:
+        if entry is None or len(entry["z"]) == d:
+            return entry
+        if len(entry["z"]) == 2:
+            return {**entry, "z": [float(v) for v in frame.latent_at(entry["z"])]}
+        return None
+
+    lost = state.chosen is not None and fitted(state.chosen) is None
+    state.chosen = fitted(state.chosen)
+    kept = [w for w in (fitted(w) for w in state.waypoints) if w is not None]
+    lost = lost or len(kept) != len(state.waypoints)
+    if kept != state.waypoints:
+        state.waypoints = kept
+    if lost:
+        notify(f"Points picked on a model of another size have no place in {frame.name}'s {d}-D space: let go.")
 
 
 # ---- uploads -------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def show(frame: Frame) -> None:
 def latest(frame: Frame, upload: dict) -> None:
     mean = upload["mean"]
     st.markdown(
-        f"**{plain(upload['name'])}** is on the map as a star at μ = ({mean[0]:.2f}, {mean[1]:.2f}), with its "
+        f"**{plain(upload['name'])}** is on the map as a star at μ: {describe.place(frame, mean)}, with its "
         "1σ and 2σ ellipses (tiny: the encoder is sure of itself). The panel beside the map shows it "
         "up close. " + describe.placement(frame, mean)
     )
@@ -100,7 +100,7 @@ def latest(frame: Frame, upload: dict) -> None:
         data_uri(resources.decoded_png(frame.model, frame.name, (tuple(mean),), 6)),
         caption="decoded at μ",
         width=168,
-        alt=f"{upload['name']} decoded at its mean μ = ({mean[0]:.2f}, {mean[1]:.2f})",
+        alt=f"{upload['name']} decoded at its mean μ: {describe.place(frame, mean)}",
     )
     with send:
         board_panel.send_form(frame, upload)

@@ -6,6 +6,7 @@ import pytest
 
 import vae
 from tests.conftest import FASHION_DIR
+from vae.analysis import projections
 from vae.analysis.metrics import knn_accuracy
 from vae.store.catalog import BUNDLED, available_models
 from vae.store.snapshots import snapshot_indices
@@ -25,7 +26,7 @@ def test_every_bundled_model_loads_under_its_own_name():
     for name in BUNDLED:
         assert name in listed
         model = vae.load_model(name)
-        assert model.name == name and model.config.latent_dim == 2
+        assert model.name == name and model.config.latent_dim == (16 if name.endswith("-16") else 2)
         assert all(key in model.metrics for key in RECORDED), name
         assert model.metrics["train_images"] == 60000 and model.metrics["weights"] == "float16"
         assert model.snapshots is not None and model.snapshots.epochs[0] == 0
@@ -117,3 +118,16 @@ def test_the_snapshots_follow_the_test_sets_snapshot_digits(mnist_test):
     np.testing.assert_array_equal(model.snapshots.indices, snapshot_indices(mnist_test.y_test))
     final = model.snapshots.means[-1]
     np.testing.assert_allclose(final, model.encode(mnist_test.x_test[model.snapshots.indices])[0], atol=0.05)
+
+
+def test_the_16d_vae_meets_its_goal_and_the_16d_beta_vae_leaves_dimensions_unused(mnist_test):
+    # As recorded; test_mnist_models_measure_what_they_record re-scores the recorded values.
+    wide, beta = vae.load_model("mnist-vae-16"), vae.load_model("mnist-beta-vae-16")
+    assert wide.config.latent_dim == beta.config.latent_dim == 16 and beta.config.beta > wide.config.beta
+    assert wide.metrics["test_nelbo"] <= 95.0 and wide.metrics["knn5_accuracy"] >= 0.97
+    # The lesson of the traversals: the higher β, the fewer active dimensions.
+    active = [
+        len(projections.active_dimensions(projections.kl_per_dimension(*model.encode_test_set(mnist_test))))
+        for model in (wide, beta)
+    ]
+    assert active[1] < active[0] and active[1] < 16

@@ -87,9 +87,11 @@ function network(layers, activation, latentDim) {
   const hidden = layers.slice(0, -1), output = layers[layers.length - 1];
   return {
     latentDim,
-    decode(x, y) {
-      // z -> the decoder's hidden layers -> logits -> the sigmoid: 784 pixels in [0, 1].
-      let h = Float64Array.of(x, y);
+    decode(x, y) { return this.decodeZ([x, y]); },  // a 2-D model's point
+    decodeZ(z) {
+      // z (latentDim values) -> the decoder's hidden layers -> logits -> the sigmoid: 784 pixels in [0, 1].
+      if (z.length !== latentDim) { throw new Error(`this decoder takes ${latentDim} values, not ${z.length}`); }
+      let h = Float64Array.from(z);
       for (const layer of hidden) { h = dense(layer, h, activation); }
       const logits = dense(output, h, null), pixels = new Float32Array(logits.length);
       for (let k = 0; k < logits.length; k++) {

@@ -26,21 +26,33 @@ export function useDecoder(map) {
     loadDecoder(url).then((network) => {
       if (map.decoderUrl !== url) { return; }
       map.decoder = network;
-      if (map.shown) { livePreview(map, map.shown.x, map.shown.y, map.shown.kind); }
+      if (map.shown) { livePreview(map, map.shown.x, map.shown.y, map.shown.kind, map.shown.z); }
     }).catch((error) => { map.decoderError = String(error); });
   };
   map.startDecoder = start;
   if (map.attached) { requestAnimationFrame(() => setTimeout(start, 0)); } else { setTimeout(start, 2500); }
 }
 
-export function livePreview(map, x, y, kind) {
+export function latentAt(plane, x, y) {
+  // A point (x, y) of the map's plane is the latent point centre + x·u + y·v
+  // (vae/analysis/projections.py); without a plane, the map is the 2-D latent space itself.
+  if (!plane) { return [x, y]; }
+  const [u, v] = plane.axes;
+  return plane.centre.map((c, j) => c + x * u[j] + y * v[j]);
+}
+
+function decodeAt(map, x, y, z) { return map.decoder.decodeZ(z || latentAt(map.live.plane, x, y)); }
+
+export function livePreview(map, x, y, kind, z) {
+  // `z`: the latent point itself, where (x, y) is only its projection (a d-D path's point).
   // Decode (x, y) in the page and show it beside its point; linked maps show the same z.
-  map.shown = { x, y, kind };
+  map.shown = { x, y, kind, z };
   const t = transform(map.view, map.box);
   if (!map.decoder) { hidePreview(map.preview); return; }
   showPreview(map.preview, {
-    x, y, kind, pixels: map.decoder.decode(x, y), px: t.px(x), py: t.py(y),
+    x, y, kind, pixels: decodeAt(map, x, y, z), px: t.px(x), py: t.py(y),
     size: map.live.preview || 112, bounds: { width: map.stage.clientWidth, height: map.height },
+    coordinates: map.live.plane ? "plane" : "z",
   });
 }
 
@@ -58,8 +70,8 @@ export function linked(map) {
   return Object.values(ALL_MAPS).filter((other) => other !== map && other.live.group === group && other.root.isConnected);
 }
 
-export function previewEverywhere(map, x, y, kind) {
-  livePreview(map, x, y, kind);
+export function previewEverywhere(map, x, y, kind, z) {
+  livePreview(map, x, y, kind, z);
   for (const other of linked(map)) {
     other.probe = { x, y };
     refreshMarks(other);
@@ -74,12 +86,20 @@ function primary() {
   return maps.find((map) => map.live.primary) || maps[0] || null;
 }
 
+function loaded() {
+  const map = primary();
+  if (!map || !map.decoder) { throw new Error("The page's decoder has not loaded (window.vaeDecoder.ready is false)."); }
+  return map;
+}
+
 window.vaeDecoder = window.vaeDecoder || {
   get ready() { const map = primary(); return !!(map && map.decoder); },
   get model() { const map = primary(); return map && map.live.decoder ? map.live.decoder.model : null; },
-  decode(x, y) {
-    const map = primary();
-    if (!map || !map.decoder) { throw new Error("The page's decoder has not loaded (window.vaeDecoder.ready is false)."); }
-    return Array.from(map.decoder.decode(x, y));
-  },
+  get latentDim() { const map = primary(); return map && map.decoder ? map.decoder.latentDim : null; },
+  get view() { const map = primary(); return map ? map.live.view || "latent" : null; },
+  // The point (x, y) of the view shown: on a plane through a d-D space, the latent point it is.
+  decode(x, y) { return Array.from(decodeAt(loaded(), x, y)); },
+  latentAt(x, y) { return latentAt(loaded().live.plane, x, y); },
+  // Any latent point: an array of the model's d values.
+  decodeZ(z) { return Array.from(loaded().decoder.decodeZ(Array.from(z))); },
 };

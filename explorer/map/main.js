@@ -146,6 +146,7 @@ function update(map, spec) {
     map.view = { x: layout.xaxis.range.slice(), y: layout.yaxis.range.slice() };
     map.hidden = new Set();
   }
+  map.root.dataset.view = map.live.view || "latent";  // "latent" (a 2-D model) or "pca"
   map.area.setAttribute("aria-label", map.live.label || "Latent map");
   map.help.textContent = map.live.description || "";
   for (const image of layout.images || []) { loadImage(map, image.source); }
@@ -246,9 +247,9 @@ function emit(map, choice) {
 function scrubTo(map, fraction) {
   if (!map.path) { return; }
   map.scrub = placeOnPath(map.path, fraction);
-  map.scrubber.where.textContent = "z = (" + map.scrub.x.toFixed(2) + ", " + map.scrub.y.toFixed(2) + ")";
+  map.scrubber.where.textContent = (map.live.plane ? "plane" : "z") + " = (" + map.scrub.x.toFixed(2) + ", " + map.scrub.y.toFixed(2) + ")";
   refreshMarks(map);
-  previewEverywhere(map, map.scrub.x, map.scrub.y, "path");
+  previewEverywhere(map, map.scrub.x, map.scrub.y, "path", map.scrub.z);
 }
 
 // ---- what the input does ----------------------------------------------------------------
@@ -373,6 +374,7 @@ function api(map) {
     },
     get decoder() { return map.decoder; },
     get live() { return map.live; },
+    get layout() { return map.layout; },  // as sent: the axes' ranges and titles
     geometry() {
       // The plot area on the page (page coordinates) and the latent ranges it shows.
       const rect = map.area.getBoundingClientRect(), v = fitted(map.view, map.box);

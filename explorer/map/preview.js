@@ -32,6 +32,7 @@ export function showPreview(preview, options) {
   // options: {x, y (latent), pixels (784 in [0, 1]), px, py (stage pixels of the point),
   //           size (CSS pixels of the picture), kind (TITLES), bounds {width, height}}
   const { x, y, pixels, px, py, size, kind, bounds } = options, data = preview.picture.data;
+  const coordinates = options.coordinates || "z";  // "plane" on a plane through a d-D space
   for (let k = 0; k < 784; k++) {
     const v = Math.round(pixels[k] * 255);  // white ink on black, as the app's pictures
     data[4 * k] = v; data[4 * k + 1] = v; data[4 * k + 2] = v; data[4 * k + 3] = 255;
@@ -39,7 +40,7 @@ export function showPreview(preview, options) {
   preview.canvas.getContext("2d").putImageData(preview.picture, 0, 0);
   preview.canvas.style.width = size + "px";
   preview.canvas.style.height = size + "px";
-  const title = TITLES[kind] || TITLES.hover, where = "z = (" + x.toFixed(2) + ", " + y.toFixed(2) + ")";
+  const title = TITLES[kind] || TITLES.hover, where = coordinates + " = (" + x.toFixed(2) + ", " + y.toFixed(2) + ")";
   preview.caption.style.fontSize = Math.max(13, Math.round(size / 8.5)) + "px";
   preview.caption.replaceChildren(document.createTextNode(title), document.createElement("br"), document.createTextNode(where));
   preview.box.setAttribute("aria-label", title + ": the digit decoded at " + where);

@@ -37,6 +37,11 @@ export function syncScrubber(scrubber, traces) {
 }
 
 export function placeOnPath(path, fraction) {
-  const [x, y] = pointAlong(path.x, path.y, fraction);
-  return { x, y };
+  // On a plane through a d-D space the path was interpolated in all d dimensions and is drawn
+  // as its projection; its trace carries the d-D points ("latent"), and the place on the
+  // drawn line is the same fraction of the same segment of them: z projects onto (x, y).
+  const [x, y, i, f] = pointAlong(path.x, path.y, fraction);
+  if (!path.latent || !path.latent[i]) { return { x, y }; }
+  const a = path.latent[i - 1], b = path.latent[i];
+  return { x, y, z: a.map((value, j) => value + f * (b[j] - value)) };
 }

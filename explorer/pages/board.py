@@ -95,7 +95,8 @@ def live(frame: Frame, code: str) -> None:
     store = resources.board_store()
     entries, means = on_the_board(frame, store, code)
     marks = [
-        mark(z, entry.name or "", color=COLOUR, kind="dot", size=6) for entry, z in zip(entries, means, strict=False)
+        mark(frame.on_map(z), entry.name or "", color=COLOUR, kind="dot", size=6)
+        for entry, z in zip(entries, means, strict=False)
     ]
     newest = entries[-1] if entries else None
     said = (

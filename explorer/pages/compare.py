@@ -13,7 +13,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from explorer import header, latent_map, map_view, resources
+from explorer import describe, header, latent_map, map_view, resources
 from explorer.frame import Frame, build
 from explorer.map_layer import clicked_digit, map_layer, mark
 from vae.analysis import latent
@@ -100,7 +100,7 @@ def colour_key(class_names: tuple[str, ...]) -> None:
 
 def handle_click(frames: list[Frame], number: int, click: dict) -> None:
     frame = frames[number]
-    index = None if click.get("exact") else clicked_digit(click, frame.mean, frame.labels, frame.class_names)
+    index = None if click.get("exact") else clicked_digit(click, frame.points, frame.labels, frame.class_names)
     st.session_state.compare = (
         {"index": index} if index is not None else {"z": [click["x"], click["y"]], "model": frame.name}
     )
@@ -138,7 +138,7 @@ def results(frames: list[Frame]) -> None:
         with column:
             outcome(frame, chosen)
             if seed is not None:
-                points = tuple(map(tuple, latent.sample_prior(SAMPLES, seed=seed)))
+                points = tuple(map(tuple, latent.sample_prior(SAMPLES, frame.latent_dim, seed=seed)))
                 st.image(
                     resources.decoded_png(frame.model, frame.name, points, 3),
                     output_format="PNG",
@@ -148,7 +148,9 @@ def results(frames: list[Frame]) -> None:
                 )
             if st.session_state.get("compare_path"):
                 st.image(
-                    resources.decoded_png(frame.model, frame.name, tuple(map(tuple, straight_line(frame))), 3),
+                    resources.decoded_png(
+                        frame.model, frame.name, tuple(map(tuple, frame.latent_at(straight_line(frame)))), 3
+                    ),
                     output_format="PNG",
                     caption="decoded along the line drawn on this map",
                     alt=f"{title(frame)}: images decoded along the straight line drawn across its map",
@@ -166,13 +168,13 @@ def outcome(frame: Frame, chosen: dict | None) -> None:
             output_format="PNG",
             caption=f"{title(frame)}: reconstruction",
             alt=f"{title(frame)}: reconstruction of test image #{chosen['index']}, decoded at "
-            f"z = ({z[0]:.2f}, {z[1]:.2f})",
+            f"{describe.place(frame, z)}",
             width=168,
         )
     elif chosen.get("model") == frame.name:
-        x, y = chosen["z"]
+        x, y = chosen["z"]  # a point of this model's map
         st.image(
-            resources.decoded_png(frame.model, frame.name, ((x, y),), 6),
+            resources.decoded_png(frame.model, frame.name, (tuple(frame.latent_at([x, y])),), 6),
             output_format="PNG",
             caption=f"decoded z = ({x:.2f}, {y:.2f})",
             alt=f"{title(frame)}: the image decoded at z = ({x:.2f}, {y:.2f})",
@@ -196,7 +198,7 @@ def marks(frame: Frame, chosen: dict | None, show_path: bool) -> list[dict]:
             for i, point in enumerate(straight_line(frame))
         ]
     if chosen and chosen.get("index") is not None:
-        out.append(mark(frame.mean[chosen["index"]], f"#{chosen['index']}"))
+        out.append(mark(frame.on_map(frame.mean[chosen["index"]]), f"#{chosen['index']}"))
     elif chosen and chosen.get("model") == frame.name:
         out.append(mark(chosen["z"]))
     return out

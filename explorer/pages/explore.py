@@ -59,6 +59,28 @@ def show(frame: Frame, options: dict) -> None:
         panels(frame)
 
 
+def plane_choice(frame: Frame) -> None:
+    """A d-D model: which plane of principal components the map shows, and what that means."""
+    options = list(range(1, frame.latent_dim + 1))
+    first, second = frame.plane.components
+
+    def choose(axis: int) -> None:
+        pair = [st.session_state.plane_x, st.session_state.plane_y]
+        if pair[0] == pair[1]:  # the other axis gives way
+            pair[1 - axis] = next(c for c in options if c != pair[axis])
+        st.session_state.plane_components = tuple(pair)
+
+    st.session_state.plane_x, st.session_state.plane_y = first, second
+    across, up = st.columns(2)
+    across.selectbox(
+        "Horizontal axis", options, format_func=lambda c: f"PC{c}", key="plane_x", on_change=choose, args=(0,)
+    )
+    up.selectbox("Vertical axis", options, format_func=lambda c: f"PC{c}", key="plane_y", on_change=choose, args=(1,))
+    if tuple(st.session_state.plane_components) != (first, second):
+        st.rerun()  # another plane: the whole page, whose map and frame are built for it
+    st.caption(frame.plane.describe())
+
+
 def click_mode() -> None:
     """What a click on the map does: decode the point, or add it to the path."""
     st.segmented_control(
@@ -81,6 +103,8 @@ def map_area(frame: Frame, options: dict, height: int, present: bool) -> None:
     the panels and the decoded point rerun when they change what it shows (explorer/reruns.py)."""
     on_drawn = None if first_page.whole() else first_page.map_drawn  # the page's first step
     latent_map.show(frame, options, height, present=present, on_drawn=on_drawn)
+    if frame.plane.kind != "latent" and first_page.whole():
+        plane_choice(frame)
     path.filmstrip(frame)
     if first_page.whole():
         describe.map_table(frame)

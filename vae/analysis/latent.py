@@ -64,9 +64,13 @@ def tile(images: np.ndarray, columns: int, fill: float = 0.0) -> np.ndarray:
     return padded.reshape(rows, columns, height, width).transpose(0, 2, 1, 3).reshape(rows * height, columns * width)
 
 
-def decode_grid(model: TrainedVAE, n: int, x_range: tuple[float, float], y_range: tuple[float, float]) -> np.ndarray:
-    """The decoded manifold as one (n * 28, n * 28) image, in a single batched call."""
-    return tile(model.decode(grid_points(n, x_range, y_range)), n)
+def decode_grid(
+    model: TrainedVAE, n: int, x_range: tuple[float, float], y_range: tuple[float, float], plane=None
+) -> np.ndarray:
+    """The decoded manifold as one (n * 28, n * 28) image, in a single batched call; with a
+    `plane` (vae/analysis/projections.py), the grid is of that plane's points."""
+    points = grid_points(n, x_range, y_range)
+    return tile(model.decode(points if plane is None else plane.inverse_transform(points)), n)
 
 
 def sample_prior(n: int, latent_dim: int = 2, seed: int | None = None) -> np.ndarray:
@@ -103,11 +107,12 @@ def neighbourhood(points: np.ndarray, labels: np.ndarray, z, k: int = 10, tree=N
     `tree` (a scipy.spatial.cKDTree of `points`, kept by the caller) answers in microseconds;
     without it, the distances to every point are computed.
     """
+    z = np.asarray(z, np.float64)[: np.shape(points)[1]]  # in the points' d dimensions
     if tree is not None:
-        _, nearest = tree.query(np.asarray(z, np.float64)[:2], k=k)
+        _, nearest = tree.query(z, k=k)
         nearest = np.atleast_1d(nearest)
     else:
-        distances = np.sum((np.asarray(points, np.float64) - np.asarray(z, np.float64)[None, :2]) ** 2, axis=1)
+        distances = np.sum((np.asarray(points, np.float64) - z[None, :]) ** 2, axis=1)
         nearest = np.argpartition(distances, min(k, len(distances) - 1))[:k]
     counts = np.bincount(np.asarray(labels)[nearest])
     order = np.argsort(-counts, kind="stable")

@@ -25,9 +25,10 @@ UPLOAD_COLOUR = "#d62728"
 
 
 def data_traces(
-    points: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], marker_size: int = 4
+    points: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], marker_size: int = 4, where: str = "z"
 ) -> list[dict]:
-    """One WebGL trace per class; customdata carries the test index (indices collide otherwise)."""
+    """One WebGL trace per class; customdata carries the test index (indices collide otherwise).
+    `where` names the map's coordinates in the tip ("z", or "plane" for a plane through d-D)."""
     traces = []
     for label, name in enumerate(class_names):
         index = np.flatnonzero(labels == label)
@@ -41,7 +42,7 @@ def data_traces(
                 y=points[index, 1].astype(np.float32),
                 customdata=index.astype(np.int32),
                 marker=dict(size=marker_size, color=PALETTE[label], opacity=0.7),
-                hovertemplate=f"{name}<br>test #%{{customdata}}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+                hovertemplate=f"{name}<br>test #%{{customdata}}<br>{where} = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
             )
         )
     return traces
@@ -140,14 +141,16 @@ def class_label_annotations(
     ]
 
 
-def prior_traces(sigmas=(1, 2, 3)) -> list[dict]:
+def prior_traces(sigmas=(1, 2, 3), centre=(0.0, 0.0)) -> list[dict]:
     """Contour rings of the standard-normal prior at 1, 2 and 3 sigma, as one trace.
 
+    On a plane through a d-D space with orthonormal axes, N(0, I) projects to N(p, I) in 2-D,
+    where p is where the origin projects: the same rings, around `centre` = p.
     One WebGL line with gaps between the rings, not a trace per ring: every trace is a draw
     call and a legend entry to lay out on the first page.
     """
     angles = np.linspace(0, 2 * np.pi, 120)
-    rings = [np.stack([k * np.cos(angles), k * np.sin(angles)], axis=1) for k in sigmas]
+    rings = [np.stack([centre[0] + k * np.cos(angles), centre[1] + k * np.sin(angles)], axis=1) for k in sigmas]
     gap = np.full((1, 2), np.nan)
     line = np.concatenate([part for ring in rings for part in (ring, gap)][:-1])
     return [
@@ -178,7 +181,10 @@ def marker_trace(x: float, y: float, name: str, symbol: str = "x", color: str = 
     )
 
 
-def path_traces(path: np.ndarray, waypoints: np.ndarray) -> list[dict]:
+def path_traces(path: np.ndarray, waypoints: np.ndarray, latent: np.ndarray | None = None) -> list[dict]:
+    """The path drawn on the map: `path` and `waypoints` in the map's coordinates; `latent`, the
+    path's own d-D points when the map is a plane through a d-D space (the page's scrubber
+    decodes those, explorer/map/scrubber.js)."""
     traces = [
         dict(
             type="scattergl",
@@ -202,6 +208,7 @@ def path_traces(path: np.ndarray, waypoints: np.ndarray) -> list[dict]:
                 mode="lines+markers",
                 x=path[:, 0],
                 y=path[:, 1],
+                **({} if latent is None else {"latent": np.round(latent, 5).tolist()}),
                 name="path",
                 line=dict(color="black", width=3),
                 marker=dict(size=6, color="black"),
@@ -282,6 +289,7 @@ def latent_map_layout(
     show_legend: bool = True,
     legend_right: bool = False,
     annotations: list[dict] | None = None,
+    axis_titles: tuple[str, str] = ("z₁", "z₂"),
 ) -> dict:
     """The map's layout: equal scales on both axes (the one that would be squeezed is widened).
 
@@ -307,9 +315,14 @@ def latent_map_layout(
         font=dict(size=font_size),
         showlegend=show_legend,
         legend=legend,
-        xaxis=dict(range=list(x_range), title=dict(text="z₁"), zeroline=False, automargin=True),
+        xaxis=dict(range=list(x_range), title=dict(text=axis_titles[0]), zeroline=False, automargin=True),
         yaxis=dict(
-            range=list(y_range), title=dict(text="z₂"), zeroline=False, automargin=True, scaleanchor="x", scaleratio=1
+            range=list(y_range),
+            title=dict(text=axis_titles[1]),
+            zeroline=False,
+            automargin=True,
+            scaleanchor="x",
+            scaleratio=1,
         ),
         plot_bgcolor="white",
         images=images or [],

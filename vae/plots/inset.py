@@ -89,3 +89,62 @@ def posterior_svg(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray) ->
     parts.append(f"<title>{escape('q(z|x) up close: μ, the 1σ and 2σ ellipses, samples z = μ + σ·ε')}</title>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+ROW = 14  # SVG units per latent dimension in the per-dimension picture
+
+
+def posterior_dims_svg(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarray, kl: np.ndarray | None = None) -> str:
+    """q(z|x) of a d-D latent space, one row per dimension: μ_j (a red tick), μ_j ± σ_j and
+    ± 2σ_j (red bars), the samples z = μ + σ·ε (dots), over the prior's N(0, 1) (a grey band of
+    ±1 and ±2), on one scale from -4 to 4. With `kl` (the model's mean KL per dimension), a
+    dimension the model does not use (under 0.01 nats) is named so: its q(z_j|x) is the prior."""
+    mean = np.asarray(mean, np.float64)
+    sigma = np.exp(0.5 * np.asarray(log_var, np.float64))
+    d = len(mean)
+    left, right, top = 64, 290, 10
+    bottom = top + ROW * d
+    height = bottom + 40
+
+    def px(value):
+        return left + (np.clip(value, -4.2, 4.2) + 4.2) / 8.4 * (right - left)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        'font-family="Source Sans, sans-serif" font-size="11">',
+        f'<rect x="{px(-2):.1f}" y="{top}" width="{px(2) - px(-2):.1f}" height="{bottom - top}" fill="#f1f1f1"/>',
+        f'<rect x="{px(-1):.1f}" y="{top}" width="{px(1) - px(-1):.1f}" height="{bottom - top}" fill="#e2e2e2"/>',
+        f'<line x1="{px(0):.1f}" y1="{top}" x2="{px(0):.1f}" y2="{bottom}" stroke="#bbbbbb"/>',
+    ]
+    for j in range(d):
+        y = top + ROW * j + ROW / 2
+        unused = kl is not None and kl[j] < 0.01
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{"#999999" if unused else "#444444"}">'
+            f"z{j + 1}{' (unused)' if unused else ''}</text>"
+        )
+        for k, width in ((2, 2), (1, 5)):
+            parts.append(
+                f'<line class="sigma-{k}" x1="{px(mean[j] - k * sigma[j]):.1f}" y1="{y:.1f}" '
+                f'x2="{px(mean[j] + k * sigma[j]):.1f}" y2="{y:.1f}" stroke="{COLOUR}" stroke-width="{width}" '
+                f'stroke-opacity="{0.45 if k == 2 else 0.9}"/>'
+            )
+        for value in samples[:, j]:
+            parts.append(f'<circle class="sample" cx="{px(value):.1f}" cy="{y:.1f}" r="1.8" fill="{INK}"/>')
+        parts.append(
+            f'<line class="mean" x1="{px(mean[j]):.1f}" y1="{y - 5:.1f}" x2="{px(mean[j]):.1f}" y2="{y + 5:.1f}" '
+            'stroke="white" stroke-width="4"/>'
+            f'<line x1="{px(mean[j]):.1f}" y1="{y - 5:.1f}" x2="{px(mean[j]):.1f}" y2="{y + 5:.1f}" '
+            f'stroke="{COLOUR}" stroke-width="2"/>'
+        )
+    for tick in (-4, -2, 0, 2, 4):
+        parts.append(
+            f'<text x="{px(tick):.1f}" y="{bottom + 14}" text-anchor="middle" fill="#666666">{_number(tick, 0)}</text>'
+        )
+    parts.append(
+        f'<text x="{(left + right) / 2}" y="{bottom + 32}" text-anchor="middle" fill="#444444">'
+        "z_j, against the prior N(0, 1) (grey: ±1, ±2)</text>"
+    )
+    parts.append(f"<title>{escape('q(z|x) per latent dimension: μ, ±σ and ±2σ, samples z = μ + σ·ε')}</title>")
+    parts.append("</svg>")
+    return "".join(parts)

@@ -19,6 +19,8 @@ BUNDLED = {
     "mnist-ae": ("mnist", "plain autoencoder (β = 0): no KL term"),
     "mnist-beta-vae": ("mnist", "β-VAE: a stronger pull to the prior"),
     "fashion-vae": ("fashion_mnist", "VAE (β = 1) on Fashion-MNIST"),
+    "mnist-vae-16": ("mnist", "VAE (β = 1) with 16 latent dimensions, seen on a plane"),
+    "mnist-beta-vae-16": ("mnist", "β-VAE with 16 latent dimensions: some go unused"),
 }
 
 
