@@ -57,6 +57,16 @@ def conditions() -> str:
     )
 
 
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(current RSS, peak RSS) of a process, in MB."""
+    values = {}
+    for line in open(f"/proc/{pid}/status"):
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values["VmRSS"], values["VmHWM"]
+
+
 def summary(values: list[float]) -> dict:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]

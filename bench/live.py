@@ -105,23 +105,25 @@ def floor_app() -> Path:
 
 def exactness(chromium, url: str) -> list[tuple]:
     rows = []
-    points = np.random.default_rng(0).uniform(-4, 4, size=(200, 2))
     for name in BUNDLED:
+        model = vae.load_model(name)
+        # 200 random latent points of the model's own size (2, or 16), decoded by `decodeZ`.
+        points = np.random.default_rng(0).uniform(-4, 4, size=(200, model.config.latent_dim))
         page, _ = open_page(chromium, f"{url}/?model={name}")
         page.wait_for_function("() => window.vaeDecoder.ready", timeout=60_000)
         started = time.perf_counter()
-        decoded = np.array(page.evaluate("(ps) => ps.map(([x, y]) => window.vaeDecoder.decode(x, y))", points.tolist()))
+        decoded = np.array(page.evaluate("(zs) => zs.map((z) => window.vaeDecoder.decodeZ(z))", points.tolist()))
         per_point = (time.perf_counter() - started) * 1000 / len(points)
-        expected = vae.load_model(name).decode(points.astype(np.float32)).reshape(len(points), 784)
+        expected = model.decode(points.astype(np.float32)).reshape(len(points), 784)
         difference = float(np.abs(decoded - expected).max())
         rows.append((name, f"{difference * 255:.5f}", "yes" if difference <= 1 / 255 else "NO", f"{per_point:.2f}"))
         page.context.close()
     return rows
 
 
-def speed(chromium, url: str, moves: int) -> tuple[list[tuple], int, float, int]:
+def speed(chromium, url: str, moves: int, model: str = "") -> tuple[list[tuple], int, float, int]:
     frames: list = []
-    page, _ = open_page(chromium, url, frames)
+    page, _ = open_page(chromium, url + (f"/?model={model}" if model else ""), frames)
     clickable = time.monotonic()
     page.wait_for_function("() => window.vaeDecoder.ready", timeout=60_000)
     ready_s = time.monotonic() - clickable
@@ -222,6 +224,9 @@ def starts(chromium, revision: str, count: int, cache: str, floor: bool = False)
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--moves", type=int, default=300)
+    parser.add_argument(
+        "--models", default="mnist-vae", help="models to hover over, one after another (e.g. mnist-vae,mnist-vae-16)"
+    )
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--against", default="", help="a git revision to time the start against")
     parser.add_argument("--floor", action="store_true", help="time the start against a one-line Streamlit page too")
@@ -233,7 +238,7 @@ def main() -> None:
         server, url = start_app(browser.ROOT, cache)
         try:
             exact = exactness(chromium, url)
-            speeds, quiet, ready_s, size = speed(chromium, url, args.moves)
+            hovering = {model: speed(chromium, url, args.moves, model) for model in args.models.split(",")}
         finally:
             stop(server)
         start_rows = (
@@ -242,10 +247,11 @@ def main() -> None:
         chromium.close()
     print("\nThe page's decoder against NumPy, 200 random points each:")
     print(table(exact, ("model", "largest difference (of 255)", "within 1/255", "ms a point in the page")))
-    print(f"\nHovering, {args.moves} moves of the pointer over the map:")
-    print(table(speeds, ("measure", "median", "p95", "max", "n")))
-    print(f"messages sent to the server while hovering: {quiet}")
-    print(f"decoder file: {size / 1e6:.2f} MB; ready {ready_s:.2f} s after the map was clickable")
+    for model, (speeds, quiet, ready_s, size) in hovering.items():
+        print(f"\nHovering over {model}'s map, {args.moves} moves of the pointer:")
+        print(table(speeds, ("measure", "median", "p95", "max", "n")))
+        print(f"messages sent to the server while hovering: {quiet}")
+        print(f"decoder file: {size / 1e6:.2f} MB; ready {ready_s:.2f} s after the map was clickable")
     if start_rows:
         print("\nThe start, side by side, alternating (medians; ratios to this checkout and to the floor):")
         print("'ready': the map can be clicked (the floor: its line of text is shown); 'whole page': the")

@@ -44,22 +44,12 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 from websockets.sync.client import connect
 
-from bench.common import conditions, summary, table
+from bench.common import conditions, memory_mb, summary, table
 from tests.browser import ROOT, free_port, start_server, wait_http
 
 DATA_DIR = ROOT.parent / "shared" / "data" / "mnist"
 # The sync websocket client prefers a `with` block; a session object holds it open instead.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module=__name__)
-
-
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(current RSS, peak RSS) of a process, in MB."""
-    values = {}
-    for line in open(f"/proc/{pid}/status"):
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0]) / 1024
-    return values["VmRSS"], values["VmHWM"]
 
 
 class Session:

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import conditions, table
+from bench.common import conditions, memory_mb, table
 from tests.browser import ROOT
 
 # Run in a fresh interpreter inside the checkout measured: prepares `count` copies of a
@@ -151,7 +151,7 @@ def server(folder: Path) -> None:
                 page.get_by_role("tab", name="Your digit").click()
                 pages.append(page)
             time.sleep(1.0)
-            before = resident(process.pid)[0]
+            before = memory_mb(process.pid)[0]
             with open(f"/proc/{process.pid}/clear_refs", "w") as refs:
                 refs.write("5")  # the peak starts again from now (Linux; needs root)
             for page in pages:
@@ -165,7 +165,7 @@ def server(folder: Path) -> None:
             for page in pages:
                 page.get_by_text("is on the map as a star").first.wait_for()
             placed_seconds = time.perf_counter() - start
-            peak = resident(process.pid)[1]
+            peak = memory_mb(process.pid)[1]
             chromium.close()
         print("\nThe server: four students upload the 49 MP PNG at once, a fifth opens the page")
         print(
@@ -182,15 +182,6 @@ def server(folder: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
-
-
-def resident(pid: int) -> tuple[float, float]:
-    values = {}
-    for line in open(f"/proc/{pid}/status"):
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0]) / 1024
-    return values["VmRSS"], values["VmHWM"]
 
 
 def main() -> None:

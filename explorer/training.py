@@ -16,6 +16,7 @@ import streamlit as st
 import vae
 from explorer import frame as frames
 from explorer import resources, style
+from vae.analysis import projections
 from vae.data.dataset import TITLES
 from vae.data.sources import download_dataset, how_to_provide, training_data_available
 from vae.plots import figures, training_figures
@@ -24,6 +25,7 @@ from vae.workers.jobs import TrainingJob
 from vae.workers.queue import training_seconds
 
 TRAIN_SIZES = (1000, 5000, 20000, 60000)
+LATENT_SIZES = (2, 4, 8, 16, 32, 64)
 ABANDON_AFTER_S = 90  # a job nobody has looked at for this long (a closed tab) is cancelled
 DEFAULTS = vae.TrainConfig()
 
@@ -35,6 +37,13 @@ def form(dataset: str) -> None:
             "Architecture", ["dense", "conv"], help="dense: multilayer perceptron; conv: strided convolutions"
         )
         epochs = st.slider("Epochs", 1, 50, DEFAULTS.epochs)
+        latent_dim = st.select_slider(
+            "Latent dimensions",
+            LATENT_SIZES,
+            value=DEFAULTS.latent_dim,
+            help="2: the map is the latent space itself. More: sharper digits, and the map shows a plane "
+            "of two principal components through the space.",
+        )
         beta = st.number_input("β (weight of the KL term; 0 = plain autoencoder)", 0.0, 10.0, 1.0, 0.5)
         images = st.select_slider("Training images", TRAIN_SIZES, value=60000)
         seed = st.number_input("Seed (same seed, same run)", 0, 10_000, 0)
@@ -45,6 +54,7 @@ def form(dataset: str) -> None:
             arch=arch,
             epochs=epochs,
             beta=beta,
+            latent_dim=int(latent_dim),
             seed=int(seed),
             train_limit=None if images == 60000 else images,
         )
@@ -174,17 +184,21 @@ def live() -> None:
 
 
 def forming_map(dataset: str, means: np.ndarray, epoch: float):
+    """The map as it forms: a d-D model's means on that epoch's plane of principal components."""
     labels = frames.test_set(dataset)
     labels = labels.y_test if labels is not None else np.zeros(10000, np.uint8)
     labels = labels[snapshot_indices(labels)][: len(means)]
-    traces = figures.data_traces(means, labels, vae.CLASS_NAMES[dataset], 4)
+    plane = projections.plane_for(means)
+    points = plane.transform(means)
+    traces = figures.data_traces(points, labels, vae.CLASS_NAMES[dataset], 4)
     figure = figures.latent_map(
         traces,
-        (means[:, 0].min(), means[:, 0].max()),
-        (means[:, 1].min(), means[:, 1].max()),
+        (points[:, 0].min(), points[:, 0].max()),
+        (points[:, 1].min(), points[:, 1].max()),
         height=300,
         uirevision=None,
         show_legend=False,
+        axis_titles=plane.axis_titles(),
     )
     figure.update_layout(
         title=dict(

@@ -1,5 +1,6 @@
 """Every benchmark command still runs (tiny settings); their figures are not asserted here."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -72,7 +73,19 @@ def test_bench_live():
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     if head.returncode:
         pytest.skip("needs the project's git history (the start is timed against a revision)")
-    out = run("bench.live", "--moves", "20", "--starts", "1", "--against", "HEAD", "--floor")
+    out = run(
+        "bench.live",
+        "--moves",
+        "20",
+        "--starts",
+        "1",
+        "--against",
+        "HEAD",
+        "--floor",
+        "--models",
+        "mnist-vae,mnist-vae-16",
+    )
     assert "within 1/255" in out and "pointer event -> preview names the point" in out
+    assert "Hovering over mnist-vae-16's map" in out and not re.search(r"\sNO\s", out.split("Hovering")[0])
     assert "messages sent to the server while hovering: 0" in out
     assert "page open -> ready" in out and "one-line Streamlit page" in out

@@ -254,6 +254,11 @@ LESSON_CHECKS = {
     "digit=": lambda page: page.get_by_text("times smaller").first.wait_for(),
     "path=": lambda page: page.get_by_text("frames decoded along the path").wait_for(),
     "samples=": lambda page: page.wait_for_function(f"() => {browser.traces_named('prior samples')}.length > 0"),
+    "model=mnist-vae-16": lambda page: page.get_by_text("The map is a plane through the 16-D latent space").wait_for(),
+    "view=pca:3,4": lambda page: page.get_by_text("principal components PC3 and PC4").wait_for(),
+    "model=mnist-beta-vae-16": lambda page: page.wait_for_function(
+        "() => document.querySelector('.vae-map')?.dataset.view === 'pca'"
+    ),
 }
 
 

@@ -8,9 +8,11 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 
+from bench.common import memory_mb
 from bench.load import Session
+from bench.uploads import hostile_png
 from tests import browser
 from tests.test_browser_classroom import draw_a_one
 from vae.classroom.board import SEND_INTERVAL
@@ -173,23 +175,6 @@ def test_a_forged_click_far_outside_the_map_is_ignored_with_a_notice(server):
         assert any("A click outside the map's range was ignored" in text for text in session.markdown)
     finally:
         session.close()
-
-
-def hostile_png(path) -> None:
-    """A 7000x7000 RGBA PNG, almost all transparent, one stroke: 49 MP, about 0.2 MB on disk."""
-    picture = Image.new("RGBA", (7000, 7000), (0, 0, 0, 0))
-    ImageDraw.Draw(picture).line([(3500, 2500), (3500, 4500)], fill=(0, 0, 0, 255), width=60)
-    picture.save(path, optimize=True)
-
-
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(resident, peak resident) MB of a process, from /proc."""
-    values = {}
-    for line in open(f"/proc/{pid}/status"):
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0]) / 1024
-    return values["VmRSS"], values["VmHWM"]
 
 
 def test_four_hostile_49_megapixel_uploads_at_once_grow_the_server_by_less_than_600_mb(chromium, tmp_path):

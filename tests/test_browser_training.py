@@ -35,13 +35,20 @@ def page(chromium, server):
     page.context.close()
 
 
-def start_training(page, epochs: int, more_images: int = 0, seed: int | None = None, waits: bool = False) -> None:
+def start_training(
+    page, epochs: int, more_images: int = 0, seed: int | None = None, waits: bool = False, latent_steps: int = 0
+) -> None:
     page.get_by_text("Train a new model").click()
     slider = page.get_by_role("slider", name="Epochs")
     slider.focus()
     page.keyboard.press("Home")
     for _ in range(epochs - 1):
         page.keyboard.press("ArrowRight")
+    if latent_steps:
+        page.get_by_role("slider", name="Latent dimensions").focus()
+        page.keyboard.press("Home")  # 2
+        for _ in range(latent_steps):
+            page.keyboard.press("ArrowRight")  # 4, 8, 16, ...
     page.get_by_role("slider", name="Training images").focus()
     page.keyboard.press("Home")  # 1,000 images
     for _ in range(more_images):
@@ -145,3 +152,19 @@ def test_a_second_training_waits_in_line_with_its_place_then_trains(chromium, se
     finally:
         for page in (first, second):
             page.context.close()
+
+
+AXIS_JS = (
+    "() => { const gd = document.querySelector('.st-key-training-map .js-plotly-plot');"
+    " return gd && gd.layout && gd.layout.xaxis && gd.layout.xaxis.title ? gd.layout.xaxis.title.text : null; }"
+)
+
+
+def test_a_16d_model_trained_here_forms_on_each_epochs_pca_plane_and_opens_on_its_plane(page):
+    start_training(page, 3, latent_steps=3)  # 16 latent dimensions, 1,000 images
+    page.wait_for_function(f"() => ({AXIS_JS})() && ({AXIS_JS})().startsWith('PC1')", timeout=TIMEOUT)
+    page.get_by_text(re.compile("Now showing")).first.wait_for(timeout=240_000)
+    expect(page.get_by_role("combobox", name="Model")).to_have_value(re.compile("mnist-dense"), timeout=30_000)
+    browser.wait_for_map(page)
+    page.wait_for_function("() => document.querySelector('.vae-map').dataset.view === 'pca'")
+    page.get_by_text("The map is a plane through the 16-D latent space").wait_for()

@@ -19,7 +19,9 @@ import dataclasses
 
 import numpy as np
 
-MAX_COMPONENT = 64  # the largest latent size the app trains
+from vae.model.config import MAX_LATENT_DIM
+
+MAX_COMPONENT = MAX_LATENT_DIM  # principal components a plane may take: as many as a model may have
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from typing import Literal
 
+MAX_LATENT_DIM = 64  # the largest latent space the explorer trains and shows
 ARCHITECTURES = ("dense", "conv")
 ACTIVATIONS = ("relu", "silu", "gelu")
 SCHEDULES = ("constant", "cosine")
@@ -42,7 +43,10 @@ class TrainConfig:
     arch: Literal["dense", "conv"] = dataclasses.field(
         default="dense", metadata={"help": "dense: multilayer perceptron; conv: strided convolutions"}
     )
-    latent_dim: int = dataclasses.field(default=2, metadata={"help": "size of z (the explorer shows 2)"})
+    latent_dim: int = dataclasses.field(
+        default=2,
+        metadata={"help": "size of z, 2 to 64 (2: the map is the space itself; more: a plane through it)"},
+    )
     hidden_units: tuple[int, ...] = dataclasses.field(
         default=(256, 256, 128, 64), metadata={"help": "hidden layer widths of the encoder; the decoder mirrors them"}
     )
@@ -119,7 +123,9 @@ class TrainConfig:
         yield self.activation not in ACTIVATIONS and (
             f"activation must be one of {ACTIVATIONS}, not {self.activation!r}"
         )
-        yield self.latent_dim < 1 and f"latent_dim must be at least 1, not {self.latent_dim}"
+        yield not 2 <= self.latent_dim <= MAX_LATENT_DIM and (
+            f"latent_dim must be between 2 and {MAX_LATENT_DIM} (the map needs a plane), not {self.latent_dim}"
+        )
         yield self.epochs < 1 and f"epochs must be at least 1, not {self.epochs}"
         yield self.batch_size < 1 and f"batch_size must be at least 1, not {self.batch_size}"
         yield not self.learning_rate > 0 and f"learning_rate must be positive, not {self.learning_rate}"
