@@ -221,3 +221,23 @@ def test_samples_replay_and_the_manifold_work_on_the_plane(chromium, server):
         assert page.locator("[data-testid='stException']").count() == 0
     finally:
         page.context.close()
+
+
+def active_count(page) -> tuple[int, int]:
+    text = page.get_by_text("dimensions are active").first.inner_text()
+    active, _, total = text.split(" dimensions are active")[0].split()[:3]
+    return int(active), int(total)
+
+
+def test_the_dimensions_tab_counts_fewer_active_dimensions_for_the_higher_beta(chromium, server):
+    counts = {}
+    for name in MODELS_16:
+        page = open_page(chromium, f"{server}/?model={name}&digit=0")
+        try:
+            page.get_by_role("tab", name="Dimensions").click()
+            page.get_by_text("dimensions are active").first.wait_for()
+            counts[name] = active_count(page)
+            assert page.get_by_text("rows, top to bottom").first.is_visible()  # the traversal grid
+        finally:
+            page.context.close()
+    assert counts["mnist-beta-vae-16"][0] < counts["mnist-vae-16"][0] <= 16

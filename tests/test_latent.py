@@ -75,3 +75,14 @@ def test_a_neighbourhood_from_the_k_d_tree_equals_the_one_from_all_distances(bun
     tree = cKDTree(means)
     for z in np.random.default_rng(2).uniform(-3, 3, size=(50, 2)):
         assert latent.neighbourhood(means, labels, z, k=10, tree=tree) == latent.neighbourhood(means, labels, z, k=10)
+
+
+def test_a_traversal_moves_one_dimension_at_a_time_from_minus_3_to_plus_3():
+    from vae.analysis.latent import traversal_points
+
+    centre = np.arange(6, dtype=float) / 10
+    points = traversal_points(centre, [4, 1], steps=5)
+    assert points.shape == (10, 6)
+    assert np.allclose(points[:5, 4], centre[4] + np.linspace(-3, 3, 5))
+    assert np.allclose(np.delete(points[:5], 4, axis=1), np.delete(centre, 4)[None])  # the others fixed
+    assert np.allclose(points[5:, 1], centre[1] + np.linspace(-3, 3, 5))

@@ -22,11 +22,12 @@ from explorer import (
     state,
     style,
     training,
+    traversals,
     uploads,
 )
 from explorer.frame import Frame
 
-TABS = ["Your digit", "Path", "Sample the prior", "Manifold", "Replay training", "How it works"]
+TABS = ["Your digit", "Path", "Sample the prior", "Manifold", "Dimensions", "Replay training", "How it works"]
 
 
 def show(frame: Frame, options: dict) -> None:
@@ -158,4 +159,4 @@ def how_it_works(frame: Frame) -> None:
     )
 
 
-PANELS = (uploads.show, path.controls, samples.show, manifold.show, replay.show, how_it_works)
+PANELS = (uploads.show, path.controls, samples.show, manifold.show, traversals.show, replay.show, how_it_works)

@@ -133,3 +133,17 @@ def class_summary(points: np.ndarray, labels: np.ndarray) -> list[dict]:
             }
         )
     return out
+
+
+TRAVERSAL_SPAN = 3.0  # each row of a traversal runs from -3 to +3 prior standard deviations
+
+
+def traversal_points(centre, dimensions, steps: int = 9, span: float = TRAVERSAL_SPAN) -> np.ndarray:
+    """A traversal grid's latent points: for each dimension in `dimensions`, `steps` points that
+    move it from -span to +span around `centre` (the others fixed): (len(dimensions) * steps, d)."""
+    centre = np.asarray(centre, np.float64)
+    values = np.linspace(-span, span, steps)
+    points = np.repeat(centre[None, :], len(dimensions) * steps, axis=0)
+    for row, dimension in enumerate(dimensions):
+        points[row * steps : (row + 1) * steps, dimension] = centre[dimension] + values
+    return points

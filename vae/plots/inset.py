@@ -102,7 +102,7 @@ def posterior_dims_svg(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarra
     mean = np.asarray(mean, np.float64)
     sigma = np.exp(0.5 * np.asarray(log_var, np.float64))
     d = len(mean)
-    left, right, top = 64, 290, 10
+    left, right, top = 96, 290, 10
     bottom = top + ROW * d
     height = bottom + 40
 
@@ -146,5 +146,37 @@ def posterior_dims_svg(mean: np.ndarray, log_var: np.ndarray, samples: np.ndarra
         "z_j, against the prior N(0, 1) (grey: ±1, ±2)</text>"
     )
     parts.append(f"<title>{escape('q(z|x) per latent dimension: μ, ±σ and ±2σ, samples z = μ + σ·ε')}</title>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def kl_bars_svg(kl: np.ndarray, order: np.ndarray, threshold: float = 0.01) -> str:
+    """The mean KL per latent dimension as horizontal bars, in `order` (largest first); bars under
+    `threshold` nats are grey and named unused."""
+    kl = np.asarray(kl, np.float64)
+    left, right, top = 96, 270, 6
+    bottom = top + ROW * len(order)
+    height = bottom + 34
+    top_value = max(float(kl.max()), 1e-6)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        'font-family="Source Sans, sans-serif" font-size="11">'
+    ]
+    for row, dimension in enumerate(order):
+        y = top + ROW * row
+        used = kl[dimension] >= threshold
+        width = (right - left) * kl[dimension] / top_value
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 10:.1f}" text-anchor="end" fill="{INK if used else "#8a8a8a"}">'
+            f"z{dimension + 1}{'' if used else ' (unused)'}</text>"
+            f'<rect class="{"active" if used else "inactive"}" x="{left}" y="{y + 2:.1f}" width="{max(width, 0.5):.1f}" '
+            f'height="{ROW - 4}" fill="{COLOUR if used else "#bbbbbb"}"/>'
+            f'<text x="{left + width + 4:.1f}" y="{y + 10:.1f}" fill="#555555">{kl[dimension]:.2f}</text>'
+        )
+    parts.append(
+        f'<text x="{(left + right) / 2}" y="{bottom + 20}" text-anchor="middle" fill="#444444">'
+        "mean KL over the test set (nats)</text>"
+    )
+    parts.append(f"<title>{escape('the mean KL divergence of each latent dimension on the test set')}</title>")
     parts.append("</svg>")
     return "".join(parts)
