@@ -23,6 +23,7 @@ VIEWS = {
     "the board": ("?view=board", "board_map", {}),
     "the projector": ("?present=1", browser.MAP, {}),
     "a phone": ("", browser.MAP, {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}),
+    "a 16-D model, a digit chosen": ("?model=mnist-vae-16&digit=42", browser.MAP, {}),
 }
 
 

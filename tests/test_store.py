@@ -91,13 +91,15 @@ def test_weights_that_fit_in_float16_are_stored_at_half_size(tiny_model, tmp_pat
     np.testing.assert_array_equal(vae.load_model(half).decode(z), copy.decode(z))
 
 
-def test_assets_stay_under_twenty_four_megabytes():
+def test_assets_stay_under_forty_megabytes():
     # The three MNIST models are 784-768-512-256-128 networks: 4.7 MB of float16 weights each
-    # (22 MB in all on 2026-12-02). A bigger model must earn its place in every clone.
+    # (22 MB in all on 2026-12-02); the two 16-D models (issue "Beyond two dimensions") are the
+    # same networks, 7 MB each with their 16-D snapshots and encodings (36 MB in all on
+    # 2026-12-07). A bigger model must earn its place in every clone.
     from vae.data.sources import ASSETS_DIR
 
     total = sum(p.stat().st_size for p in ASSETS_DIR.rglob("*") if p.is_file())
-    assert total < 24 * 2**20
+    assert total < 40 * 2**20
 
 
 @pytest.mark.parametrize("activation, decoder_units", [("relu", None), ("gelu", (16, 48, 96)), ("silu", (32,))])

@@ -68,15 +68,21 @@ export function polylineLength(xs, ys) {
 }
 
 export function pointAlong(xs, ys, fraction) {
-  // The point at `fraction` (0..1) of the way along a polyline, by length: [x, y, i, f], on
-  // its segment from vertex i - 1 to i, a fraction f of the way.
+  // The point at `fraction` (0..1) of the way along a polyline, by length.
+  const { x, y } = placeAlong(xs, ys, fraction);
+  return [x, y];
+}
+
+export function placeAlong(xs, ys, fraction) {
+  // The same, with where it lies: {x, y, i, f}, on the segment from vertex i - 1 to vertex i,
+  // a fraction f of the way.
   const lengths = polylineLength(xs, ys), total = lengths[lengths.length - 1];
-  if (!(total > 0)) { return [xs[0], ys[0], 1, 0]; }
+  if (!(total > 0)) { return { x: xs[0], y: ys[0], i: 1, f: 0 }; }
   const goal = Math.min(1, Math.max(0, fraction)) * total;
   let i = 1;
   while (i < lengths.length - 1 && lengths[i] < goal) { i += 1; }
   const span = lengths[i] - lengths[i - 1], f = span > 0 ? (goal - lengths[i - 1]) / span : 0;
-  return [xs[i - 1] + f * (xs[i] - xs[i - 1]), ys[i - 1] + f * (ys[i] - ys[i - 1]), i, f];
+  return { x: xs[i - 1] + f * (xs[i] - xs[i - 1]), y: ys[i - 1] + f * (ys[i] - ys[i - 1]), i, f };
 }
 
 export function formatZ(x, y, digits = 2) { return "(" + x.toFixed(digits) + ", " + y.toFixed(digits) + ")"; }

@@ -3,7 +3,7 @@
 
 import { element } from "./dom.js";
 import { pathTrace } from "./figure.js";
-import { pointAlong } from "./geometry.js";
+import { placeAlong } from "./geometry.js";
 import { FONT } from "./points.js";
 
 export const STEPS = 1000;
@@ -40,7 +40,7 @@ export function placeOnPath(path, fraction) {
   // On a plane through a d-D space the path was interpolated in all d dimensions and is drawn
   // as its projection; its trace carries the d-D points ("latent"), and the place on the
   // drawn line is the same fraction of the same segment of them: z projects onto (x, y).
-  const [x, y, i, f] = pointAlong(path.x, path.y, fraction);
+  const { x, y, i, f } = placeAlong(path.x, path.y, fraction);
   if (!path.latent || !path.latent[i]) { return { x, y }; }
   const a = path.latent[i - 1], b = path.latent[i];
   return { x, y, z: a.map((value, j) => value + f * (b[j] - value)) };
