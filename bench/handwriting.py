@@ -134,6 +134,20 @@ def blue_on_grey(digit: np.ndarray, rng) -> bytes:
     return encoded(Image.fromarray(rgba.round().astype(np.uint8), "RGBA"))
 
 
+def pen_on_dim_paper(digit: np.ndarray, rng) -> bytes:
+    """A photo crop of dark pen on paper in dim light: the paper under half-bright (0.35-0.45),
+    the ink darker still, soft and grainy, about 90 x 100 px, RGB."""
+    ink = np.asarray(Image.fromarray((filled_frame(digit) * 255).astype(np.uint8)).resize((64, 76)), np.float64) / 255
+    page = np.full((100, 90), rng.uniform(0.35, 0.45))
+    page[12:88, 13:77] -= rng.uniform(0.25, 0.3) * ink
+    page = (
+        np.asarray(Image.fromarray((page * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.2)), np.float64)
+        / 255
+    )
+    grey = np.clip(page + rng.normal(0, 0.01, page.shape), 0, 1)
+    return encoded(Image.fromarray((np.stack([grey, grey, grey * 1.02], -1).clip(0, 1) * 255).astype(np.uint8)))
+
+
 def faint_28(digit: np.ndarray, rng) -> bytes:
     """A very faint 28x28 drawing on white: its darkest pixel 231 to 236 of 255 (thin strokes)."""
     darkest = float(rng.uniform(231, 236))
@@ -182,6 +196,8 @@ def distorted_uploads(count: int, seed: int = 0) -> dict[str, list[tuple[bytes, 
         "very faint 28x28 drawing (under 10% contrast)": lambda d: faint_28(d, rng),
         "small digit on a wide canvas": lambda d: wide_canvas(d, rng),
         "pixel art, 28x28": pixel_art,
+        # And the kind the development set of real handwriting brought (issue 34):
+        "dark pen on dim grey paper (paper under half-bright)": lambda d: pen_on_dim_paper(d, rng),
     }
     return {kind: [(make(data.x_test[i]), int(data.y_test[i])) for i in picks] for kind, make in kinds.items()}
 

@@ -88,10 +88,40 @@ def _otsu(values: np.ndarray) -> float:
     return float(centers[np.nanargmax(between[:-1])])
 
 
+def smooth_extremes(grey: np.ndarray) -> tuple[float, float]:
+    """The darkest and lightest level of a stroke's size, not of one noisy pixel: from the picture
+    averaged over blocks of about 1/256 of its size (Pillow's reduce), or blurred by a pixel when small."""
+    if min(grey.shape) < 16:
+        return float(grey.min()), float(grey.max())
+    factor = max(1, max(grey.shape) // 256)
+    image = Image.fromarray((np.clip(grey, 0, 1) * 255).astype(np.uint8))
+    smooth = np.asarray(image.reduce(factor) if factor > 1 else image.filter(ImageFilter.GaussianBlur(1.0)))
+    return float(smooth.min()) / 255.0, float(smooth.max()) / 255.0
+
+
+def _dark_ink(grey: np.ndarray) -> bool:
+    """Whether the ink is darker than the paper.
+
+    The paper is the picture's border; the ink is what stands out from it the most, so dark
+    pen on mid-grey paper (a photo in dim light: paper at 0.4) is dark ink although the paper is
+    under half-bright. When neither side stands out three times more than the other, the
+    paper's brightness decides: light paper, dark ink.
+    """
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    paper = float(np.median(border))
+    darkest, lightest = smooth_extremes(grey)
+    darker, lighter = paper - darkest, lightest - paper
+    if darker >= 3 * lighter:
+        return True
+    if lighter >= 3 * darker:
+        return False
+    return paper >= 0.5
+
+
 def ink_map(grey: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
     """Ink strength in [0, 1] (1 = full stroke) from a greyscale picture, background removed."""
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    dark_ink = np.median(border) >= 0.5
+    dark_ink = _dark_ink(grey)
     if max(grey.shape) <= SMALL:
         # A small picture (a 28x28 export, a tight crop) has even light, and its strokes fill
         # much of it: a local estimate of the paper would follow the strokes. Its border is the paper.
@@ -196,8 +226,7 @@ def _block_reduce(values: np.ndarray, factor: int, keep_dark: bool) -> np.ndarra
 def _ink_box(grey: np.ndarray, alpha: np.ndarray | None) -> tuple[int, int, int, int]:
     """(top, bottom, left, right): the region around the ink of a picture larger than WORK_SIZE,
     found on a coarse copy, with a margin of a quarter of the digit's size."""
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    dark_ink = np.median(border) >= 0.5
+    dark_ink = _dark_ink(grey)
     factor = -(-max(grey.shape) // WORK_SIZE)
     coarse_alpha = None if alpha is None else _block_reduce(alpha, factor, keep_dark=False)
     ink = _clean(ink_map(_block_reduce(grey, factor, dark_ink), coarse_alpha))
@@ -231,8 +260,7 @@ def _focus(grey: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, np.n
     """
     if max(grey.shape) <= WORK_SIZE:
         return grey, alpha
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    dark_ink = np.median(border) >= 0.5
+    dark_ink = _dark_ink(grey)
     top, bottom, left, right = _ink_box(grey, alpha)
     grey = grey[top:bottom, left:right]
     alpha = None if alpha is None else alpha[top:bottom, left:right]
