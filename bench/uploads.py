@@ -31,7 +31,7 @@ from tests.browser import ROOT
 # picture at once and prints the peak's growth over the start, and the seconds.
 WORKER = """
 import json, sys, threading, time
-from vae.data.images import prepare_image
+from vae import prepare_image  # the public name: the same in every revision
 def memory():
     values = dict(line.split(":", 1) for line in open("/proc/self/status"))
     return int(values["VmRSS"].split()[0]) / 1024, int(values["VmHWM"].split()[0]) / 1024
