@@ -241,3 +241,48 @@ def test_the_dimensions_tab_counts_fewer_active_dimensions_for_the_higher_beta(c
         finally:
             page.context.close()
     assert counts["mnist-beta-vae-16"][0] < counts["mnist-vae-16"][0] <= 16
+
+
+def test_dragging_the_chosen_point_on_the_plane_lets_go_on_the_planes_point(chromium, server, model16):
+    model, plane = model16
+    page = open_page(chromium, f"{server}/?model=mnist-vae-16&z=2.5,2.5")
+    try:
+        page.wait_for_function(f"() => {browser.plot()}.marks.some(m => m.kind === 'ring')")
+        first = [m for m in page.evaluate(f"() => {browser.plot()}.marks") if m["kind"] == "ring"][0]
+        assert (first["x"], first["y"]) == pytest.approx((2.5, 2.5), abs=1e-3)  # ?z= is a point of the plane
+        ring = page.evaluate(browser.to_page_js(), [first["x"], first["y"]])
+        page.mouse.move(*ring)
+        page.mouse.down()
+        for k in range(1, 6):
+            page.mouse.move(ring[0] - 10 * k, ring[1] + 8 * k)
+            assert page.locator(PREVIEW).get_attribute("data-kind") == "drag"
+        x, y = hover_z(page)
+        expected = model.decode(plane.inverse_transform([[x, y]]).astype(np.float32))[0]
+        assert np.abs(preview_pixels(page) - expected).max() <= 1.5 / 255
+        before = page.evaluate(browser.HEADINGS_JS)
+        page.mouse.up()
+        page.wait_for_function(browser.NEW_IMAGE_JS, arg=before, timeout=10_000)
+        heading = page.locator("h3", has_text="on the plane of PC1 and PC2").first.inner_text()
+        shown = [float(v) for v in heading.split("(")[1].split(")")[0].split(",")]
+        assert shown == pytest.approx([x, y], abs=0.006)
+    finally:
+        page.context.close()
+
+
+def test_a_digit_sent_from_a_16d_page_reaches_a_16d_board(chromium, server):
+    from tests.test_browser_classroom import draw_a_one
+
+    teacher = open_page(chromium, f"{server}/?model=mnist-vae-16&view=board", key="board_map")
+    student = open_page(chromium, f"{server}/?model=mnist-vae-16")
+    try:
+        draw_a_one(student)
+        student.get_by_label("Your first name or a nickname (optional)").fill("Wen")
+        student.get_by_role("button", name="Send to the class board").click()
+        student.get_by_role("button", name="Sent ✓").wait_for()
+        browser.wait_for_mark(teacher, "Wen", "board_map", kind="dot", timeout_ms=15_000)
+        mark = [m for m in teacher.evaluate(f"() => {browser.plot('board_map')}.marks") if m["label"] == "Wen"][0]
+        x_range = teacher.evaluate(f"() => {browser.plot('board_map')}.geometry().x")
+        assert x_range[0] - 1 < mark["x"] < x_range[1] + 1  # drawn on the plane, among the test digits
+    finally:
+        for page in (teacher, student):
+            page.context.close()
