@@ -286,3 +286,28 @@ def test_a_digit_sent_from_a_16d_page_reaches_a_16d_board(chromium, server):
     finally:
         for page in (teacher, student):
             page.context.close()
+
+
+def test_the_compare_view_puts_a_16d_model_beside_the_2d_ones_and_says_why_2d_blurs(chromium, server):
+    page = open_page(chromium, f"{server}/?view=compare", key="compare_map_0")
+    try:
+        box = page.get_by_role("combobox", name="Models side by side")
+        box.click()
+        page.keyboard.press("Backspace")  # the β-VAE out
+        page.keyboard.type("mnist-vae-16")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        page.get_by_text("Why the 2-D map blurs").wait_for()
+        browser.wait_for_map(page, "compare_map_2")
+        page.wait_for_function("() => document.querySelector('.st-key-compare_map_2 .vae-map')?.dataset.view === 'pca'")
+        page.get_by_role("heading", name="VAE (β = 1, 16-D)").wait_for()
+        # A digit clicked in the 2-D VAE's map: every model's reconstruction of it, the 16-D one's too.
+        px, py = page.evaluate(
+            f"() => {{ const t = {browser.plot('compare_map_1')}.traces.find(t => t.name === '7' && t.customdata);"
+            f" return {browser.plot('compare_map_1')}.toPage(t.x[0], t.y[0]); }}"
+        )
+        page.mouse.click(px, py)
+        page.get_by_text("VAE (β = 1, 16-D): reconstruction").wait_for()
+        assert page.get_by_text(": reconstruction").count() == 3
+    finally:
+        page.context.close()

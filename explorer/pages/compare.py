@@ -26,7 +26,15 @@ LOOK_FOR = {
     "mnist-ae": "No KL term: clusters drift apart and leave holes; a point between them decodes to a smudge.",
     "mnist-vae": "The KL term packs the codes around N(0, I): the space between clusters still decodes to digits.",
     "mnist-beta-vae": "A stronger pull to the prior: a fuller, rounder map, and blurrier reconstructions.",
+    "mnist-vae-16": "16 numbers per digit: sharper reconstructions. Its map is a plane through that space, "
+    "not the space itself.",
+    "mnist-beta-vae-16": "16 dimensions and a stronger pull to the prior: several dimensions go unused.",
 }
+WHY_2D_BLURS = (
+    "**Why the 2-D map blurs.** A 2-D code must squeeze every digit into two numbers, so the decoder "
+    "draws an average of all the digits that land near each point; with 16 numbers per digit it can keep "
+    "each one's own strokes. Click a digit: each model's reconstruction of it is below its map."
+)
 SAMPLES = 8
 PATH_FRAMES = 10
 HEIGHT = 400
@@ -39,7 +47,8 @@ def chart_key(number: int) -> str:
 def title(frame: Frame) -> str:
     beta = frame.model.config.beta
     kind = "Autoencoder" if beta == 0 else ("VAE" if beta == 1 else "β-VAE")
-    return f"{kind} (β = {beta:g})"
+    size = "" if frame.latent_dim == 2 else f", {frame.latent_dim}-D"
+    return f"{kind} (β = {beta:g}{size})"
 
 
 def show(_frame: Frame, options: dict) -> None:
@@ -80,11 +89,14 @@ def show(_frame: Frame, options: dict) -> None:
                     legend_title="digit",
                     font_size=13,
                     annotations=frame.annotations,
+                    axis_titles=frame.plane.axis_titles(),
                 ),
                 # Hovering any map previews the same z in every map, each with its decoder.
                 latent_map.live(frame, group="compare", primary=number == 0),
             )
     colour_key(frames[0].class_names)
+    if len({frame.latent_dim == 2 for frame in frames}) == 2:  # a 2-D model beside a larger one
+        st.markdown(WHY_2D_BLURS)
     results(frames)
 
 
