@@ -210,10 +210,11 @@ class MemoryBoardStore:
     def add_code_miss(self, student: str, now: float | None = None) -> int:
         """Count a wrong teacher code of `student`; returns their count."""
         now = time.time() if now is None else now
-        count, _ = self.code_misses(student, now)
-        with self._lock:
-            self._misses[student] = (count + 1, now)
-            return count + 1
+        with self._lock:  # read and count at once: two tabs' misses both count
+            count, last = self._misses.get(student, (0, 0.0))
+            count = count + 1 if now - last < CODE_LOCKOUT else 1
+            self._misses[student] = (count, now)
+            return count
 
     def entries(self, board: str) -> list[Entry]:
         with self._lock:

@@ -223,10 +223,9 @@ def _block_reduce(values: np.ndarray, factor: int, keep_dark: bool) -> np.ndarra
     return blocks.min(axis=(1, 3)) if keep_dark else blocks.max(axis=(1, 3))
 
 
-def _ink_box(grey: np.ndarray, alpha: np.ndarray | None) -> tuple[int, int, int, int]:
+def _ink_box(grey: np.ndarray, alpha: np.ndarray | None, dark_ink: bool) -> tuple[int, int, int, int]:
     """(top, bottom, left, right): the region around the ink of a picture larger than WORK_SIZE,
     found on a coarse copy, with a margin of a quarter of the digit's size."""
-    dark_ink = _dark_ink(grey)
     factor = -(-max(grey.shape) // WORK_SIZE)
     coarse_alpha = None if alpha is None else _block_reduce(alpha, factor, keep_dark=False)
     ink = _clean(ink_map(_block_reduce(grey, factor, dark_ink), coarse_alpha))
@@ -245,7 +244,7 @@ def _ink_region(reduced: Image.Image) -> tuple[int, int, int, int] | None:
     if max(grey.shape) <= WORK_SIZE:
         return None
     try:
-        top, bottom, left, right = _ink_box(grey, alpha)
+        top, bottom, left, right = _ink_box(grey, alpha, _dark_ink(grey))
     except ValueError:
         return None
     return left, top, right, bottom
@@ -260,8 +259,8 @@ def _focus(grey: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, np.n
     """
     if max(grey.shape) <= WORK_SIZE:
         return grey, alpha
-    dark_ink = _dark_ink(grey)
-    top, bottom, left, right = _ink_box(grey, alpha)
+    dark_ink = _dark_ink(grey)  # once: the box and the reduction below share it
+    top, bottom, left, right = _ink_box(grey, alpha, dark_ink)
     grey = grey[top:bottom, left:right]
     alpha = None if alpha is None else alpha[top:bottom, left:right]
     if max(grey.shape) > WORK_SIZE:
