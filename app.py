@@ -55,10 +55,11 @@ if view != "explore":
 options = sidebar.options()
 request = st.session_state.pop("model_request", None)
 marker_size = options["marker_size"]
+map_view = None if view == "explore" else frame.plane_view()  # the board's map: a plane
 if request and request != st.session_state.model_name:
-    shown = frame.switch_to(request, marker_size)
+    shown = frame.switch_to(request, marker_size, view=map_view)
 else:
-    shown = frame.current(marker_size)
+    shown = frame.current(marker_size, map_view)
 state.fit_to(shown)  # the session's points in this model's size
 if "pending_digit" in st.session_state:  # a ?digit= link, placed now that its encoding is known
     index = st.session_state.pop("pending_digit")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import streamlit as st
 
 from explorer import describe, first_page, links, posterior, reruns, state
@@ -18,6 +19,10 @@ from explorer.text import plain
 from vae.plots.pictures import data_uri, png_bytes, png_data_uri
 
 LAYER_KEY = "map_layer"
+NOT_A_PLANE = (
+    "Nothing to decode between the dots: the neighbours layout is not a plane of the latent space, so only "
+    "its dots (each digit's μ) are latent points. Click a dot, or choose the PCA plane or a slice."
+)
 PIXELS = 10  # 28 px -> 280 px: crisp on a projector
 
 
@@ -26,10 +31,21 @@ def handle_click(frame: Frame, click: dict) -> None:
 
     A marker dragged and let go chooses exactly where it was let go, and only chooses.
     """
-    index = None if click.get("exact") else nearest_test_digit(frame, click)
+    if frame.plane.kind == "neighbours":
+        # Only the layout's dots are latent points: a click, a lifted finger or Enter chooses the
+        # dot under it (within a finger's width), and between the dots there is nothing to decode.
+        index = nearest_test_digit(frame, click, radius_px=7.0 if click.get("kind") is None else 22.0)
+        if index is None:
+            st.toast(NOT_A_PLANE, icon="ℹ️")
+            return
+    else:
+        index = None if click.get("exact") else nearest_test_digit(frame, click)
     # A test digit: its own μ (d values); an empty point of the map: the latent point it is.
     z = frame.mean[index].tolist() if index is not None else frame.latent_at([click["x"], click["y"]]).tolist()
+    moves_slice = frame.plane.kind == "slice" and not np.allclose(frame.latent_at(frame.on_map(z)), z, atol=1e-6)
     state.choose(z, index=index)
+    if moves_slice:
+        st.rerun()  # the slice now passes through the new point: the whole page, whose map is built for it
     if st.session_state.click_mode == "Add to path" and click.get("kind") != "drag":
         label = f"test #{index}" if index is not None else f"z=({click['x']:.1f}, {click['y']:.1f})"
         state.add_waypoint(z, label, index=index)
@@ -65,7 +81,7 @@ def panel(frame: Frame, image_width: int) -> None:
 
 
 def free_point(frame: Frame, chosen: dict, image_width: int) -> None:
-    x, y = frame.on_map(chosen["z"])
+    x, y = chosen["z"][:2] if frame.plane.kind == "neighbours" else frame.on_map(chosen["z"])
     st.subheader(f"Decoded {describe.place(frame, chosen['z'])}")
     picture = png_bytes(decoded_at(frame, chosen["z"]), PIXELS)
     st.image(data_uri(picture), width=image_width, alt=describe.decoded_alt(frame, chosen["z"]))

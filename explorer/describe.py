@@ -69,10 +69,15 @@ def placement(frame: Frame, z) -> str:
 def place(frame: Frame, z) -> str:
     """Where a latent point is, in words: "z = (x, y)" on a 2-D model; on a plane through a
     d-D space, where it is drawn, and whether it lies on the plane or only projects there."""
+    if frame.plane.kind == "neighbours":  # a t-SNE layout has no coordinates worth saying
+        return f"a {frame.latent_dim}-D point"
     x, y = frame.on_map(z)
     if frame.plane.kind == "latent":
         return f"z = ({x:.2f}, {y:.2f})"
-    plane = "the plane of PC{} and PC{}".format(*frame.plane.components)
+    if frame.plane.kind == "slice":
+        plane = "the slice of z{} and z{}".format(*frame.plane.components)
+    else:
+        plane = "the plane of PC{} and PC{}".format(*frame.plane.components)
     on_plane = np.allclose(frame.latent_at([x, y]), z, atol=1e-4)
     return (
         f"({x:.2f}, {y:.2f}) on {plane}"
@@ -136,7 +141,9 @@ def map_table(frame: Frame) -> None:
         if waypoints:
             lines = ["| waypoint | what | z |", "| --- | --- | --- |"]
             lines += [
-                "| {} | {} | ({:.2f}, {:.2f}) |".format(chr(65 + i), plain(w["label"]), *frame.on_map(w["z"]))
+                "| {} | {} | ({:.2f}, {:.2f}) |".format(chr(65 + i), plain(w["label"]), *w["z"][:2])
+                if frame.plane.kind == "neighbours"
+                else "| {} | {} | ({:.2f}, {:.2f}) |".format(chr(65 + i), plain(w["label"]), *frame.on_map(w["z"]))
                 for i, w in enumerate(waypoints)
             ]
             st.markdown("**The path:**\n\n" + "\n".join(lines))

@@ -13,7 +13,8 @@ import streamlit as st
 
 import vae
 from explorer import resources, state
-from vae.analysis.projections import LatentPlane
+from vae.analysis import projections
+from vae.analysis.projections import MAX_COMPONENT, LatentPlane
 from vae.data.dataset import CLASS_NAMES
 from vae.store.catalog import DEFAULT_MODEL
 
@@ -26,7 +27,7 @@ class Frame:
     data: vae.Dataset | None  # its dataset's test set (None when not on this computer)
     mean: np.ndarray  # the test set's encodings under this model, (n, d)
     log_var: np.ndarray
-    plane: LatentPlane  # the map's plane: the latent space (d = 2), else a PCA plane
+    plane: LatentPlane  # the map's view: the latent space (d = 2), else a PCA plane, a slice, or a NeighbourLayout
     points: np.ndarray  # where each test digit is drawn on it, (n, 2)
     labels: np.ndarray
     x_range: tuple[float, float]
@@ -50,8 +51,10 @@ class Frame:
 
     @property
     def view(self) -> str:
-        """The map's view, as links and the map element name it: "latent" or "pca:I,J"."""
-        return "latent" if self.plane.kind == "latent" else "pca:{},{}".format(*self.plane.components)
+        """The map's view, as links name it: "latent", "pca:I,J", "slice:I,J" or "neighbours"."""
+        if self.plane.kind in ("latent", "neighbours"):
+            return self.plane.kind
+        return "{}:{},{}".format(self.plane.kind, *self.plane.components)
 
     def on_map(self, z) -> np.ndarray:
         """Where latent points (n, d) (or one, (d,)) are drawn on the map: (n, 2) (or (2,))."""
@@ -62,14 +65,18 @@ class Frame:
         return self.plane.inverse_transform(np.asarray(xy, np.float64))
 
 
-def build(name: str, marker_size: int = 4, components: tuple[int, int] | None = None) -> Frame:
+def build(name: str, marker_size: int = 4, view: str | None = None) -> Frame:
     """A model by name with its map's fixed part; raises ValueError (or OSError) if it cannot load.
-    `components`: the principal components of the map's plane (a d-D model; default the session's)."""
+    `view`: the map's view of a d-D model (VIEWS; default the session's)."""
     path = resources.model_path(name)
     model = resources.model(path)
     data = test_set(model.config.dataset)
-    components = components or plane_components(model.config.latent_dim)
-    base = resources.map_base(path, model.config.dataset, marker_size, components)
+    d = model.config.latent_dim
+    kind, pair = session_view(d) if view is None else fitted_view(parse_view(view), d)
+    base = resources.map_base(path, model.config.dataset, marker_size, (kind, pair))
+    plane = base["plane"]
+    if plane.kind == "slice":  # through the chosen point: the map's points stay, its centre moves
+        plane = projections.slice_plane(slice_pin(d), pair)
     return Frame(
         name,
         path,
@@ -77,7 +84,7 @@ def build(name: str, marker_size: int = 4, components: tuple[int, int] | None = 
         data,
         base["mean"],
         base["log_var"],
-        base["plane"],
+        plane,
         base["points"],
         base["labels"],
         base["x_range"],
@@ -89,10 +96,51 @@ def build(name: str, marker_size: int = 4, components: tuple[int, int] | None = 
     )
 
 
-def plane_components(latent_dim: int) -> tuple[int, int]:
-    """The session's choice of principal components for the plane, if the model has them."""
-    first, second = st.session_state.get("plane_components", (1, 2))
-    return (first, second) if max(first, second) <= latent_dim else (1, 2)
+VIEWS = ("pca", "slice", "neighbours")  # the map's views of a d-D model; a 2-D model's map is its latent space
+
+
+def parse_view(text: str) -> tuple[str, tuple[int, int]]:
+    """ "pca:1,2", "slice:3,7" or "neighbours" -> (kind, (i, j)); raises ValueError."""
+    kind, _, pair = text.strip().lower().partition(":")
+    if kind == "neighbours" and not pair:
+        return kind, (1, 2)
+    if kind not in ("pca", "slice"):
+        raise ValueError(f"There is no view {text!r}: the views are pca:I,J, slice:I,J and neighbours.")
+    first, second = (int(part) for part in pair.split(","))
+    if first == second or not (1 <= first <= MAX_COMPONENT and 1 <= second <= MAX_COMPONENT):
+        raise ValueError(f"A view's two axes are two different numbers from 1 to {MAX_COMPONENT}.")
+    return kind, (first, second)
+
+
+def view_name(kind: str, pair: tuple[int, int]) -> str:
+    return kind if kind == "neighbours" else "{}:{},{}".format(kind, *pair)
+
+
+def fitted_view(view: tuple[str, tuple[int, int]], latent_dim: int) -> tuple[str, tuple[int, int]]:
+    """The view, with its axes, if the model has them; else the same kind on axes 1 and 2."""
+    kind, pair = view
+    return (kind, pair) if max(pair) <= latent_dim else (kind, (1, 2))
+
+
+def session_view(latent_dim: int) -> tuple[str, tuple[int, int]]:
+    """The session's choice of view (`map_view`), fitted to the model."""
+    return fitted_view(parse_view(st.session_state.get("map_view", "pca:1,2")), latent_dim)
+
+
+def plane_view() -> str:
+    """The session's PCA plane, for pages that show a d-D model on a plane whatever the explore
+    page's view (the class board, the compare view)."""
+    kind, pair = parse_view(st.session_state.get("map_view", "pca:1,2"))
+    return view_name("pca", pair if kind == "pca" else (1, 2))
+
+
+def slice_pin(latent_dim: int) -> np.ndarray:
+    """Where a slice is pinned: the chosen point (a digit's μ, an upload's, a point of the map),
+    else the prior's centre."""
+    chosen = st.session_state.get("chosen")
+    if chosen is not None and len(chosen["z"]) == latent_dim:
+        return np.asarray(chosen["z"], np.float64)
+    return np.zeros(latent_dim)
 
 
 def test_set(dataset: str) -> vae.Dataset | None:
@@ -102,24 +150,24 @@ def test_set(dataset: str) -> vae.Dataset | None:
         return None
 
 
-def current(marker_size: int = 4) -> Frame:
+def current(marker_size: int = 4, view: str | None = None) -> Frame:
     """The session's model, or the bundled VAE (with the reason shown) when it fails to load."""
     name = st.session_state.model_name
     try:
-        return build(name, marker_size)
+        return build(name, marker_size, view)
     except (ValueError, OSError) as error:
         st.error(f"The model {name} could not be loaded, so the bundled model is shown instead. {error}")
-        fallback = build(DEFAULT_MODEL, marker_size)
+        fallback = build(DEFAULT_MODEL, marker_size, view)
         state.switch_model(DEFAULT_MODEL, fallback.model, fallback.mean)
         return fallback
 
 
-def switch_to(name: str, marker_size: int = 4, reason: str = "") -> Frame:
+def switch_to(name: str, marker_size: int = 4, reason: str = "", view: str | None = None) -> Frame:
     """Use another model from now on: load it, then move the session's state to it."""
     try:
-        frame = build(name, marker_size)
+        frame = build(name, marker_size, view)
     except (ValueError, OSError) as error:
         st.error(f"The model {name} could not be loaded; {st.session_state.model_name} stays in use. {error}")
-        return current(marker_size)
+        return current(marker_size, view)
     state.switch_model(name, frame.model, frame.mean, reason)
     return frame

@@ -30,6 +30,11 @@ def overlays(frame: Frame, options: dict) -> list[dict]:
     samples are d-D) and drawn where it projects onto the map's plane.
     """
     s = st.session_state
+    if frame.plane.kind == "neighbours":
+        # A t-SNE layout places new points only approximately, and a line or a ring drawn on it
+        # would mean nothing: only uploads are placed (openTSNE's transform). The page says so.
+        # Its star only: a layout without units has no room for q(z|x)'s ellipses.
+        return [figures.upload_traces(frame.on_map(u["mean"]), np.zeros(2), u["name"])[-1] for u in s.uploads]
     origin = frame.on_map(np.zeros(frame.latent_dim))
     traces = figures.prior_traces(centre=tuple(origin)) if options.get("prior", True) else []
     points = state.waypoints()
@@ -66,17 +71,28 @@ def layout(frame: Frame, options: dict, height: int, legend_right: bool = False)
     )
 
 
+VIEW_LABELS = {"pca": "PCA plane", "slice": "slice", "neighbours": "neighbours layout (t-SNE)"}
+
+
 def live(frame: Frame, present: bool = False, group: str | None = None, primary: bool = True) -> dict:
     """How the page decodes on this map: the model's decoder file, the preview's size, and
     the map's name and description for assistive technology."""
     what = "digits" if frame.dataset == "mnist" else "images"
     plane = frame.plane
-    where = (
-        "placed at their encoded means"
-        if plane.kind == "latent"
-        else "drawn where their {}-D means project onto the plane of principal components {} and {}".format(
+    where = {
+        "latent": "placed at their encoded means",
+        "pca": "drawn where their {}-D means project onto the plane of principal components {} and {}".format(
             frame.latent_dim, *plane.components
-        )
+        ),
+        "slice": "drawn at their means' coordinates {} and {}, on a slice where the other {} stay pinned".format(
+            *(f"z{c}" for c in plane.components), frame.latent_dim - 2
+        ),
+        "neighbours": f"laid out by t-SNE so that each is near its nearest {frame.latent_dim}-D means",
+    }[plane.kind]
+    keys = (
+        "click a dot to decode its μ; between the dots there is nothing to decode."
+        if plane.kind == "neighbours"
+        else "arrow keys move a crosshair, Enter decodes the point under it."
     )
     spec = {
         "decoder": live_decoder.spec(frame.model, frame.name, frame.path),
@@ -84,11 +100,10 @@ def live(frame: Frame, present: bool = False, group: str | None = None, primary:
         "group": group,
         "primary": primary,
         "view": plane.kind,
-        "label": f"Latent map of {frame.name}" + ("" if plane.kind == "latent" else ", PCA plane"),
-        "description": f"{len(frame.mean):,} test {what} {where} by {frame.name}; "
-        "arrow keys move a crosshair, Enter decodes the point under it.",
+        "label": f"Latent map of {frame.name}" + ("" if plane.kind == "latent" else ", " + VIEW_LABELS[plane.kind]),
+        "description": f"{len(frame.mean):,} test {what} {where} by {frame.name}; {keys}",
     }
-    if plane.kind != "latent":
+    if plane.kind in ("pca", "slice"):
         # The page decodes a point (x, y) of the map as z = centre + x·u + y·v (explorer/map/live.js).
         spec["plane"] = {"centre": plane.centre.tolist(), "axes": plane.axes.tolist()}
     return spec
@@ -114,16 +129,18 @@ def chosen_marks(frame: Frame) -> list[dict]:
     chosen = state.chosen()
     if chosen is None:
         return []
+    if frame.plane.kind == "neighbours" and chosen.get("index") is None and not chosen.get("upload"):
+        return []  # a free point has no place on a t-SNE layout (only digits and uploads do)
     # A test digit's ring says its number; an upload's says nothing: its star, under the ring,
     # already carries its name (vae/figures.upload_traces), and the two names overlapped.
     label = f"#{chosen['index']}" if chosen.get("index") is not None else ""
     return [mark(frame.on_map(chosen["z"]), label)]
 
 
-def nearest_test_digit(frame: Frame, click: dict) -> int | None:
+def nearest_test_digit(frame: Frame, click: dict, radius_px: float = 7.0) -> int | None:
     from explorer.map_layer import clicked_digit
 
-    return clicked_digit(click, frame.points, frame.labels, frame.class_names)
+    return clicked_digit(click, frame.points, frame.labels, frame.class_names, radius_px)
 
 
 def decoded_at(frame: Frame, z) -> np.ndarray:

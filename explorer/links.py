@@ -6,6 +6,8 @@
     ?samples=7                   16 samples of the prior (drawn with seed 7), decoded
     ?model=mnist-ae              a model by the name the app lists
     ?view=compare | board        the compare view, the class board
+    ?view=pca:1,2 | slice:3,7 | neighbours   a d-D model's map: a plane of principal
+                                 components, a slice along two dimensions, the t-SNE layout
     ?board=K7Q2P                 the class board this page sends to (and shows)
     ?present=1                   the projector layout
 
@@ -20,12 +22,14 @@ import urllib.parse
 import streamlit as st
 
 from explorer import resources, state
+from explorer.frame import parse_view, view_name
 from explorer.text import plain
 from vae.analysis.projections import MAX_COMPONENT
 from vae.classroom.board import clean_code
 from vae.store.catalog import DEFAULT_MODEL, available_models
 
 VIEWS = ("explore", "compare", "board")
+DEFAULT_VIEW = state.DEFAULTS["map_view"]
 MAX_WAYPOINTS = 20
 MAX_COORDINATE = 1000.0
 
@@ -57,7 +61,12 @@ def parse(params: dict[str, str], models: list[str], test_size: int = 10000) -> 
     take("digit", lambda text: _index(text, test_size), f"give a test digit's number, 0 to {test_size - 1}")
     take("path", _path, "give two to twenty points, as in path=-1.5,1.5;1.5,-1.5")
     take("model", lambda text: _one_of(text, models), "the models are " + ", ".join(models))
-    take("view", _view, "the views are " + ", ".join(VIEWS) + ", and pca:I,J (a plane of principal components)")
+    take(
+        "view",
+        _view,
+        "the views are " + ", ".join(VIEWS) + ", pca:I,J (a plane of principal components), slice:I,J (a slice "
+        "along two latent dimensions) and neighbours (a t-SNE layout)",
+    )
     take("present", _flag, "use present=1")
     take("board", _code, "a class code has 3 to 12 letters and digits")
     take("samples", lambda text: _index(text, 1 << 31), "give a whole number (the samples' seed)")
@@ -84,15 +93,12 @@ def _one_of(text: str, options) -> str:
     return text
 
 
-def _view(text: str) -> str | tuple[int, int]:
-    """A page ("explore", "compare", "board"), or the explore page's plane: "pca:1,2"."""
+def _view(text: str) -> str | tuple[str, str]:
+    """A page ("explore", "compare", "board"), or the explore page's map: ("map", "pca:1,2")."""
     text = text.lower()
-    if text.startswith("pca:"):
-        first, second = (int(part) for part in text[4:].split(","))
-        if first == second or not (1 <= first <= MAX_COMPONENT and 1 <= second <= MAX_COMPONENT):
-            raise ValueError
-        return first, second
-    return _one_of(text, VIEWS)
+    if text in VIEWS:
+        return text
+    return "map", view_name(*parse_view(text))
 
 
 def _flag(text: str) -> bool:
@@ -127,8 +133,8 @@ def apply_once() -> None:
     if "samples" in values:
         st.session_state.samples_seed = values["samples"]
     view = values.get("view", "explore")
-    if isinstance(view, tuple):  # a plane of principal components, on the explore page
-        st.session_state.plane_components, view = view, "explore"
+    if isinstance(view, tuple):  # a view of a d-D model's map, on the explore page
+        st.session_state.map_view, view = view[1], "explore"
     st.session_state.view = view
     st.session_state.present = values.get("present", False)
     code = values.get("board", "")
@@ -149,8 +155,8 @@ def current_params() -> dict[str, str]:
     params = {}
     if s.get("view", "explore") != "explore":
         params["view"] = s.view
-    elif tuple(s.get("plane_components", (1, 2))) != (1, 2):
-        params["view"] = "pca:{},{}".format(*s.plane_components)
+    elif s.get("map_view", DEFAULT_VIEW) != DEFAULT_VIEW:
+        params["view"] = s.map_view
     if s.model_name != DEFAULT_MODEL:
         params["model"] = s.model_name
     chosen = s.chosen

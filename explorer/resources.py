@@ -93,16 +93,27 @@ def encodings(path: str, dataset: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 @st.cache_resource(show_spinner=False, max_entries=24)
-def map_base(path: str, dataset: str, marker_size: int, components: tuple[int, int] = (1, 2)) -> dict:
-    """The map's fixed part for a model: its plane (vae/analysis/projections.py: the latent
-    space of a 2-D model; else the plane of two principal components of the test set's
-    means), where each test digit lands on it, its extent, its data traces and its class names."""
+def map_base(path: str, dataset: str, marker_size: int, view: tuple[str, tuple[int, int]] = ("pca", (1, 2))) -> dict:
+    """The map's fixed part for a model: its view (vae/analysis/projections.py: the latent
+    space of a 2-D model; else, by `view`, the plane of two principal components of the test
+    set's means, a slice along two dimensions (its pin set by the page), or the neighbours
+    layout once computed), where each test digit lands on it, its extent, its data traces and
+    its class names."""
     mean, log_var, labels = encodings(path, dataset)
     names = vae.CLASS_NAMES[dataset]
-    plane = projections.plane_for(mean, components)
-    points = plane.transform(mean).astype(np.float32)
+    kind, pair = view
+    if mean.shape[1] == 2:
+        plane = projections.latent_plane()
+    elif kind == "slice":
+        plane = projections.slice_plane(np.zeros(mean.shape[1]), pair)
+    elif kind == "neighbours" and neighbour_layout(path, dataset) is not None:
+        plane = neighbour_layout(path, dataset)
+    else:
+        plane = projections.pca_plane(mean, pair if kind == "pca" else (1, 2))
+    points = plane.points.astype(np.float32) if plane.kind == "neighbours" else plane.transform(mean).astype(np.float32)
     x_range, y_range = latent.latent_extent(points)
-    traces = figures.data_traces(points, labels, names, marker_size, "z" if plane.kind == "latent" else "plane")
+    where = {"latent": "z", "neighbours": "t-SNE"}.get(plane.kind, "plane")
+    traces = figures.data_traces(points, labels, names, marker_size, where)
     encoded = map_view.encode_traces(traces)
     return {
         "mean": mean,
@@ -118,6 +129,34 @@ def map_base(path: str, dataset: str, marker_size: int, components: tuple[int, i
         "token": map_view.digest(encoded),
         "annotations": figures.class_label_annotations(points, labels, names, extent=(x_range, y_range)),
     }
+
+
+def neighbour_layout(path: str, dataset: str):
+    """The model's neighbours layout (vae/analysis/neighbours.py), or None until it is computed."""
+    from vae.analysis import neighbours
+
+    mean = encodings(path, dataset)[0]
+    try:
+        return _layout(str(neighbours.layout_path(path)), neighbours.fingerprint(mean), path, dataset)
+    except _NoLayout:
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _layout(file, made_from: str, path: str, dataset: str):
+    # Named by the means' fingerprint: a layout of other means is never used. None is not kept
+    # (a layout being computed appears once written).
+    from vae.analysis import neighbours
+
+    layout = neighbours.load_layout(file, encodings(path, dataset)[0])
+    if layout is None:
+        raise _NoLayout
+    layout.warm()  # so that the first upload on it is placed in 2 s, not 7
+    return layout
+
+
+class _NoLayout(Exception):
+    pass
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

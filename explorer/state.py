@@ -16,7 +16,7 @@ from vae.store.catalog import DEFAULT_MODEL
 DEFAULTS = {
     "model_name": DEFAULT_MODEL,  # the model in use, by the name the app lists
     "chosen": None,  # {"z": [z_1, ..., z_d], "index": int | None, "upload": str | None, "model": str}
-    "plane_components": (1, 2),  # the principal components of a d-D model's map (?view=pca:1,2)
+    "map_view": "pca:1,2",  # a d-D model's map: "pca:I,J", "slice:I,J" or "neighbours" (?view=, frame.VIEWS)
     "waypoints": [],  # [{"z", "label", "index", "upload", "model"}]
     "uploads": [],  # [{"name", "image" (28x28), "mean", "log_var", "model"}]
     "seen_files": set(),  # uploader file ids already handled
@@ -40,12 +40,14 @@ DEFAULTS = {
     "path_steps": 10,  # decoded frames per leg of the path
     "path_method": "linear",  # how the path interpolates: vae.analysis.latent.METHODS
     "wp_index": 0,  # the test digit to add to the path by number
+    "direction_from": 4,  # the Dimensions tab's direction: from the mean of this class...
+    "direction_to": 9,  # ...towards the mean of this one ("from a 4 towards a 9")
     "said_once": set(),  # (what, model) of the notes shown once per session, e.g. "decoder_note"
 }
 # Widgets that are not drawn in every run (their tab or expander is closed). Streamlit drops
 # such a widget's value at the end of a run that does not draw it; set again here at the
 # start of every run, the value stays (Streamlit's documented way to keep it).
-KEPT_WIDGETS = ("path_steps", "path_method", "wp_index")
+KEPT_WIDGETS = ("path_steps", "path_method", "wp_index", "direction_from", "direction_to")
 
 
 def init() -> None:
@@ -132,7 +134,7 @@ def fit_to(frame) -> None:
     def fitted(entry: dict | None) -> dict | None:
         if entry is None or len(entry["z"]) == d:
             return entry
-        if len(entry["z"]) == 2:
+        if len(entry["z"]) == 2 and frame.plane.kind != "neighbours":  # a t-SNE layout has no points between dots
             return {**entry, "z": [float(v) for v in frame.latent_at(entry["z"])]}
         return None
 

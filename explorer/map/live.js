@@ -33,22 +33,27 @@ export function useDecoder(map) {
   if (map.attached) { requestAnimationFrame(() => setTimeout(start, 0)); } else { setTimeout(start, 2500); }
 }
 
-export function latentAt(plane, x, y) {
-  // A point (x, y) of the map's plane is the latent point centre + x·u + y·v
-  // (vae/analysis/projections.py); without a plane, the map is the 2-D latent space itself.
+export const NOT_A_PLANE = "The neighbours layout (t-SNE) is not a plane of the latent space: only its dots are latent points.";
+
+export function latentAt(plane, x, y, view) {
+  // A point (x, y) of the map's plane (a PCA plane or a slice) is the latent point
+  // centre + x·u + y·v (vae/analysis/projections.py); without a plane, the map is the 2-D
+  // latent space itself. Between the dots of a t-SNE layout there is no latent point.
+  if (view === "neighbours") { throw new Error(NOT_A_PLANE); }
   if (!plane) { return [x, y]; }
   const [u, v] = plane.axes;
   return plane.centre.map((c, j) => c + x * u[j] + y * v[j]);
 }
 
-function decodeAt(map, x, y, z) { return map.decoder.decodeZ(z || latentAt(map.live.plane, x, y)); }
+function decodeAt(map, x, y, z) { return map.decoder.decodeZ(z || latentAt(map.live.plane, x, y, map.live.view)); }
 
 export function livePreview(map, x, y, kind, z) {
   // `z`: the latent point itself, where (x, y) is only its projection (a d-D path's point).
   // Decode (x, y) in the page and show it beside its point; linked maps show the same z.
   map.shown = { x, y, kind, z };
   const t = transform(map.view, map.box);
-  if (!map.decoder) { hidePreview(map.preview); return; }
+  // On a t-SNE layout nothing is decoded under the pointer: the page says why, under the map.
+  if (!map.decoder || map.live.view === "neighbours") { hidePreview(map.preview); return; }
   showPreview(map.preview, {
     x, y, kind, pixels: decodeAt(map, x, y, z), px: t.px(x), py: t.py(y),
     size: map.live.preview || 112, bounds: { width: map.stage.clientWidth, height: map.height },
@@ -99,7 +104,7 @@ window.vaeDecoder = window.vaeDecoder || {
   get view() { const map = primary(); return map ? map.live.view || "latent" : null; },
   // The point (x, y) of the view shown: on a plane through a d-D space, the latent point it is.
   decode(x, y) { return Array.from(decodeAt(loaded(), x, y)); },
-  latentAt(x, y) { return latentAt(loaded().live.plane, x, y); },
+  latentAt(x, y) { const map = loaded(); return latentAt(map.live.plane, x, y, map.live.view); },
   // Any latent point: an array of the model's d values.
   decodeZ(z) { return Array.from(loaded().decoder.decodeZ(Array.from(z))); },
 };

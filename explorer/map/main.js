@@ -146,7 +146,7 @@ function update(map, spec) {
     map.view = { x: layout.xaxis.range.slice(), y: layout.yaxis.range.slice() };
     map.hidden = new Set();
   }
-  map.root.dataset.view = map.live.view || "latent";  // "latent" (a 2-D model) or "pca"
+  map.root.dataset.view = map.live.view || "latent";  // "latent" (a 2-D model), "pca", "slice" or "neighbours"
   map.area.setAttribute("aria-label", map.live.label || "Latent map");
   map.help.textContent = map.live.description || "";
   for (const image of layout.images || []) { loadImage(map, image.source); }
@@ -270,7 +270,8 @@ function handlers(map) {
     },
     leave() { endPreview(map); },
     grab(px, py) {
-      const found = grabbable(map, transformOf(map), px, py);
+      // A t-SNE layout's chosen ring is not dragged: between its dots there is nothing to decode.
+      const found = map.live.view !== "neighbours" && grabbable(map, transformOf(map), px, py);
       if (!found) { return false; }
       map.dragging = { x: found.mark.x, y: found.mark.y, source: found.source };
       return true;

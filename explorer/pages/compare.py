@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from explorer import describe, header, latent_map, map_view, resources
-from explorer.frame import Frame, build
+from explorer.frame import Frame, build, plane_view
 from explorer.map_layer import clicked_digit, map_layer, mark
 from vae.analysis import latent
 from vae.plots import figures
@@ -69,7 +69,9 @@ def show(_frame: Frame, options: dict) -> None:
     if not chosen:
         st.info("Choose two or three models to compare.")
         return
-    frames = [build(name, options.get("marker_size", 3)) for name in chosen]
+    # Side by side, the d-D models on their PCA planes: a slice or a layout of one model is no
+    # place to compare another's.
+    frames = [build(name, options.get("marker_size", 3), plane_view()) for name in chosen]
     columns = st.columns(len(frames))
     for number, (column, frame) in enumerate(zip(columns, frames, strict=False)):
         with column:

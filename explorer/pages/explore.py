@@ -15,6 +15,7 @@ from explorer import (
     links,
     live_decoder,
     manifold,
+    neighbours,
     path,
     replay,
     reruns,
@@ -25,7 +26,7 @@ from explorer import (
     traversals,
     uploads,
 )
-from explorer.frame import Frame
+from explorer.frame import Frame, session_view, view_name
 
 TABS = ["Your digit", "Path", "Sample the prior", "Manifold", "Dimensions", "Replay training", "How it works"]
 
@@ -60,26 +61,69 @@ def show(frame: Frame, options: dict) -> None:
         panels(frame)
 
 
-def plane_choice(frame: Frame) -> None:
-    """A d-D model: which plane of principal components the map shows, and what that means."""
-    options = list(range(1, frame.latent_dim + 1))
-    first, second = frame.plane.components
+VIEW_CHOICES = {"pca": "PCA plane", "slice": "Slice through the point", "neighbours": "Neighbours (t-SNE)"}
 
-    def choose(axis: int) -> None:
-        pair = [st.session_state.plane_x, st.session_state.plane_y]
-        if pair[0] == pair[1]:  # the other axis gives way
-            pair[1 - axis] = next(c for c in options if c != pair[axis])
-        st.session_state.plane_components = tuple(pair)
 
-    st.session_state.plane_x, st.session_state.plane_y = first, second
-    across, up = st.columns(2)
-    across.selectbox(
-        "Horizontal axis", options, format_func=lambda c: f"PC{c}", key="plane_x", on_change=choose, args=(0,)
+def view_choice(frame: Frame) -> None:
+    """A d-D model: which view the map shows (a PCA plane, a slice, the neighbours layout), its
+    axes, and what that view is a picture of."""
+    kind, pair = session_view(frame.latent_dim)
+
+    def chosen(what: str) -> None:
+        s = st.session_state
+        new_kind, new_pair = s.map_view_kind, [s.map_axis_x, s.map_axis_y]
+        if new_kind != kind:
+            new_pair = list(pair)
+        elif new_pair[0] == new_pair[1]:  # the other axis gives way
+            other = 1 if what == "x" else 0
+            new_pair[other] = next(c for c in range(1, frame.latent_dim + 1) if c != new_pair[1 - other])
+        s.map_view = view_name(new_kind, tuple(new_pair))
+        st.rerun()  # the whole page: its map and its frame are built for the view
+
+    s = st.session_state
+    s.map_view_kind, (s.map_axis_x, s.map_axis_y) = kind, pair
+    st.segmented_control(
+        "The map shows",
+        list(VIEW_CHOICES),
+        format_func=VIEW_CHOICES.get,
+        key="map_view_kind",
+        required=True,
+        on_change=chosen,
+        args=("kind",),
+        help="PCA plane: the plane of two principal components of the test set's means, every point a real "
+        "latent point. Slice: two latent dimensions vary, the others stay where the chosen point has them. "
+        "Neighbours: a t-SNE layout of the means, which keeps neighbours together but is no plane of z.",
     )
-    up.selectbox("Vertical axis", options, format_func=lambda c: f"PC{c}", key="plane_y", on_change=choose, args=(1,))
-    if tuple(st.session_state.plane_components) != (first, second):
-        st.rerun()  # another plane: the whole page, whose map and frame are built for it
-    st.caption(frame.plane.describe())
+    if kind in ("pca", "slice"):
+        name = "PC{}" if kind == "pca" else "z{}"
+        options = list(range(1, frame.latent_dim + 1))
+        across, up = st.columns(2)
+        across.selectbox(
+            "Horizontal axis", options, format_func=name.format, key="map_axis_x", on_change=chosen, args=("x",)
+        )
+        up.selectbox("Vertical axis", options, format_func=name.format, key="map_axis_y", on_change=chosen, args=("y",))
+    if kind == "neighbours" and frame.plane.kind != "neighbours":
+        neighbours.computing(frame)
+    st.caption(view_caption(frame))
+
+
+def view_caption(frame: Frame) -> str:
+    text = frame.plane.describe()
+    if frame.plane.kind == "slice":
+        chosen = state.chosen()
+        through = (
+            "the prior's centre (choose a digit to slice through it)"
+            if chosen is None
+            else f"#{chosen['index']}'s μ"
+            if chosen.get("index") is not None
+            else f"your digit {chosen['upload']}'s μ"
+            if chosen.get("upload")
+            else "the chosen point"
+        )
+        text += f" It passes through {through}."
+    if frame.plane.kind == "neighbours":
+        text += " Paths, samples and the prior's rings are drawn on the planes only."
+    return text
 
 
 def click_mode() -> None:
@@ -104,8 +148,8 @@ def map_area(frame: Frame, options: dict, height: int, present: bool) -> None:
     the panels and the decoded point rerun when they change what it shows (explorer/reruns.py)."""
     on_drawn = None if first_page.whole() else first_page.map_drawn  # the page's first step
     latent_map.show(frame, options, height, present=present, on_drawn=on_drawn)
-    if frame.plane.kind != "latent" and first_page.whole():
-        plane_choice(frame)
+    if frame.latent_dim > 2 and first_page.whole():
+        view_choice(frame)
     path.filmstrip(frame)
     if first_page.whole():
         describe.map_table(frame)

@@ -26,12 +26,12 @@ MAX_COMPONENT = MAX_LATENT_DIM  # principal components a plane may take: as many
 
 @dataclasses.dataclass(frozen=True)
 class LatentPlane:
-    """z = centre + x·axes[0] + y·axes[1]; `kind` "latent" (a 2-D model's own axes) or "pca"."""
+    """z = centre + x·axes[0] + y·axes[1]; `kind` "latent" (a 2-D model's own axes), "pca" or "slice"."""
 
     centre: np.ndarray  # (d,)
     axes: np.ndarray  # (2, d), orthonormal rows
     kind: str = "latent"
-    components: tuple[int, int] = (1, 2)  # which principal components (1-based), for "pca"
+    components: tuple[int, int] = (1, 2)  # which principal components ("pca") or dimensions ("slice"), 1-based
     explained: tuple[float, float] = (1.0, 1.0)  # share of the means' variance along each axis
 
     @property
@@ -50,6 +50,8 @@ class LatentPlane:
     def axis_titles(self) -> tuple[str, str]:
         if self.kind == "latent":
             return "z₁", "z₂"
+        if self.kind == "slice":
+            return tuple(f"z{c}" for c in self.components)
         return tuple(
             f"PC{c} ({share:.0%} of the variance)" for c, share in zip(self.components, self.explained, strict=True)
         )
@@ -59,6 +61,12 @@ class LatentPlane:
         if self.kind == "latent":
             return "The map is the latent space itself: its two axes are z₁ and z₂."
         first, second = self.components
+        if self.kind == "slice":
+            return (
+                f"The map is a slice through the {self.latent_dim}-D latent space: z{first} and z{second} vary, and "
+                f"the other {self.latent_dim - 2} coordinates stay pinned where the chosen point has them. Every point "
+                f"of it decodes exactly; each test digit is drawn at its own (z{first}, z{second})."
+            )
         return (
             f"The map is a plane through the {self.latent_dim}-D latent space: the plane of principal components "
             f"PC{first} and PC{second} of the test set's means, which explain {self.explained[0]:.0%} and "
@@ -77,6 +85,21 @@ def latent_plane(latent_dim: int = 2) -> LatentPlane:
     if latent_dim != 2:
         raise ValueError(f"Only a 2-D latent space is its own plane; this one has {latent_dim} dimensions.")
     return LatentPlane(np.zeros(2), np.eye(2))
+
+
+def slice_plane(pin: np.ndarray, dimensions: tuple[int, int] = (1, 2)) -> LatentPlane:
+    """The plane where latent dimensions `dimensions` (1-based) vary and every other coordinate
+    is `pin`'s: its points (x, y) are z = pin with z_i = x and z_j = y."""
+    pin = np.asarray(pin, np.float64)
+    d = pin.shape[0]
+    first, second = dimensions
+    if first == second or not (1 <= first <= d and 1 <= second <= d):
+        raise ValueError(f"Choose two different latent dimensions between 1 and {d}, not {first} and {second}.")
+    centre = pin.copy()
+    centre[[first - 1, second - 1]] = 0.0  # so that x and y are z_i and z_j themselves
+    axes = np.zeros((2, d))
+    axes[0, first - 1] = axes[1, second - 1] = 1.0
+    return LatentPlane(centre, axes, "slice", (first, second))
 
 
 def pca_plane(means: np.ndarray, components: tuple[int, int] = (1, 2)) -> LatentPlane:
