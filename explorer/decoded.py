@@ -70,7 +70,11 @@ def panel(frame: Frame, image_width: int) -> None:
         return  # a new page's first step: the map only (the hint below comes with the rest)
     if chosen is None:
         st.subheader("Decoded point")
-        st.info("Click the map, on a digit or on empty space: the decoder turns the point you click into an image.")
+        st.info(
+            "Click a dot of the map: the decoder turns that digit's μ into an image."
+            if frame.plane.kind == "neighbours"
+            else "Click the map, on a digit or on empty space: the decoder turns the point you click into an image."
+        )
         return
     if chosen.get("index") is not None:
         test_digit(frame, chosen, image_width)

@@ -48,3 +48,17 @@ def test_numbers_that_are_not_numbers_are_refused():
         assert "z" not in values and problems, text
     values, _ = parse({"path": ";".join(["0,0"] * 21)}, MODELS)
     assert "path" not in values  # at most twenty waypoints
+
+
+def test_a_d_dimensional_models_views_are_read_and_bad_ones_refused():
+    for text, view in (
+        ("pca:2,3", "pca:2,3"),
+        ("slice:3,7", "slice:3,7"),
+        ("neighbours", "neighbours"),
+        ("PCA:1,2", "pca:1,2"),
+    ):
+        values, problems = parse({"view": text}, MODELS)
+        assert problems == [] and values["view"] == ("map", view), text
+    for text in ("slice:3,3", "pca:0,1", "slice:1,65", "neighbours:1,2", "slice", "tsne"):
+        values, problems = parse({"view": text}, MODELS)
+        assert "view" not in values and len(problems) == 1, text

@@ -63,3 +63,21 @@ def test_kl_per_dimension_is_the_closed_form_and_unused_dimensions_are_found():
     ]
     assert np.allclose(kl, by_hand)
     assert list(projections.active_dimensions(kl)) == [0, 1, 2, 3, 5]
+
+
+def test_a_slice_varies_two_dimensions_and_pins_the_others_to_the_chosen_point():
+    pin = np.random.default_rng(4).normal(size=16)
+    plane = projections.slice_plane(pin, (3, 7))
+    xy = np.random.default_rng(5).normal(size=(30, 2))
+    z = plane.inverse_transform(xy)
+    expected = np.repeat(pin[None], 30, axis=0)
+    expected[:, [2, 6]] = xy
+    assert np.array_equal(z, expected)
+    # A latent point is drawn at its own (z3, z7), whatever its other coordinates.
+    other = np.random.default_rng(6).normal(size=(10, 16))
+    assert np.array_equal(plane.transform(other), other[:, [2, 6]])
+    assert plane.axis_titles() == ("z3", "z7") and "z3 and z7 vary" in plane.describe()
+    with pytest.raises(ValueError, match="two different latent dimensions"):
+        projections.slice_plane(pin, (3, 3))
+    with pytest.raises(ValueError):
+        projections.slice_plane(pin, (1, 17))

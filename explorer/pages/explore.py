@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from explorer import (
@@ -27,6 +28,7 @@ from explorer import (
     uploads,
 )
 from explorer.frame import Frame, session_view, view_name
+from vae.analysis import projections
 
 TABS = ["Your digit", "Path", "Sample the prior", "Manifold", "Dimensions", "Replay training", "How it works"]
 
@@ -72,7 +74,11 @@ def view_choice(frame: Frame) -> None:
     def chosen(what: str) -> None:
         s = st.session_state
         new_kind, new_pair = s.map_view_kind, [s.map_axis_x, s.map_axis_y]
-        if new_kind != kind:
+        if new_kind == "slice" and kind != "slice":
+            # A slice first along the two most used dimensions: an unused one would show nothing.
+            kl = projections.kl_per_dimension(frame.mean, frame.log_var)
+            new_pair = [int(j) + 1 for j in np.argsort(-kl, kind="stable")[:2]]
+        elif new_kind != kind:
             new_pair = list(pair)
         elif new_pair[0] == new_pair[1]:  # the other axis gives way
             other = 1 if what == "x" else 0
