@@ -43,12 +43,12 @@ def handle_click(frame: Frame, click: dict) -> None:
     # A test digit: its own μ (d values); an empty point of the map: the latent point it is.
     z = frame.mean[index].tolist() if index is not None else frame.latent_at([click["x"], click["y"]]).tolist()
     moves_slice = frame.plane.kind == "slice" and not np.allclose(frame.latent_at(frame.on_map(z)), z, atol=1e-6)
-    state.choose(z, index=index)
+    state.choose(z, index=index, xy=None if index is not None else (click["x"], click["y"]))
     if moves_slice:
         st.rerun()  # the slice now passes through the new point: the whole page, whose map is built for it
     if st.session_state.click_mode == "Add to path" and click.get("kind") != "drag":
         label = f"test #{index}" if index is not None else f"z=({click['x']:.1f}, {click['y']:.1f})"
-        state.add_waypoint(z, label, index=index)
+        state.add_waypoint(z, label, index=index, xy=None if index is not None else (click["x"], click["y"]))
         reruns.redraw(reruns.MAP, reruns.DECODED)  # the map draws the path
     elif describe.table_open():
         reruns.redraw(reruns.DECODED, reruns.MAP)  # the map as a table names the chosen point

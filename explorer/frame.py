@@ -73,6 +73,8 @@ def build(name: str, marker_size: int = 4, view: str | None = None) -> Frame:
     data = test_set(model.config.dataset)
     d = model.config.latent_dim
     kind, pair = session_view(d) if view is None else fitted_view(parse_view(view), d)
+    if kind == "neighbours" and (d == 2 or resources.neighbour_layout(path, model.config.dataset) is None):
+        kind, pair = "pca", (1, 2)  # until its layout is computed (explorer/neighbours.py), the PCA plane
     base = resources.map_base(path, model.config.dataset, marker_size, (kind, pair))
     plane = base["plane"]
     if plane.kind == "slice":  # through the chosen point: the map's points stay, its centre moves

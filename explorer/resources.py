@@ -106,7 +106,7 @@ def map_base(path: str, dataset: str, marker_size: int, view: tuple[str, tuple[i
         plane = projections.latent_plane()
     elif kind == "slice":
         plane = projections.slice_plane(np.zeros(mean.shape[1]), pair)
-    elif kind == "neighbours" and neighbour_layout(path, dataset) is not None:
+    elif kind == "neighbours":  # asked for only once the layout exists (explorer/frame.py)
         plane = neighbour_layout(path, dataset)
     else:
         plane = projections.pca_plane(mean, pair if kind == "pca" else (1, 2))

@@ -15,7 +15,7 @@ from vae.store.catalog import DEFAULT_MODEL
 
 DEFAULTS = {
     "model_name": DEFAULT_MODEL,  # the model in use, by the name the app lists
-    "chosen": None,  # {"z": [z_1, ..., z_d], "index": int | None, "upload": str | None, "model": str}
+    "chosen": None,  # {"z": [z_1, ..., z_d], "index": int | None, "upload": str | None, "model": str, "xy"?}
     "map_view": "pca:1,2",  # a d-D model's map: "pca:I,J", "slice:I,J" or "neighbours" (?view=, frame.VIEWS)
     "waypoints": [],  # [{"z", "label", "index", "upload", "model"}]
     "uploads": [],  # [{"name", "image" (28x28), "mean", "log_var", "model"}]
@@ -82,12 +82,15 @@ def take_notices() -> list[str]:
 
 
 # ---- the chosen point ----------------------------------------------------------------------
-def choose(z, index: int | None = None, upload: str | None = None) -> None:
+def choose(z, index: int | None = None, upload: str | None = None, xy=None) -> None:
+    """`xy`: where a free point was picked on the map (kept so that a model of another size
+    can place it: free points keep their coordinates on the map)."""
     st.session_state.chosen = {
         "z": [float(v) for v in z],
         "index": index,
         "upload": upload,
         "model": st.session_state.model_name,
+        **({"xy": [float(v) for v in xy]} if xy is not None else {}),
     }
 
 
@@ -96,13 +99,14 @@ def chosen() -> dict | None:
 
 
 # ---- the path ------------------------------------------------------------------------------
-def add_waypoint(z, label: str, index: int | None = None, upload: str | None = None) -> None:
+def add_waypoint(z, label: str, index: int | None = None, upload: str | None = None, xy=None) -> None:
     entry = {
         "z": [float(v) for v in z],
         "label": label,
         "index": index,
         "upload": upload,
         "model": st.session_state.model_name,
+        **({"xy": [float(v) for v in xy]} if xy is not None else {}),
     }
     st.session_state.waypoints = st.session_state.waypoints + [entry]
 
@@ -127,15 +131,20 @@ def fit_to(frame) -> None:
     """Points of the session in the model's own size (d values): a point with 2 values on a
     d-D model is a point of its map's plane (from a link, or picked on a 2-D model) and becomes
     the latent point it is there; a point of another size (picked on a model of another size)
-    cannot be placed and is let go, with a word."""
+    cannot be placed and is let go, with a word. A point picked on a map keeps where it was
+    picked (`xy`): on a model of another size it is that point of this model's map."""
     d = frame.latent_dim
     state = st.session_state
 
     def fitted(entry: dict | None) -> dict | None:
         if entry is None or len(entry["z"]) == d:
             return entry
-        if len(entry["z"]) == 2 and frame.plane.kind != "neighbours":  # a t-SNE layout has no points between dots
-            return {**entry, "z": [float(v) for v in frame.latent_at(entry["z"])]}
+        if frame.plane.kind == "neighbours":  # a t-SNE layout has no points between its dots
+            return None
+        if len(entry["z"]) == 2:
+            return {**entry, "z": [float(v) for v in frame.latent_at(entry["z"])], "xy": list(entry["z"])}
+        if entry.get("xy") is not None and entry.get("index") is None and not entry.get("upload"):
+            return {**entry, "z": [float(v) for v in frame.latent_at(entry["xy"])]}
         return None
 
     lost = state.chosen is not None and fitted(state.chosen) is None

@@ -211,3 +211,15 @@ def test_the_repl_check_that_the_app_skips_is_still_streamlits():
 def test_run_without_streamlit_run_the_app_still_says_how_to_run_it():
     result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
     assert "streamlit run app.py" in result.stderr + result.stdout
+
+
+def test_a_point_picked_on_the_map_keeps_its_place_through_a_model_of_another_size():
+    at = start()
+    at.session_state["chosen"] = {"z": [1.0, -0.5], "index": None, "upload": None, "model": "mnist-vae"}
+    at.run()
+    model_selector(at).select("mnist-vae-16").run()
+    assert not at.exception, at.exception
+    assert len(at.session_state["chosen"]["z"]) == 16  # the plane's point (1.0, -0.5), in 16 values
+    model_selector(at).select("mnist-vae").run()
+    assert at.session_state["chosen"]["z"] == [1.0, -0.5]
+    assert any("Decoded z = (1.00, -0.50)" in h.value for h in at.subheader)

@@ -237,7 +237,7 @@ def test_the_dimensions_tab_counts_fewer_active_dimensions_for_the_higher_beta(c
             page.get_by_role("tab", name="Dimensions").click()
             page.get_by_text("dimensions are active").first.wait_for()
             counts[name] = active_count(page)
-            assert page.get_by_text("rows, top to bottom").first.is_visible()  # the traversal grid
+            page.get_by_text("rows, top to bottom").first.wait_for()  # the traversal grid
         finally:
             page.context.close()
     assert counts["mnist-beta-vae-16"][0] < counts["mnist-vae-16"][0] <= 16

@@ -251,10 +251,15 @@ LESSON_CHECKS = {
     "view=compare": lambda page: browser.wait_for_map(page, "compare_map_2"),
     "view=board": lambda page: browser.wait_for_map(page, "board_map"),
     "z=": lambda page: page.locator("h3", has_text="Decoded z =").wait_for(),
-    "digit=": lambda page: page.get_by_text("times smaller").first.wait_for(),
+    "digit=": lambda page: page.locator("h3", has_text="Test #").first.wait_for(),
     "path=": lambda page: page.get_by_text("frames decoded along the path").wait_for(),
     "samples=": lambda page: page.wait_for_function(f"() => {browser.traces_named('prior samples')}.length > 0"),
-    "model=mnist-vae-16": lambda page: page.get_by_text("The map is a plane through the 16-D latent space").wait_for(),
+    "model=mnist-vae-16": lambda page: page.get_by_text("16-D").first.wait_for(),
+    "model=mnist-vae-16&view=pca": lambda page: page.get_by_text("a plane through the 16-D latent space").wait_for(),
+    "view=slice:3,7": lambda page: page.get_by_text("z3 and z7 vary").wait_for(),
+    "view=neighbours": lambda page: page.wait_for_function(
+        "() => document.querySelector('.vae-map')?.dataset.view === 'neighbours'"
+    ),
     "view=pca:3,4": lambda page: page.get_by_text("principal components PC3 and PC4").wait_for(),
     "model=mnist-beta-vae-16": lambda page: page.wait_for_function(
         "() => document.querySelector('.vae-map')?.dataset.view === 'pca'"

@@ -6,6 +6,8 @@ vae/analysis/neighbours.py).
 
 import base64
 import io
+import os
+import shutil
 
 import numpy as np
 import pytest
@@ -20,9 +22,19 @@ from vae.store.catalog import bundled_path
 TIMEOUT = 90_000
 
 
+COPY = "mnist-copy-16"  # the bundled 16-D model as if trained here: no neighbours layout yet
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with browser.streamlit_server({"VAE_CACHE_DIR": str(tmp_path_factory.mktemp("views-cache"))}) as url:
+def cache(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("views-cache")
+    shutil.copytree(bundled_path("mnist-vae-16"), cache / "models" / COPY, ignore=shutil.ignore_patterns("neighbours*"))
+    return cache
+
+
+@pytest.fixture(scope="module")
+def server(cache):
+    with browser.streamlit_server({"VAE_CACHE_DIR": str(cache)}) as url:
         yield url
 
 
@@ -254,5 +266,28 @@ def test_a_finger_on_a_phone_previews_the_planes_point_and_lifting_it_chooses(ch
         page.wait_for_function(browser.NEW_IMAGE_JS, arg=before, timeout=10_000)
         heading = page.locator("h3").first.inner_text()
         assert "on the plane of PC1 and PC2" in heading, heading
+    finally:
+        page.context.close()
+
+
+def test_a_new_models_layout_is_computed_in_the_background_while_the_page_stays_usable(chromium, server, cache):
+    folder = cache / "models" / COPY
+    page = open_page(chromium, f"{server}/?model={COPY}&view=neighbours")
+    try:
+        page.get_by_text(f"Computing the neighbours layout of {COPY}").wait_for()
+        assert map_view(page) == "pca"  # meanwhile, the PCA plane
+        box = browser.plot_box(page)
+        browser.click_and_wait(page, box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
+        assert "on the plane of PC1 and PC2" in page.locator("h3").first.inner_text()
+        page.wait_for_function("() => /Computing the neighbours layout.*: [1-9][0-9]?%/.test(document.body.innerText)")
+        # The layout is written (here: the bundled one, made from the same means, copied in, as
+        # the child will write its own in a minute): the page shows it by itself.
+        staging = folder / ".neighbours-copy.npz"
+        shutil.copy(bundled_path("mnist-vae-16") / neighbours.LAYOUT_FILE, staging)
+        os.replace(staging, folder / neighbours.LAYOUT_FILE)
+        page.wait_for_function(
+            "() => document.querySelector('.st-key-latent_map .vae-map').dataset.view === 'neighbours'", timeout=30_000
+        )
+        assert page.get_by_text("Computing the neighbours layout").count() == 0
     finally:
         page.context.close()

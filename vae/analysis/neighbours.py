@@ -227,11 +227,14 @@ def main(argv=None) -> int:
     parser.add_argument("model", help="a model folder")
     parser.add_argument("--out", help=f"where to write the layout (default: MODEL/{LAYOUT_FILE})")
     parser.add_argument("--progress-json", action="store_true", help="report progress as JSON lines on stdout")
-    parser.add_argument("--nice", action="store_true", help="run at the lowest CPU priority")
+    parser.add_argument("--nice", action="store_true", help="run at the lowest CPU priority, and end with the parent")
     parser.add_argument("--jobs", type=int, default=2, help="threads (default 2)")
     args = parser.parse_args(argv)
     if args.nice:
-        os.nice(19)
+        from vae.cli import die_with_parent, lower_priority
+
+        lower_priority()
+        die_with_parent()  # the app's child: it ends with the app
 
     def say(message: dict) -> None:
         if args.progress_json:
