@@ -16,6 +16,7 @@ revision's app, `--starts` times each: process start to a clickable map, page op
 running server (a new browser context, the first page whole and still open) to a clickable
 map, and to the whole page (the sidebar and the panels, which a new page gets in a second
 step: explorer/first_page.py).
+With --open-model NAME, this checkout's pages open on that model (?model=NAME).
 With --floor, a page of one line of text served the same way with the project's .streamlit/
 joins the alternation, and every row has its ratio to it.
 Prints the conditions with the tables.
@@ -173,9 +174,10 @@ def old_checkout(revision: str) -> Path:
 FLOOR = "a one-line Streamlit page (the floor)"
 
 
-def starts(chromium, revision: str, count: int, cache: str, floor: bool = False) -> list[tuple]:
+def starts(chromium, revision: str, count: int, cache: str, floor: bool = False, model: str = "") -> list[tuple]:
     """Process start and page open, this checkout against `revision` (and Streamlit's floor),
-    alternating; each row with its ratio to this checkout and to the floor."""
+    alternating; each row with its ratio to this checkout and to the floor. `model`: the app's
+    pages open on it (?model=NAME)."""
 
     def text_shown(page):
         page.wait_for_selector("#floor", timeout=120_000)
@@ -192,6 +194,8 @@ def starts(chromium, revision: str, count: int, cache: str, floor: bool = False)
             for name, (root, ready, whole) in apps.items():
                 started = time.monotonic()
                 server, url = start_app(root, cache)
+                if model and name != FLOOR:
+                    url += f"/?model={model}"
                 try:
                     first, _ = open_page(chromium, url, ready=ready)
                     times[name]["process start -> ready"].append(time.monotonic() - started)
@@ -230,6 +234,7 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--against", default="", help="a git revision to time the start against")
     parser.add_argument("--floor", action="store_true", help="time the start against a one-line Streamlit page too")
+    parser.add_argument("--open-model", default="", help="time the start with the app's pages on this model")
     args = parser.parse_args()
     print(conditions())
     cache = str(browser.ROOT / ".bench-cache" / "live")
@@ -242,7 +247,9 @@ def main() -> None:
         finally:
             stop(server)
         start_rows = (
-            starts(chromium, args.against, args.starts, cache, args.floor) if args.against or args.floor else []
+            starts(chromium, args.against, args.starts, cache, args.floor, args.open_model)
+            if args.against or args.floor
+            else []
         )
         chromium.close()
     print("\nThe page's decoder against NumPy, 200 random points each:")

@@ -29,3 +29,11 @@ def showing_chosen() -> tuple[str, ...]:
     """The parts that show the chosen point: the decoded point, and the map while its table
     (which names the chosen point) is open."""
     return (DECODED, MAP) if describe.table_open() else (DECODED,)
+
+
+def chosen_changed(view_kind: str, *parts: str) -> None:
+    """From a callback that chose another point: rerun `parts`; on a slice, the whole page, since
+    the slice passes through the chosen point and each part's map is built for the last one."""
+    if view_kind == "slice":
+        st.rerun()
+    redraw(*parts)

@@ -38,11 +38,11 @@ def add(frame: Frame, name: str, source) -> bool:
     return True
 
 
-def added(anything: bool) -> None:
+def added(frame: Frame, anything: bool) -> None:
     """After a callback added images: this panel, the map and the decoded point show them.
     Nothing added (a file refused): only this panel reruns, with the message."""
     if anything:
-        reruns.redraw(reruns.PANELS, reruns.MAP, reruns.DECODED)
+        reruns.chosen_changed(frame.plane.kind, reruns.PANELS, reruns.MAP, reruns.DECODED)
 
 
 def unique_name(name: str) -> str:
@@ -57,11 +57,11 @@ def show(frame: Frame) -> None:
     def take_files() -> None:
         new = [file for file in st.session_state.uploader or [] if state.file_is_new(file.file_id)]
         results = [add(frame, Path(file.name).stem[:24], file.getvalue()) for file in new]  # each one, then redraw
-        added(any(results))
+        added(frame, any(results))
 
     def take_drawing(png: bytes) -> None:
         count = sum(u["name"].startswith("drawing") for u in st.session_state.uploads)
-        added(add(frame, f"drawing {count + 1}", png))
+        added(frame, add(frame, f"drawing {count + 1}", png))
 
     upload_column, draw_column = st.columns(2)
     with upload_column:
@@ -107,6 +107,6 @@ def latest(frame: Frame, upload: dict) -> None:
 
     def choose() -> None:
         state.choose(mean, upload=upload["name"])
-        reruns.redraw(*reruns.showing_chosen())
+        reruns.chosen_changed(frame.plane.kind, *reruns.showing_chosen())
 
     st.button("Show this digit beside the map", key="choose-upload", on_click=choose)

@@ -89,3 +89,10 @@ def test_bench_live():
     assert "Hovering over mnist-vae-16's map" in out and not re.search(r"\sNO\s", out.split("Hovering")[0])
     assert "messages sent to the server while hovering: 0" in out
     assert "page open -> ready" in out and "one-line Streamlit page" in out
+
+
+def test_bench_views_quick():
+    require_chromium()
+    out = run("bench.views", "--quick")
+    assert "mnist-vae → mnist-vae-16 (PCA plane drawn)" in out and "→ neighbours" in out
+    assert "t-SNE of 1,000 16-D means" in out

@@ -291,3 +291,31 @@ def test_a_new_models_layout_is_computed_in_the_background_while_the_page_stays_
         assert page.get_by_text("Computing the neighbours layout").count() == 0
     finally:
         page.context.close()
+
+
+def test_a_drawing_sets_the_slice_and_lands_by_its_16d_neighbours(chromium, server):
+    page = open_page(chromium, f"{server}/?model=mnist-vae-16&view=slice:3,7&digit=42")
+    try:
+        page.get_by_role("tab", name="Your digit").click()
+        browser.wait_until_idle(page)
+        canvas = page.locator("canvas[aria-label='drawing canvas']")
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        page.mouse.move(box["x"] + 140, box["y"] + 40)
+        page.mouse.down()
+        for step in range(1, 21):
+            page.mouse.move(box["x"] + 140, box["y"] + 40 + step * 10)
+        page.mouse.up()
+        page.get_by_role("button", name="Use drawing").click()
+        page.locator("h3", has_text="Your digit: drawing 1").wait_for()
+        page.get_by_text("It passes through your digit drawing 1's μ").wait_for()
+        page.wait_for_function(f"() => {browser.traces_named('drawing 1')}.length > 0", timeout=TIMEOUT)
+        # Its place in words comes from its 5 nearest test means in all 16 dimensions: a stroke is a 1.
+        page.get_by_text("landed among the 1s").first.wait_for()
+        # The slice's pin is the drawing's μ: the map's centre is no longer #42's.
+        centre = np.array(page.evaluate(f"() => {browser.plot()}.live.plane.centre"))
+        mean42 = vae.load_model("mnist-vae-16").encodings["mean"][42].astype(np.float64)
+        mean42[[2, 6]] = 0
+        assert np.abs(centre - mean42).max() > 0.05
+    finally:
+        page.context.close()
