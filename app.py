@@ -67,4 +67,5 @@ if "pending_digit" in st.session_state:  # a ?digit= link, placed now that its e
 {"explore": explore.show, "compare": compare.show, "board": board.show}[view](shown, options)
 if first_page.whole():
     sidebar.show(shown.dataset, shown.name, with_training=view == "explore")  # last: the map reaches the page first
+    resources.warm_trainer()  # a trainer waiting for the next press of Train, once a page is whole
 links.mirror()

@@ -22,9 +22,10 @@ import vae
 from explorer import map_view
 from vae.analysis import latent, projections
 from vae.classroom.board import open_store
-from vae.data.sources import bundled_test_set, load_dataset
+from vae.data.sources import bundled_test_set, load_dataset, training_data_available
 from vae.plots import figures, pictures
 from vae.store.catalog import available_models
+from vae.workers import warm
 from vae.workers.queue import TrainingQueue
 
 # One BLAS thread in the server. Serving multiplies a few points at a time (a click decodes
@@ -240,8 +241,18 @@ class Jobs(TrainingQueue):
     for a running config watches it; the configs are kept to describe each job."""
 
     def __init__(self):
-        super().__init__()
+        super().__init__(reserved=warm.POOL.rss)
         self.configs: dict[str, vae.TrainConfig] = {}
+
+
+def warm_trainer() -> None:
+    """Keep a warm trainer waiting for MNIST (vae/workers/warm.py) once a page is whole, where
+    its training images are on this computer: a press of Train then starts at once. Started
+    after a page, never before: it must not delay a page's opening. VAE_WARM_TRAINER=0 turns
+    it off."""
+    if os.environ.get("VAE_WARM_TRAINER", "1") == "0" or not training_data_available("mnist"):
+        return
+    warm.POOL.ensure("mnist", None)
 
 
 @st.cache_resource(show_spinner=False)

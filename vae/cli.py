@@ -58,6 +58,11 @@ def arguments_for(config: TrainConfig) -> list[str]:
     return arguments
 
 
+# Datasets a warm trainer read before its training was asked for (vae/workers/warm.py), by
+# (name, data folder as given): the training takes its own from here instead of reading it.
+PRELOADED: dict[tuple, object] = {}
+
+
 def die_with_parent() -> None:
     """Linux: the kernel kills this process when the one that started it dies (SIGKILL
     included), with no CPU needed from this one: at nice 19 on a busy machine, it may get
@@ -176,7 +181,9 @@ def run(command: Command, argv: list[str]):
     from vae.training.fit import train, train_cached
     from vae.training.watchdog import Watchdog
 
-    data = vae.load_dataset(command.config.dataset, data_dir=command.data_dir)
+    data = PRELOADED.pop((command.config.dataset, command.data_dir), None)
+    if data is None:
+        data = vae.load_dataset(command.config.dataset, data_dir=command.data_dir)
     if command.test_limit:
         data = data.subset(None, command.test_limit)
     json_report = JsonReport() if command.progress_json else None

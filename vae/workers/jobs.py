@@ -54,8 +54,13 @@ class TrainingJob:
     that long, so that a closed browser tab does not leave a training running.
     """
 
-    def __init__(self, command: list[str], abandon_after: float | None = None, cwd: Path = ROOT):
+    def __init__(
+        self, command: list[str], abandon_after: float | None = None, cwd: Path = ROOT, process: subprocess.Popen = None
+    ):
+        """`process`: a child already started (a warm trainer, vae/workers/warm.py, just handed
+        this command), instead of starting `command`."""
         self.command = command
+        self.warm = process is not None
         self._lock = threading.Lock()
         self._status, self._progress, self._result = "running", None, None
         self._losses = {"reconstruction_loss": [], "kl_loss": []}
@@ -64,16 +69,19 @@ class TrainingJob:
         self._stderr = collections.deque(maxlen=STDERR_LINES)
         self._last_seen = time.monotonic()
         self.peak_bytes = 0
-        self.process = _SPAWNER.submit(
-            subprocess.Popen,
-            command,
-            cwd=cwd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        ).result()
+        self.process = (
+            process
+            or _SPAWNER.submit(
+                subprocess.Popen,
+                command,
+                cwd=cwd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                bufsize=1,
+            ).result()
+        )
         self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
         self._stderr_thread.start()
         threading.Thread(target=self._read_stdout, daemon=True).start()
@@ -81,12 +89,15 @@ class TrainingJob:
             threading.Thread(target=self._watch, args=(abandon_after,), daemon=True).start()
 
     @classmethod
-    def for_config(cls, config: TrainConfig, abandon_after: float | None = None) -> TrainingJob:
-        """Train `config` into the user cache, at the lowest CPU priority."""
+    def for_config(cls, config: TrainConfig, abandon_after: float | None = None, warm: bool = True) -> TrainingJob:
+        """Train `config` into the user cache, at the lowest CPU priority: in a warm trainer if
+        one is ready for its dataset (`warm`), else in a fresh `python -m vae`."""
         from vae.cli import arguments_for
+        from vae.workers.warm import POOL
 
-        command = [sys.executable, "-m", "vae", *arguments_for(config), "--progress-json", "--nice"]
-        return cls(command, abandon_after)
+        arguments = [*arguments_for(config), "--progress-json", "--nice"]
+        process = POOL.take(config.dataset, None, arguments) if warm else None
+        return cls([sys.executable, "-m", "vae", *arguments], abandon_after, process=process)
 
     # ---- the two pipes, each drained by its own thread -----------------------------------
     def _drain_stderr(self) -> None:

@@ -47,10 +47,13 @@ class Waiting:
 class TrainingQueue:
     """Running jobs by key and the line of waiting ones; safe to call from many sessions."""
 
-    def __init__(self, limit: int | None = None, peak_bytes: int = PEAK_BYTES, available=None):
+    def __init__(self, limit: int | None = None, peak_bytes: int = PEAK_BYTES, available=None, reserved=None):
+        """`reserved()`: memory already held for the next training (a warm trainer waiting,
+        vae/workers/warm.py, whose process becomes it), counted as free for that training."""
         self.limit = default_limit() if limit is None else limit
         self.peak_bytes = peak_bytes
         self._available = available or (lambda: psutil.virtual_memory().available)
+        self._reserved = reserved or (lambda: 0)
         self.lock = threading.RLock()
         self.running: dict[str, object] = {}  # key -> job
         self.started_at: dict[str, float] = {}
@@ -62,7 +65,7 @@ class TrainingQueue:
 
     def fits(self) -> bool:
         """Whether one more training may start: under the limit, and its peak memory free."""
-        return len(self._active()) < self.limit and self._available() >= self.peak_bytes
+        return len(self._active()) < self.limit and self._available() + self._reserved() >= self.peak_bytes
 
     def request(self, key: str, start: Callable[[], object], seconds: float) -> str:
         """Ask for a training: "running" (started now, or already running: watch it) or "waiting"."""
