@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from vae.model.config import RECIPES
 from vae.store.catalog import DEFAULT_MODEL
 
 DEFAULTS = {
@@ -40,6 +41,8 @@ DEFAULTS = {
     "path_steps": 10,  # decoded frames per leg of the path
     "path_method": "linear",  # how the path interpolates: vae.analysis.latent.METHODS
     "wp_index": 0,  # the test digit to add to the path by number
+    "train_recipe": "class",  # the training form's recipe (vae/model/config.py's RECIPES)
+    "train_epochs": RECIPES["class"]["epochs"],  # its epochs slider: the recipe's, unless changed
     "direction_from": 4,  # the Dimensions tab's direction: from the mean of this class...
     "direction_to": 9,  # ...towards the mean of this one ("from a 4 towards a 9")
     "said_once": set(),  # (what, model) of the notes shown once per session, e.g. "decoder_note"
@@ -47,7 +50,15 @@ DEFAULTS = {
 # Widgets that are not drawn in every run (their tab or expander is closed). Streamlit drops
 # such a widget's value at the end of a run that does not draw it; set again here at the
 # start of every run, the value stays (Streamlit's documented way to keep it).
-KEPT_WIDGETS = ("path_steps", "path_method", "wp_index", "direction_from", "direction_to")
+KEPT_WIDGETS = (
+    "path_steps",
+    "path_method",
+    "wp_index",
+    "direction_from",
+    "direction_to",
+    "train_recipe",
+    "train_epochs",
+)
 
 
 def init() -> None:

@@ -19,6 +19,7 @@ from explorer import resources, style
 from vae.analysis import projections
 from vae.data.dataset import TITLES
 from vae.data.sources import download_dataset, how_to_provide, training_data_available
+from vae.model.config import RECIPES
 from vae.plots import figures, training_figures
 from vae.store.snapshots import snapshot_indices
 from vae.workers.jobs import TrainingJob
@@ -30,13 +31,35 @@ ABANDON_AFTER_S = 90  # a job nobody has looked at for this long (a closed tab) 
 DEFAULTS = vae.TrainConfig()
 
 
+RECIPE_CHOICES = {
+    "class": "For class: a map in about a minute",
+    "best": "Best quality: about four minutes",
+}
+
+
 def form(dataset: str) -> None:
-    """The sidebar's training form; starts (or joins) a training job."""
+    """The sidebar's training form; starts (or joins) a training job. Its recipe (vae/model/config.py's
+    RECIPES) is chosen first: it sets the epochs below, and the batch size and learning rate."""
+
+    def recipe_chosen() -> None:
+        st.session_state.train_epochs = vae.TrainConfig(**RECIPES[st.session_state.train_recipe]).epochs
+
+    st.segmented_control(
+        "Recipe",
+        list(RECIPE_CHOICES),
+        format_func=RECIPE_CHOICES.get,
+        key="train_recipe",
+        required=True,
+        on_change=recipe_chosen,
+        help="For class: 6 epochs of 256 images a step, tuned for the time to a good map on 2 cores "
+        "(bench/README). Best quality: 20 epochs of 128, the command line's default.",
+    )
+    recipe = RECIPES[st.session_state.train_recipe]
     with st.form("train"):
         arch = st.selectbox(
             "Architecture", ["dense", "conv"], help="dense: multilayer perceptron; conv: strided convolutions"
         )
-        epochs = st.slider("Epochs", 1, 50, DEFAULTS.epochs)
+        epochs = st.slider("Epochs", 1, 50, key="train_epochs")
         latent_dim = st.select_slider(
             "Latent dimensions",
             LATENT_SIZES,
@@ -50,9 +73,9 @@ def form(dataset: str) -> None:
         start = st.form_submit_button("Train", type="primary", width="stretch")
     if start:
         config = vae.TrainConfig(
+            **{**recipe, "epochs": epochs},
             dataset=dataset,
             arch=arch,
-            epochs=epochs,
             beta=beta,
             latent_dim=int(latent_dim),
             seed=int(seed),

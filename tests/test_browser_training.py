@@ -168,3 +168,45 @@ def test_a_16d_model_trained_here_forms_on_each_epochs_pca_plane_and_opens_on_it
     browser.wait_for_map(page)
     page.wait_for_function("() => document.querySelector('.vae-map').dataset.view === 'pca'")
     page.get_by_text("The map is a plane through the 16-D latent space").wait_for()
+
+
+@pytest.fixture(scope="module")
+def full_server(tmp_path_factory):
+    """A server with the 60,000 MNIST training images: an epoch of the class recipe is 235 steps."""
+    from tests.conftest import NEEDS_TRAINING_SET, SHARED_MNIST
+
+    if not SHARED_MNIST.is_dir():
+        pytest.skip(NEEDS_TRAINING_SET)
+    cache = tmp_path_factory.mktemp("class-recipe-cache")
+    env = {"VAE_CACHE_DIR": str(cache), "VAE_DATA_DIR": str(SHARED_MNIST.parent)}
+    with browser.streamlit_server(env) as url:
+        yield url, cache
+
+
+def test_the_class_recipe_shows_its_map_before_the_first_epoch_ends_and_is_kept_with_the_model(chromium, full_server):
+    url, cache = full_server
+    page = chromium.new_context(viewport={"width": 1500, "height": 1000}).new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        page.goto(url)
+        browser.wait_for_map(page)
+        browser.wait_until_idle(page)
+        page.evaluate(WATCH_TITLES_JS)
+        page.get_by_text("Train a new model").click()
+        # The form's default recipe is the class's; one epoch of it on the 60,000 images.
+        expect(page.get_by_text("For class: a map in about a minute", exact=True)).to_be_visible()
+        slider = page.get_by_role("slider", name="Epochs")
+        expect(slider).to_have_attribute("aria-valuenow", "6")
+        slider.focus()
+        page.keyboard.press("Home")
+        page.get_by_role("button", name="Train", exact=True).click()
+        page.get_by_text(re.compile("Now showing")).first.wait_for(timeout=240_000)
+        titles = page.evaluate("() => window.__titles")
+        fractions = [float(m.group(1)) for t in titles if (m := re.search(r"after ([\d.]+) epoch", t))]
+        assert any(0 < f < 1 for f in fractions), titles  # a live map inside the first epoch
+        configs = [path for path in Path(cache).rglob("config.json") if not path.parent.name.startswith(".")]
+        assert len(configs) == 1
+        text = configs[0].read_text()
+        assert '"batch_size": 256' in text and '"learning_rate": 0.003' in text and '"warmup_epochs": 0.5' in text
+    finally:
+        page.context.close()

@@ -162,3 +162,17 @@ def test_a_training_outlives_the_page_run_that_started_it(monkeypatch, idx_folde
     run.join()
     state = jobs[0].wait(timeout=120)
     assert state.status == "done", (state.status, state.error)
+
+
+def test_a_live_map_replaces_the_one_before_it_and_each_epochs_map_stays(monkeypatch, idx_folder):
+    monkeypatch.setenv("VAE_DATA_DIR", str(idx_folder))
+    job = TrainingJob.for_config(vae.TrainConfig(epochs=2, batch_size=16, hidden_units=(16,), train_limit=2000))
+    seen = set()
+    deadline = time.monotonic() + 180
+    while not job.state().finished and time.monotonic() < deadline:
+        seen.update(epoch for epoch, _ in job.state().snapshots)
+        time.sleep(0.02)
+    state = job.state()
+    assert state.status == "done", job.error()
+    assert [epoch for epoch, _ in state.snapshots] == [0, 1, 2]
+    assert 0.8 in seen  # the live map after 100 of the first epoch's 125 steps, shown before the epoch ended

@@ -70,3 +70,18 @@ def test_replacing_the_last_snapshot_keeps_its_epoch():
     replaced = snapshots.with_last(np.full((3, 2), 5.0))
     assert replaced.epochs.tolist() == [0, 1] and replaced.means[-1].tolist() == [[5.0, 5.0]] * 3
     assert snapshots.means[-1].tolist() == [[1.0, 1.0]] * 3
+
+
+def test_a_live_map_is_sent_after_the_first_hundred_steps_and_not_kept(split_mnist):
+    import vae
+
+    seen = []
+    data = split_mnist.subset(n_train=2000, n_test=500)
+    model = vae.train(
+        vae.TrainConfig(epochs=1, batch_size=16, hidden_units=(32,)),
+        data,
+        on_snapshot=lambda epoch, means, live=False: seen.append((epoch, live)),
+    )
+    # 125 steps an epoch: the map before training, a live one after 100 steps, the epoch's own.
+    assert seen == [(0, False), (0.8, True), (1.0, False)]
+    assert model.snapshots.epochs.tolist() == [0, 1]  # the replay keeps the epochs' maps only

@@ -99,8 +99,10 @@ class JsonReport:
             self.last = time.monotonic()
             self.send({"progress": {**dataclasses.asdict(progress), "fraction": progress.fraction}})
 
-    def snapshot(self, epoch: float, means) -> None:
-        self.send({"snapshot": {"epoch": float(epoch), "means": [[round(float(v), 3) for v in row] for row in means]}})
+    def snapshot(self, epoch: float, means, live: bool = False) -> None:
+        """A map snapshot; `live`: one of the maps sent while an epoch runs (the next replaces it)."""
+        rows = [[round(float(v), 3) for v in row] for row in means]
+        self.send({"snapshot": {"epoch": float(epoch), "means": rows, **({"live": True} if live else {})}})
 
 
 class TerminalReport:

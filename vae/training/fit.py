@@ -73,18 +73,25 @@ class ProgressCallback(keras.callbacks.Callback):
 
 
 class SnapshotCallback(keras.callbacks.Callback):
-    """Encodes a fixed set of test images before training and after every epoch."""
+    """Encodes a fixed set of test images before training and after every epoch (kept with the
+    model, for the replay). With `on_snapshot`, also live maps for the page as it trains: after
+    the first `first_live` steps, then at most every `live_every_s` seconds (sent, not kept:
+    `on_snapshot(epoch, means, live=True)`), so that a class sees the map form in its first
+    seconds, not only after a whole epoch."""
 
     def __init__(
         self,
         images: np.ndarray,
         snapshots: Snapshots,
         batches: int,
-        on_snapshot: Callable[[float, np.ndarray], None] | None = None,
+        on_snapshot: Callable[..., None] | None = None,
+        first_live: int = 100,
+        live_every_s: float = 1.0,
     ):
         super().__init__()
         self.images, self.snapshots, self.on_snapshot = images, snapshots, on_snapshot
         self.batches, self.seen = batches, 0
+        self.first_live, self.live_every_s, self.last_live = first_live, live_every_s, None
 
     def means(self) -> np.ndarray:
         return np.asarray(self.model.encoder(self.images, training=False)[0])
@@ -100,6 +107,12 @@ class SnapshotCallback(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.seen += 1
+        if self.on_snapshot is None or self.seen < self.first_live or self.seen % self.batches == 0:
+            return  # (an epoch's last step: its own snapshot follows)
+        now = time.monotonic()
+        if self.last_live is None or now - self.last_live >= self.live_every_s:
+            self.on_snapshot(round(self.seen / self.batches, 2), self.means(), live=True)
+            self.last_live = time.monotonic()  # after encoding: at most one second in ~30 spent on it
 
     def on_epoch_end(self, epoch, logs=None):
         # Keras ends an epoch early when training is stopped part-way through it; the

@@ -64,7 +64,8 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._status, self._progress, self._result = "running", None, None
         self._losses = {"reconstruction_loss": [], "kl_loss": []}
-        self._snapshots: list[tuple[float, list]] = []
+        self._snapshots: list[tuple[float, list]] = []  # each epoch's map, then the latest live one
+        self._last_live = False
         self._progress_log: list[Progress] = []
         self._stderr = collections.deque(maxlen=STDERR_LINES)
         self._last_seen = time.monotonic()
@@ -141,7 +142,12 @@ class TrainingJob:
                 self._losses["reconstruction_loss"].append(progress.reconstruction_loss)
                 self._losses["kl_loss"].append(progress.kl_loss)
             elif "snapshot" in message:
-                self._snapshots.append((message["snapshot"]["epoch"], message["snapshot"]["means"]))
+                snapshot = message["snapshot"]
+                if self._snapshots and self._last_live:
+                    self._snapshots[-1] = (snapshot["epoch"], snapshot["means"])  # a live map replaces the last one
+                else:
+                    self._snapshots.append((snapshot["epoch"], snapshot["means"]))
+                self._last_live = bool(snapshot.get("live"))
             elif "done" in message:
                 # The model is saved: finished now, not when the process has exited (Python
                 # and TensorFlow take a second or two to shut down). A cancel came too late.
