@@ -103,7 +103,8 @@ class SnapshotCallback(keras.callbacks.Callback):
             self.on_snapshot(epoch, z_mean)
 
     def on_train_begin(self, logs=None):
-        self.record(0)
+        if not len(self.snapshots):  # (train() records the first before fit)
+            self.record(0)
 
     def on_train_batch_end(self, batch, logs=None):
         self.seen += 1
@@ -249,6 +250,10 @@ def train(
     trainer.compile(optimizer=_optimizer(config, config.epochs * batches), jit_compile=config.arch == "dense")
     indices = snapshot_indices(data.y_test)
     snapshot = SnapshotCallback(data.x_test[indices], Snapshots.empty(indices, config.latent_dim), batches, on_snapshot)
+    # The map as initialised, now: `fit` first traces (and compiles) its step, 3-6 s on 2 cores
+    # before its callbacks begin, and a class would see no map meanwhile.
+    snapshot.set_model(trainer)
+    snapshot.record(0)
     own_watchdog = watchdog is None
     watchdog = watchdog or Watchdog()
     progress = ProgressCallback(
