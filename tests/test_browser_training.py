@@ -196,7 +196,7 @@ def test_the_class_recipe_shows_its_map_before_the_first_epoch_ends_and_is_kept_
         # The form's default recipe is the class's; one epoch of it on the 60,000 images.
         expect(page.get_by_text("For class: a map in about a minute", exact=True)).to_be_visible()
         slider = page.get_by_role("slider", name="Epochs")
-        expect(slider).to_have_attribute("aria-valuenow", "6")
+        expect(slider).to_have_attribute("aria-valuetext", "6")
         slider.focus()
         page.keyboard.press("Home")
         page.get_by_role("button", name="Train", exact=True).click()
