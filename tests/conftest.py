@@ -24,6 +24,10 @@ os.environ["KERAS_HOME"] = str(ROOT / ".pytest_cache" / "keras-home")
 os.environ.pop("VAE_DATA_DIR", None)
 os.environ.pop("VAE_BOARD_URL", None)
 os.environ.pop("VAE_TEACHER_CODE", None)
+# No warm trainer (vae/workers/warm.py) in the servers the tests start: each would import
+# TensorFlow beside the tests. tests/test_warm.py tests it, and the class recipe's browser test
+# turns it on.
+os.environ["VAE_WARM_TRAINER"] = "0"
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -178,7 +178,7 @@ def full_server(tmp_path_factory):
     if not SHARED_MNIST.is_dir():
         pytest.skip(NEEDS_TRAINING_SET)
     cache = tmp_path_factory.mktemp("class-recipe-cache")
-    env = {"VAE_CACHE_DIR": str(cache), "VAE_DATA_DIR": str(SHARED_MNIST.parent)}
+    env = {"VAE_CACHE_DIR": str(cache), "VAE_DATA_DIR": str(SHARED_MNIST.parent), "VAE_WARM_TRAINER": "1"}
     with browser.streamlit_server(env) as url:
         yield url, cache
 
@@ -192,6 +192,7 @@ def test_the_class_recipe_shows_its_map_before_the_first_epoch_ends_and_is_kept_
         browser.wait_for_map(page)
         browser.wait_until_idle(page)
         page.evaluate(WATCH_TITLES_JS)
+        page.wait_for_timeout(15_000)  # the teacher introduces the map; a trainer warms up meanwhile
         page.get_by_text("Train a new model").click()
         # The form's default recipe is the class's; one epoch of it on the 60,000 images.
         expect(page.get_by_text("For class: a map in about a minute", exact=True)).to_be_visible()

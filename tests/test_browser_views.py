@@ -15,6 +15,7 @@ from PIL import Image
 
 import vae
 from tests import browser
+from tests.test_browser_classroom import draw_a_one
 from tests.test_browser_live import PREVIEW, hover_z, open_page, preview_pixels, touch
 from vae.analysis import neighbours, projections
 from vae.store.catalog import bundled_path
@@ -296,17 +297,7 @@ def test_a_new_models_layout_is_computed_in_the_background_while_the_page_stays_
 def test_a_drawing_sets_the_slice_and_lands_by_its_16d_neighbours(chromium, server):
     page = open_page(chromium, f"{server}/?model=mnist-vae-16&view=slice:3,7&digit=42")
     try:
-        page.get_by_role("tab", name="Your digit").click()
-        browser.wait_until_idle(page)
-        canvas = page.locator("canvas[aria-label='drawing canvas']")
-        canvas.scroll_into_view_if_needed()
-        box = canvas.bounding_box()
-        page.mouse.move(box["x"] + 140, box["y"] + 40)
-        page.mouse.down()
-        for step in range(1, 21):
-            page.mouse.move(box["x"] + 140, box["y"] + 40 + step * 10)
-        page.mouse.up()
-        page.get_by_role("button", name="Use drawing").click()
+        draw_a_one(page)
         page.locator("h3", has_text="Your digit: drawing 1").wait_for()
         page.get_by_text("It passes through your digit drawing 1's μ").wait_for()
         page.wait_for_function(f"() => {browser.traces_named('drawing 1')}.length > 0", timeout=TIMEOUT)

@@ -31,6 +31,20 @@ STDERR_LINES = 200
 _SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vae-training-spawner")
 
 
+def spawn(command: list[str], cwd: Path = ROOT) -> subprocess.Popen:
+    """A child with its three pipes (text, line-buffered), started by the spawner thread."""
+    return _SPAWNER.submit(
+        subprocess.Popen,
+        command,
+        cwd=cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    ).result()
+
+
 @dataclasses.dataclass
 class JobState:
     """What a training job has reported so far (a copy: safe to read while it runs)."""
@@ -70,19 +84,7 @@ class TrainingJob:
         self._stderr = collections.deque(maxlen=STDERR_LINES)
         self._last_seen = time.monotonic()
         self.peak_bytes = 0
-        self.process = (
-            process
-            or _SPAWNER.submit(
-                subprocess.Popen,
-                command,
-                cwd=cwd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                bufsize=1,
-            ).result()
-        )
+        self.process = process or spawn(command, cwd)
         self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
         self._stderr_thread.start()
         threading.Thread(target=self._read_stdout, daemon=True).start()

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import collections
 import json
-import subprocess
 import sys
 import threading
 
-from vae.workers.jobs import _SPAWNER, ROOT
+from vae.workers.jobs import spawn
 
 
 class LayoutJob:
@@ -27,9 +26,7 @@ class LayoutJob:
         self._fraction, self._status = 0.0, "running"
         self._stderr = collections.deque(maxlen=50)
         command = [sys.executable, "-m", "vae.analysis.neighbours", model_dir, "--progress-json", "--nice"]
-        self.process = _SPAWNER.submit(
-            subprocess.Popen, command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
-        ).result()
+        self.process = spawn(command)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         threading.Thread(target=self._read_stdout, daemon=True).start()
 

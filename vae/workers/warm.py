@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 
-from vae.workers.jobs import _SPAWNER, ROOT
+from vae.workers.jobs import spawn
 
 READY_TIMEOUT_S = 120.0
 
@@ -62,16 +62,7 @@ class WarmTrainer:
         command = [sys.executable, "-m", "vae.workers.warm", "--dataset", dataset]
         if data_dir:
             command += ["--data-dir", str(data_dir)]
-        self.process = _SPAWNER.submit(
-            subprocess.Popen,
-            command,
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        ).result()
+        self.process = spawn(command)
         threading.Thread(target=self._wait_ready, daemon=True).start()
 
     def _wait_ready(self) -> None:
