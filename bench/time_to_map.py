@@ -205,7 +205,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", default=str(DATA_DIR), help="a folder with MNIST's IDX files")
     parser.add_argument("--recipe", choices=("class", "best", "both"), default="both")
-    parser.add_argument("--after", type=float, default=20.0, help="seconds the page is open before Train is pressed")
+    parser.add_argument(
+        "--after",
+        type=float,
+        default=45.0,
+        help="seconds the page is open before Train is pressed (the warm trainer "
+        "starts 30 s after the server's first page and is ready about 8 s later)",
+    )
     parser.add_argument("--epochs", type=int, default=None, help="instead of the recipe's (a smoke run)")
     parser.add_argument("--images", choices=TRAIN_SIZES, default=None, help="instead of the form's 60,000")
     parser.add_argument("--timeout", type=float, default=900)

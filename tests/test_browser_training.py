@@ -178,7 +178,12 @@ def full_server(tmp_path_factory):
     if not SHARED_MNIST.is_dir():
         pytest.skip(NEEDS_TRAINING_SET)
     cache = tmp_path_factory.mktemp("class-recipe-cache")
-    env = {"VAE_CACHE_DIR": str(cache), "VAE_DATA_DIR": str(SHARED_MNIST.parent), "VAE_WARM_TRAINER": "1"}
+    env = {
+        "VAE_CACHE_DIR": str(cache),
+        "VAE_DATA_DIR": str(SHARED_MNIST.parent),
+        "VAE_WARM_TRAINER": "1",
+        "VAE_WARM_AFTER_S": "0",
+    }
     with browser.streamlit_server(env) as url:
         yield url, cache
 

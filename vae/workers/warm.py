@@ -38,6 +38,12 @@ def main(argv=None) -> int:
 
     die_with_parent()  # the app's child: it ends with the app
     lower_priority()  # while it warms up and waits; the training it runs is at this priority too
+    try:  # and its reads (TensorFlow's libraries, the images) after everyone else's
+        import psutil
+
+        psutil.Process().ionice(psutil.IOPRIO_CLASS_IDLE)
+    except (AttributeError, OSError, psutil.Error):
+        pass
     started = time.monotonic()
     import vae
     import vae.training.fit  # noqa: F401  (TensorFlow and Keras: most of a fresh trainer's start)
