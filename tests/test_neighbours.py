@@ -97,7 +97,7 @@ def small_model(tmp_path_factory):
 
 def test_the_command_writes_the_layout_with_its_progress(small_model):
     result = subprocess.run(
-        [sys.executable, "-m", "vae.analysis.neighbours", str(small_model), "--progress-json"],
+        [sys.executable, "-m", "vae.workers.layouts", str(small_model), "--progress-json"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -110,7 +110,7 @@ def test_the_command_writes_the_layout_with_its_progress(small_model):
 
 def test_a_folder_that_is_no_model_is_refused_with_a_message(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "vae.analysis.neighbours", str(tmp_path)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "vae.workers.layouts", str(tmp_path)], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 2 and result.stderr.startswith("error:") and "Traceback" not in result.stderr
 

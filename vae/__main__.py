@@ -2,6 +2,7 @@
 
 import sys
 
-from vae.cli import main
+from vae.cli import main, serve_warm
 
-sys.exit(main())
+# `--warm`: a warm trainer waiting for its training (vae/workers/warm.py); else a training.
+sys.exit(serve_warm(sys.argv[2:]) if sys.argv[1:2] == ["--warm"] else main())

@@ -20,6 +20,7 @@ from typing import Annotated
 import tyro
 
 from vae.model.config import Progress, TrainConfig
+from vae.training.process import die_with_parent, lower_priority
 
 
 @dataclasses.dataclass
@@ -61,26 +62,6 @@ def arguments_for(config: TrainConfig) -> list[str]:
 # Datasets a warm trainer read before its training was asked for (vae/workers/warm.py), by
 # (name, data folder as given): the training takes its own from here instead of reading it.
 PRELOADED: dict[tuple, object] = {}
-
-
-def die_with_parent() -> None:
-    """Linux: the kernel kills this process when the one that started it dies (SIGKILL
-    included), with no CPU needed from this one: at nice 19 on a busy machine, it may get
-    none for seconds. Elsewhere, the watch on standard input ends it (watch_stdin_for_stop)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def lower_priority() -> None:
-    """The lowest CPU priority this OS offers (nice 19 on Unix, idle class on Windows)."""
-    import psutil
-
-    process = psutil.Process()
-    process.nice(getattr(psutil, "IDLE_PRIORITY_CLASS", 19))
 
 
 class JsonReport:
@@ -159,6 +140,37 @@ def watch_stdin_for_stop() -> threading.Event:
 
     threading.Thread(target=watch, daemon=True).start()
     return stop
+
+
+def serve_warm(argv: list[str]) -> int:
+    """`python -m vae --warm [--dataset D] [--data-dir DIR]`: a warm trainer (vae/workers/warm.py).
+    Imports TensorFlow and reads the images at the lowest priority, says {"warm": ...} on stdout,
+    then waits for one line on stdin, `python -m vae`'s arguments as a JSON list, and runs them
+    here (`main`): the same training as a fresh process, without its first seconds."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m vae --warm", description=serve_warm.__doc__.split("\n")[0])
+    parser.add_argument("--dataset", default="mnist")
+    parser.add_argument("--data-dir", default=None)
+    args = parser.parse_args(argv)
+    die_with_parent()  # the app's child: it ends with the app
+    lower_priority()  # while it warms up and waits; the training it runs is at this priority too
+    import psutil
+
+    try:  # and its reads (TensorFlow's libraries, the images) after everyone else's
+        psutil.Process().ionice(psutil.IOPRIO_CLASS_IDLE)
+    except (AttributeError, OSError, psutil.Error):  # no I/O priority on this OS
+        pass
+    started = time.monotonic()
+    import vae
+    import vae.training.fit  # noqa: F401  (TensorFlow and Keras: most of a fresh trainer's start)
+
+    PRELOADED[(args.dataset, args.data_dir)] = vae.load_dataset(args.dataset, data_dir=args.data_dir)
+    print(json.dumps({"warm": {"dataset": args.dataset, "seconds": round(time.monotonic() - started, 2)}}), flush=True)
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0  # the app let it go (or went away) before any training
+    return main(json.loads(line))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,18 +17,15 @@ The library is openTSNE (Poličar et al. 2019), chosen over the others for three
 
 A layout is computed once per model, seeded, and saved beside it as `neighbours.npz` (plain
 arrays, read without pickle), with a fingerprint of the means it was made from: the same
-picture every time, and never a layout of other means. `python -m vae.analysis.neighbours
-MODEL` computes one (the app runs it in the background, at the lowest priority).
+picture every time, and never a layout of other means. `python -m vae.workers.layouts MODEL`
+computes one (the app runs it in the background, at the lowest priority).
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
-import json
 import os
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -217,53 +214,3 @@ def stored_means(model_dir: str | os.PathLike, data_dir: str | None = None) -> n
 
     data = load_dataset(model.config.dataset, data_dir)
     return model.encode_test_set(data)[0]
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m vae.analysis.neighbours",
-        description="Compute a model's neighbours layout (t-SNE of its test means) and save it beside the model.",
-    )
-    parser.add_argument("model", help="a model folder")
-    parser.add_argument("--out", help=f"where to write the layout (default: MODEL/{LAYOUT_FILE})")
-    parser.add_argument("--progress-json", action="store_true", help="report progress as JSON lines on stdout")
-    parser.add_argument("--nice", action="store_true", help="run at the lowest CPU priority, and end with the parent")
-    parser.add_argument("--jobs", type=int, default=2, help="threads (default 2)")
-    args = parser.parse_args(argv)
-    if args.nice:
-        from vae.cli import die_with_parent, lower_priority
-
-        lower_priority()
-        die_with_parent()  # the app's child: it ends with the app
-
-    def say(message: dict) -> None:
-        if args.progress_json:
-            print(json.dumps(message), flush=True)
-
-    try:
-        means = stored_means(args.model)
-    except (OSError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    out = Path(args.out or layout_path(args.model))
-    import filelock
-
-    say({"progress": 0.0})
-    try:
-        # Two app processes asking for the same layout compute it once: the second waits here,
-        # then finds the first one's.
-        with filelock.FileLock(str(out) + ".lock"):
-            if load_layout(out, means) is None:
-                points = compute(means, lambda fraction: say({"progress": round(fraction, 3)}), n_jobs=args.jobs)
-                save_layout(out, points, means)
-    except OSError as error:
-        print(f"error: the layout could not be saved in {out.parent}: {error.strerror or error}", file=sys.stderr)
-        return 1
-    say({"done": str(out)})
-    if not args.progress_json:
-        print(f"Saved the neighbours layout of {len(means):,} means to {out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,15 +6,12 @@ needs it, and returns its memory when it ends. The child is `python -m vae --pro
 two threads drain its stdout (JSON lines: progress, map snapshots, the result) and stderr
 (kept for the error message), so neither pipe can fill up and block it.
 
-The child ends with the app, even when the app is killed: on Linux the kernel kills it when
-the thread that started it ends, so every child is started by one thread that lasts as long
-as the app (`_SPAWNER`), not by the page's run that asked for it.
+The child ends with the app, even when the app is killed (vae/workers/spawn.py).
 """
 
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import dataclasses
 import json
 import subprocess
@@ -25,24 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vae.model.config import Progress, TrainConfig
+from vae.workers.spawn import ROOT, spawn
 
-ROOT = Path(__file__).resolve().parents[2]
 STDERR_LINES = 200
-_SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vae-training-spawner")
-
-
-def spawn(command: list[str], cwd: Path = ROOT) -> subprocess.Popen:
-    """A child with its three pipes (text, line-buffered), started by the spawner thread."""
-    return _SPAWNER.submit(
-        subprocess.Popen,
-        command,
-        cwd=cwd,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        bufsize=1,
-    ).result()
 
 
 @dataclasses.dataclass

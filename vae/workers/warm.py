@@ -9,53 +9,23 @@ exactly what `python -m vae` would (vae/cli.py's `main`), in that same fresh pro
 TensorFlow never forks, and every training still gets a process of its own, which returns its
 memory when it ends. A new one warms up behind it.
 
-    python -m vae.workers.warm [--dataset mnist] [--data-dir DIR]
+    python -m vae --warm [--dataset mnist] [--data-dir DIR]
 
-prints {"warm": {...}} on stdout once ready, then reads one line on stdin: the command line
-(a JSON list) of `python -m vae`.
+(vae/cli.py's `serve_warm`) prints {"warm": {...}} on stdout once ready, then reads one line on
+stdin: the command line (a JSON list) of `python -m vae`.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
 import threading
 import time
 
-from vae.workers.jobs import spawn
+from vae.workers.spawn import spawn
 
 READY_TIMEOUT_S = 120.0
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vae.workers.warm", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="mnist")
-    parser.add_argument("--data-dir", default=None)
-    args = parser.parse_args(argv)
-    from vae.cli import PRELOADED, die_with_parent, lower_priority
-
-    die_with_parent()  # the app's child: it ends with the app
-    lower_priority()  # while it warms up and waits; the training it runs is at this priority too
-    try:  # and its reads (TensorFlow's libraries, the images) after everyone else's
-        import psutil
-
-        psutil.Process().ionice(psutil.IOPRIO_CLASS_IDLE)
-    except (AttributeError, OSError, psutil.Error):
-        pass
-    started = time.monotonic()
-    import vae
-    import vae.training.fit  # noqa: F401  (TensorFlow and Keras: most of a fresh trainer's start)
-
-    data = vae.load_dataset(args.dataset, data_dir=args.data_dir)
-    PRELOADED[(args.dataset, args.data_dir)] = data
-    print(json.dumps({"warm": {"dataset": args.dataset, "seconds": round(time.monotonic() - started, 2)}}), flush=True)
-    line = sys.stdin.readline()
-    if not line.strip():
-        return 0  # the app let it go (or went away) before any training
-    command = json.loads(line)
-    return vae.cli.main(command)
 
 
 class WarmTrainer:
@@ -65,7 +35,7 @@ class WarmTrainer:
         self.dataset, self.data_dir = dataset, data_dir
         self.ready = threading.Event()
         self.started = time.monotonic()
-        command = [sys.executable, "-m", "vae.workers.warm", "--dataset", dataset]
+        command = [sys.executable, "-m", "vae", "--warm", "--dataset", dataset]
         if data_dir:
             command += ["--data-dir", str(data_dir)]
         self.process = spawn(command)
@@ -148,7 +118,3 @@ class WarmPool:
 
 
 POOL = WarmPool()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
