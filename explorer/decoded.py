@@ -11,7 +11,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from explorer import describe, first_page, links, posterior, reruns, state
+from explorer import describe, first_page, follow, links, posterior, reruns, state
 from explorer.frame import Frame
 from explorer.latent_map import MAP_KEY, chosen_marks, decoded_at, nearest_test_digit
 from explorer.map_layer import map_layer
@@ -65,6 +65,7 @@ def panel(frame: Frame, image_width: int) -> None:
         announce=describe.announcement(frame),
     )
     links.mirror()
+    follow.publish()
     chosen = state.chosen()
     if chosen is None and not first_page.whole():
         return  # a new page's first step: the map only (the hint below comes with the rest)

@@ -75,8 +75,11 @@ function choose(layer, map, choice) {
 
 function press(layer, event) {
   const map = chart(layer);
-  if (map) { layer.geometry = map.geometry(); }
+  // A layer whose map has left the page (the board's, once the view is another) clicks nothing:
+  // its last geometry is where another map may be now.
+  layer.geometry = map ? map.geometry() : (document.querySelector(".st-key-" + layer.target) ? layer.geometry : null);
   const g = layer.geometry;
+  if (!g) { layer.down = null; return; }
   const px = event.clientX + window.scrollX, py = event.clientY + window.scrollY;
   const inside = g && px >= g.left && px <= g.left + g.width && py >= g.top && py <= g.top + g.height;
   // Only a press on the map itself: not on its buttons or its hover label.

@@ -31,7 +31,7 @@ from explorer.static_files import content_name, publish
 # so they are joined into one here: the relative imports dropped, the exports made plain.
 MODULES = (
     "dom", "page", "geometry", "figure", "points", "marks", "legend", "tip", "modebar",
-    "decoder", "preview", "live", "scrubber", "input", "main",
+    "decoder", "preview", "live", "scrubber", "input", "teacher", "main",
 )  # fmt: skip
 MODULE_DIR = Path(__file__).with_name("map")
 _IMPORT = re.compile(r'^import \{[^}]*\} from "\./([a-z]+)\.js";\n', re.M)

@@ -45,6 +45,13 @@ DEFAULTS = {
     "train_epochs": RECIPES["class"]["epochs"],  # its epochs slider: the recipe's, unless changed
     "direction_from": 4,  # the Dimensions tab's direction: from the mean of this class...
     "direction_to": 9,  # ...towards the mean of this one ("from a 4 towards a 9")
+    # Follow the teacher (explorer/follow.py): a teacher's page that leads, a student's that follows.
+    "leading": False,  # the teacher's "Lead the class" switch
+    "lead_token": None,  # what lets this page's hand lead the board (vae/classroom/follow.py)
+    "lead_published": None,  # the state this leading page published last
+    "following": True,  # a student's page follows its board's leading teacher, until it explores on its own
+    "follow_applied": 0,  # the version of the teacher's state this page shows
+    "follow_page": "",  # this page's name on the channel
     "said_once": set(),  # (what, model) of the notes shown once per session, e.g. "decoder_note"
 }
 # Widgets that are not drawn in every run (their tab or expander is closed). Streamlit drops
@@ -58,6 +65,7 @@ KEPT_WIDGETS = (
     "direction_to",
     "train_recipe",
     "train_epochs",
+    "leading",
 )
 
 

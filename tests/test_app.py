@@ -27,7 +27,7 @@ def start(**params) -> AppTest:
     """The app as a browser opens it: the first run, then (the explore page) the run that the
     map's callback asks for once its points are drawn (explorer/first_page.py). AppTest runs
     no JavaScript, so the callback's change is made here; the browser tests walk the real one."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "page.py"), default_timeout=TIMEOUT)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -40,7 +40,7 @@ def start(**params) -> AppTest:
 
 
 def test_a_new_page_comes_in_two_steps_the_map_first():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "page.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     # The first step: the header and the map; the sidebar kept empty, the Link's room kept.
@@ -200,7 +200,7 @@ def test_one_wrong_teacher_code_counts_once_even_if_it_arrives_twice():
 
 
 def test_the_repl_check_that_the_app_skips_is_still_streamlits():
-    """app.py marks Streamlit's REPL check as done under `streamlit run` (60 ms of a new
+    """page.py marks Streamlit's REPL check as done under `streamlit run` (60 ms of a new
     server's first page) through a name that is not public: an upgrade that drops it is seen."""
     import streamlit.delta_generator
 
@@ -211,6 +211,8 @@ def test_the_repl_check_that_the_app_skips_is_still_streamlits():
 def test_run_without_streamlit_run_the_app_still_says_how_to_run_it():
     result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
     assert "streamlit run app.py" in result.stderr + result.stdout
+    page = subprocess.run([sys.executable, "page.py"], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+    assert "streamlit run" in page.stderr + page.stdout
 
 
 def test_a_point_picked_on_the_map_keeps_its_place_through_a_model_of_another_size():

@@ -9,6 +9,7 @@
 //   decoder.js   the decoder in the page       preview.js  the live preview beside a point
 //   live.js      decoding as the hand moves    scrubber.js the slider along the path
 //   page.js      whether the page around it is laid out   dom.js  element()
+//   teacher.js   the teacher's pointer, zoom and scrubber on a following student's map
 //
 // Each map is an entry of window.__vaeMaps by its key; the map layer (map_layer.py) finds
 // it there, reads its geometry for clicks, gives it the marks to draw, and listens for the
@@ -26,6 +27,7 @@ import { paint } from "./points.js";
 import { endPreview, livePreview, previewEverywhere, refreshMarks, useDecoder } from "./live.js";
 import { createPreview, hidePreview } from "./preview.js";
 import { createScrubber, placeOnPath, syncScrubber } from "./scrubber.js";
+import { followApi } from "./teacher.js";
 import { createTip, hideTip, nearestPoint, showTip } from "./tip.js";
 
 const MAPS = (window.__vaeMaps = window.__vaeMaps || {});
@@ -109,7 +111,7 @@ function create(key, parent, old) {
     base: old ? old.base : [], baseToken: old ? old.baseToken : null, loading: null, spec: null, notice, traces: [], layout: {}, live: {}, uirevision: old ? old.uirevision : null,
     view: old ? old.view : null, hidden: old ? old.hidden : new Set(), marks: old ? old.marks : {},
     listeners: old ? old.listeners : {}, images: {}, width: 0, height: 0, box: null, drawn: 0,
-    decoder: null, decoderUrl: null, attached: false, dragging: null, cursor: null, probe: null, scrub: null, path: null, shown: null,
+    decoder: null, decoderUrl: null, attached: false, dragging: null, cursor: null, probe: null, scrub: null, path: null, shown: null, teacher: null,
   };
   map.scrubber = createScrubber(root, (fraction) => scrubTo(map, fraction), () => { map.scrub = null; refreshMarks(map); hidePreview(map.preview); });
   root.append(legend);
@@ -394,5 +396,6 @@ function api(map) {
     announce(text) { map.status.textContent = text; },
     get announced() { return map.status.textContent; },
     listen(source, listener) { map.listeners[source] = listener; },
+    ...followApi(map, () => draw(map), (fraction) => scrubTo(map, fraction)),  // the teacher's hand
   };
 }

@@ -1,7 +1,7 @@
 // The marks over the points, on a canvas of their own: a change of marks never redraws the
 // ten thousand points. Marks come from the map layers (map_layer.py: the chosen point, the
 // board's digits) and from the map itself: the keyboard's crosshair, the point a linked map
-// is hovering, the scrubber's place on the path.
+// is hovering, the scrubber's place on the path, the teacher's pointer on a following page.
 
 import { FONT } from "./points.js";
 
@@ -51,6 +51,12 @@ export function paintMarks(map, ctx, t) {
   if (map.probe) {
     crosshair(ctx, t.px(map.probe.x), t.py(map.probe.y), 12, "#d62728");
     drawn.push({ kind: "probe", label: "", x: map.probe.x, y: map.probe.y });
+  }
+  if (map.teacher) {  // where the teacher points (teacher.js): a blue crosshair, named
+    const px = t.px(map.teacher.x), py = t.py(map.teacher.y);
+    crosshair(ctx, px, py, 16, "#1f4e9c");
+    labelAt(ctx, "Teacher", px + 10, py - 10, "#1f4e9c", 14);
+    drawn.push({ kind: "teacher", label: "Teacher", x: map.teacher.x, y: map.teacher.y });
   }
   if (map.cursor && map.cursor.shown) {
     crosshair(ctx, t.px(map.cursor.x), t.py(map.cursor.y), 18, "#111");

@@ -12,6 +12,7 @@ const TITLES = {
   key: "crosshair preview",
   path: "along the path",
   linked: "the same z, this model",
+  teacher: "where the teacher points",
 };
 
 export function createPreview(stage) {

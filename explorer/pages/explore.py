@@ -11,6 +11,7 @@ from explorer import (
     decoded,
     describe,
     first_page,
+    follow,
     header,
     latent_map,
     links,
@@ -162,6 +163,7 @@ def map_area(frame: Frame, options: dict, height: int, present: bool) -> None:
     else:
         first_page.room("42.5px")  # the table's expander's: on a phone the decoded point is below
     links.mirror()
+    follow.publish()
 
 
 @st.fragment(key=reruns.PANELS)
@@ -182,6 +184,7 @@ def panels(frame: Frame) -> None:
         if tab.open or panel is uploads.show:
             with tab:
                 panel(frame)
+    follow.publish()  # a leading teacher's open tab
 
 
 def live_decoder_note(frame: Frame) -> None:
