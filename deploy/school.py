@@ -122,6 +122,20 @@ class School:
     redis_url: str
     nginx: subprocess.Popen
     folder: Path
+    redis: subprocess.Popen | None = None
+
+    def stop_redis(self) -> None:
+        """Kill Redis (an operator's restart, or a crash)."""
+        self.redis.kill()
+        self.redis.wait(timeout=10)
+
+    def start_redis(self) -> None:
+        """Start Redis again from its file of settings (it keeps no data: it comes back empty)."""
+        port = int(self.redis_url.rsplit(":", 1)[1].split("/")[0])
+        self.redis = subprocess.Popen(
+            ["redis-server", str(self.folder / "redis.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for_port(port, self.redis, "redis-server")
 
     def app_of(self, route: str) -> int | None:
         """The index of the app process that last served a browser's `vae_route` cookie (from
@@ -194,10 +208,13 @@ def school(processes: int = 2, port: int | None = None, address: str = "127.0.0.
         url = f"http://127.0.0.1:{port}"
         for app_port in app_ports:  # each app answers (its first page is slow to import)
             urllib.request.urlopen(f"http://127.0.0.1:{app_port}/_stcore/health", timeout=60).read()
-        yield School(url, app_ports, apps, redis_url, nginx, folder)
+        running = School(url, app_ports, apps, redis_url, nginx, folder, redis)
+        yield running
     finally:
         for process in reversed(started):
             stop(process)
+        if "running" in locals() and running.redis is not redis:
+            stop(running.redis)  # restarted by a test
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
 

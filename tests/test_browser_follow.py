@@ -29,8 +29,12 @@ def server(tmp_path_factory):
 
 def lead(chromium, url: str):
     """A teacher's page that leads the class, on "Explore one model"."""
-    teacher = open_page(chromium, url + "/?view=board", map_key="board_map")
-    log_in(teacher)
+    return lead_on(open_page(chromium, url + "/?view=board", map_key="board_map"))
+
+
+def lead_on(teacher, code: str = TEACHER_CODE):
+    """The teacher's page (on the board view) logs in, leads, and opens "Explore one model"."""
+    log_in(teacher, code)
     switch = teacher.get_by_role("switch", name="Lead the class")
     switch.wait_for()
     teacher.get_by_text("Lead the class", exact=True).last.click()

@@ -53,6 +53,39 @@ def served_by(school, page) -> int | None:
     return None
 
 
+def test_the_class_follows_a_teacher_on_another_process_through_a_redis_restart(chromium, school):
+    from tests.test_browser_follow import FOLLOWING, HEADING, click_digit, lead_on, stop_leading
+
+    teacher = page_on(chromium, school, 1, "/?view=board")
+    student = page_on(chromium, school, 0)
+    try:
+        browser.wait_for_map(teacher, "board_map")
+        browser.wait_until_idle(teacher)
+        lead_on(teacher, TEACHER_CODE)
+        browser.wait_for_map(student)
+        student.wait_for_selector(FOLLOWING, timeout=15_000)
+        shown = click_digit(teacher, "1", 3)
+        student.wait_for_function(f"(h) => ({HEADING})() === h", arg=shown, timeout=15_000)
+        box = browser.plot_box(teacher)
+        for step in range(6):
+            teacher.mouse.move(box["x"] + box["width"] * (0.3 + 0.05 * step), box["y"] + box["height"] * 0.4)
+        student.wait_for_function(f"() => {browser.plot()}.marks.some(m => m.kind === 'teacher')", timeout=10_000)
+        # Redis restarts (empty) under the class: the student's page says so, keeps its view...
+        school.stop_redis()
+        student.get_by_text("The connection to the class was lost").wait_for(timeout=15_000)
+        assert student.evaluate(HEADING) == shown
+        school.start_redis()
+        # ...and follows again by itself once it is back.
+        student.wait_for_selector(FOLLOWING, timeout=30_000)
+        assert student.evaluate(HEADING) == shown
+        again = click_digit(teacher, "0", 20)
+        student.wait_for_function(f"(h) => ({HEADING})() === h", arg=again, timeout=15_000)
+        stop_leading(teacher)
+    finally:
+        for page in (student, teacher):
+            page.context.close()
+
+
 def test_one_board_across_processes_and_a_killed_process_loses_no_one(chromium, school):
     student = page_on(chromium, school, 0)
     teacher = page_on(chromium, school, 1, "/?view=board")

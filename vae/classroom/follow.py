@@ -53,6 +53,18 @@ def token_valid(key: str, board: str, token: str | None) -> bool:
     return hmac.compare_digest(signature, _sign(key, board, nonce))
 
 
+_last_version = [0]
+_version_lock = threading.Lock()
+
+
+def next_version() -> int:
+    """A state's version: the time in milliseconds, and never less than the last one here. A
+    time, not a counter, so that it never goes back, even when Redis forgot its keys."""
+    with _version_lock:
+        _last_version[0] = max(int(time.time() * 1000), _last_version[0] + 1)
+        return _last_version[0]
+
+
 def _sign(key: str, board: str, nonce: str) -> str:
     return hmac.new(key.encode(), f"lead:{board}:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -74,8 +86,8 @@ class MemoryFollow:
 
     # ---- what the teacher's page sends ----
     def publish_state(self, board: str, state: dict, by: str) -> int:
+        version = next_version()
         with self._lock:
-            version = self._states.get(board, {}).get("v", 0) + 1
             self._states[board] = {"v": version, "state": state, "by": by, "at": time.time()}
             self._beats[board] = time.time()
         self._tell(board, {"type": "state", "v": version, "by": by})
@@ -161,7 +173,7 @@ class RedisFollow(MemoryFollow):
         return f"{self.prefix}:{board}:{part}"
 
     def publish_state(self, board: str, state: dict, by: str) -> int:
-        version = int(self.client.incr(self._key(board, "v")))
+        version = next_version()
         record = {"v": version, "state": state, "by": by, "at": time.time()}
         pipe = self.client.pipeline()
         pipe.set(self._key(board, "state"), json.dumps(record), ex=24 * 3600)
@@ -170,6 +182,7 @@ class RedisFollow(MemoryFollow):
         pipe.execute()
         with self._lock:
             self._mine[board] = record
+        self._start_relay()  # which publishes it again if Redis restarts and forgets it
         return version
 
     def send(self, board: str, message: dict) -> None:
@@ -214,6 +227,9 @@ class RedisFollow(MemoryFollow):
     # ---- the relay: Redis's channel to this process's streams ----
     def listen(self, listener: Listener) -> None:
         super().listen(listener)
+        self._start_relay()
+
+    def _start_relay(self) -> None:
         with self._lock:
             if self._relay is None:
                 self._relay = threading.Thread(target=self._run_relay, name="vae-follow-relay", daemon=True)
@@ -264,8 +280,7 @@ class RedisFollow(MemoryFollow):
         with self._lock:
             mine = dict(self._mine)
         for board, record in mine.items():
-            if self.client.set(self._key(board, "state"), json.dumps(record), ex=24 * 3600, nx=True):
-                self.client.set(self._key(board, "v"), record["v"], nx=True)
+            self.client.set(self._key(board, "state"), json.dumps(record), ex=24 * 3600, nx=True)
 
     def _tell_all(self, message: dict) -> None:
         MemoryFollow._tell(self, "*", message)
