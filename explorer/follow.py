@@ -44,7 +44,11 @@ def lead_state() -> dict:
     chosen = s.chosen
     if chosen is not None:
         # An upload of the teacher's is not on the students' pages: its point is.
-        chosen = {"z": list(chosen["z"]), "index": chosen.get("index"), **({"xy": chosen["xy"]} if "xy" in chosen else {})}
+        chosen = {
+            "z": list(chosen["z"]),
+            "index": chosen.get("index"),
+            **({"xy": chosen["xy"]} if "xy" in chosen else {}),
+        }
     return {
         "model": s.model_name,
         "view": s.get("view", "explore"),
@@ -67,7 +71,9 @@ def publish() -> None:
     try:
         channel().publish_state(s.board, now, by=page_id())
     except Exception as error:  # Redis away: published again at the next run that changes something
-        state.notify(f"The class could not be told what you show ({type(error).__name__}): the class's channel is away.")
+        state.notify(
+            f"The class could not be told what you show ({type(error).__name__}): the class's channel is away."
+        )
         return
     s.lead_published = now
 
@@ -116,9 +122,16 @@ def followers() -> None:
     except Exception:
         st.caption("The class's channel is away: students keep their view until it is back.")
         return
-    st.markdown(f"**{count} student{'s' * (count != 1)}** following", help="pages with the banner “Following the teacher”")
-    st.button("Bring everyone back", on_click=recall, width="stretch", key="follow_recall",
-              help="Every student exploring on their own follows you again.")
+    st.markdown(
+        f"**{count} student{'s' * (count != 1)}** following", help="pages with the banner “Following the teacher”"
+    )
+    st.button(
+        "Bring everyone back",
+        on_click=recall,
+        width="stretch",
+        key="follow_recall",
+        help="Every student exploring on their own follows you again.",
+    )
 
 
 # ---- a student's page ----------------------------------------------------------------------------
@@ -134,12 +147,25 @@ def take(latest: dict) -> None:
     if isinstance(shown.get("map_view"), str):
         s.map_view = shown["map_view"]
     chosen = shown.get("chosen")
-    s.chosen = None if not chosen else {"z": [float(v) for v in chosen["z"]], "index": chosen.get("index"),
-                                        "upload": None, "model": s.model_name,
-                                        **({"xy": chosen["xy"]} if chosen.get("xy") else {})}
+    s.chosen = (
+        None
+        if not chosen
+        else {
+            "z": [float(v) for v in chosen["z"]],
+            "index": chosen.get("index"),
+            "upload": None,
+            "model": s.model_name,
+            **({"xy": chosen["xy"]} if chosen.get("xy") else {}),
+        }
+    )
     s.waypoints = [
-        {"z": [float(v) for v in w["z"]], "label": str(w.get("label", ""))[:60], "index": w.get("index"), "upload": None,
-         "model": s.model_name}
+        {
+            "z": [float(v) for v in w["z"]],
+            "label": str(w.get("label", ""))[:60],
+            "index": w.get("index"),
+            "upload": None,
+            "model": s.model_name,
+        }
         for w in (shown.get("waypoints") or [])[:MAX_WAYPOINTS]
     ]
     from explorer.pages.explore import TABS  # (the explore page shows this page's banner: imported late)

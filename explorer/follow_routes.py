@@ -108,8 +108,15 @@ async def events(request: Request) -> Response:
         try:
             latest = await ask(follow.latest, board)
             leading = bool(await ask(follow.leading, board))
-            yield event("hello", {"leading": leading, "v": latest["v"] if latest else 0,
-                                  "zoom": (latest or {}).get("zoom"), "connected": follow.connected})
+            yield event(
+                "hello",
+                {
+                    "leading": leading,
+                    "v": latest["v"] if latest else 0,
+                    "zoom": (latest or {}).get("zoom"),
+                    "connected": follow.connected,
+                },
+            )
             touched = checked = 0.0
             said = time.monotonic()
             grace = time.monotonic() + 3.0

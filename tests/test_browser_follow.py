@@ -17,7 +17,9 @@ from tests.test_browser_classroom import open_page
 
 TEACHER_CODE = "heron-3310"
 FOLLOWING = "[data-following='true']"
-HEADING = "() => [...document.querySelectorAll('h3')].map(h => h.textContent).find(t => /^(Test #|Decoded)/.test(t)) || ''"
+HEADING = (
+    "() => [...document.querySelectorAll('h3')].map(h => h.textContent).find(t => /^(Test #|Decoded)/.test(t)) || ''"
+)
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +81,7 @@ def test_the_student_sees_the_teachers_point_leaves_and_comes_back(chromium, ser
         box = browser.plot_box(teacher)
         teacher.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
         teacher.mouse.move(box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.45)
-        student.wait_for_function(
-            f"() => {browser.plot()}.marks.some(m => m.kind === 'teacher')", timeout=5_000
-        )
+        student.wait_for_function(f"() => {browser.plot()}.marks.some(m => m.kind === 'teacher')", timeout=5_000)
         student.wait_for_function(
             "() => { const p = document.querySelector('.vae-preview'); return p && p.style.display !== 'none' "
             "&& /teacher/.test(p.textContent); }",
@@ -162,8 +162,9 @@ def test_no_page_leads_without_the_teacher_code(chromium, server):
     # Posting as a leader without a token made with the server's key is refused.
     for token in ("", "abc.def", "0123456789abcdef.00000000000000000000000000000000"):
         body = json.dumps({"board": "", "token": token, "type": "pointer", "map": "mnist-vae", "x": 0, "y": 0}).encode()
-        request = urllib.request.Request(server + "/vae/follow/lead", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            server + "/vae/follow/lead", data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 403
