@@ -8,9 +8,9 @@ which a leading teacher's page reaches the students' pages between runs
 
 import streamlit as st
 
-from explorer.follow_routes import ROUTES
+from explorer.follow_routes import MIDDLEWARE, ROUTES
 
-app = st.App("page.py", routes=ROUTES)
+app = st.App("page.py", routes=ROUTES, middleware=MIDDLEWARE)
 
 if __name__ == "__main__":
     print("Start the explorer with: streamlit run app.py")

@@ -158,7 +158,7 @@ class Session:
             self.markdown.append(element.alert.body)
         elif kind == "imgs":
             self.image_urls += [image.url for image in element.imgs.imgs if image.url.startswith("/")]
-        elif kind in ("button", "bidi_component", "number_input"):
+        elif kind in ("button", "bidi_component", "number_input", "text_input", "checkbox", "radio"):
             proto = getattr(element, kind)
             label = getattr(proto, "label", "") or proto.component_name.rsplit(".", 1)[-1]
             for stale in [k for k, e in self.elements.items() if e.id == proto.id and k != label]:
@@ -366,6 +366,9 @@ def main() -> None:
         help="the first N students each press Train with their own seed, then watch their place in line",
     )
     parser.add_argument("--proxy", choices=["nginx"], default=None, help="students go through nginx (deploy/)")
+    parser.add_argument(
+        "--follow", action="store_true", help="the teacher leads and the students follow (bench/follow.py)"
+    )
     args = parser.parse_args()
     print(conditions())
     if args.proxy:
@@ -389,6 +392,8 @@ def main() -> None:
             warm = Session(url)
             warm.open()
             warm.close()
+        if args.follow:
+            return following(args, urls, [server.pid for server in servers])
         results, board_record, idle_mb, peak = drive(args, urls, servers[0].pid)
     finally:
         for server in servers:
@@ -397,6 +402,16 @@ def main() -> None:
         if redis is not None:
             redis.terminate()
     report(args, results, board_record, idle_mb, peak)
+
+
+def following(args, urls: list[str], pids: list[int]) -> None:
+    """The class follows the teacher (bench/follow.py); on one process without a proxy, beside
+    the floor of a polling fragment, measured after it on a server of its own."""
+    from bench import follow
+
+    result = follow.follow(urls, pids, args.sessions, args.seconds)
+    floor = None if args.proxy or args.processes > 1 else follow.polling_floor(args.sessions, args.seconds)
+    follow.report(result, args.sessions, args.processes, args.proxy, floor)
 
 
 def drive(args, urls: list[str], app_pid: int) -> tuple[dict, dict, float, float]:
@@ -439,6 +454,8 @@ def through_proxy(args) -> None:
             warm = Session(f"http://127.0.0.1:{port}")
             warm.open()
             warm.close()
+        if args.follow:
+            return following(args, [running.url], [app.pid for app in running.apps])
         results, board_record, idle_mb, peak = drive(args, [running.url], running.apps[0].pid)
         upstreams = {}
         for _ in range(20):  # how nginx spreads new browsers over the processes (its routes.log)

@@ -98,17 +98,17 @@ def free_point(frame: Frame, chosen: dict, image_width: int) -> None:
 def test_digit(frame: Frame, chosen: dict, image_width: int) -> None:
     index = chosen["index"]
     st.subheader(f"Test #{index}: {frame.class_names[frame.labels[index]]}")
+    original_uri, picture = digit_pictures(frame, frame.name, index, tuple(chosen["z"]))
     original, decoded = st.columns(2)
     if frame.data is not None:
         original.image(
-            png_data_uri(frame.data.x_test[index], PIXELS),
+            original_uri,
             caption="original",
             width=int(image_width * 0.62),
             alt=f"test image #{index}, a {frame.class_names[frame.labels[index]]}: the original",
         )
     else:
         original.info("The original is not on this computer (its dataset is not installed).")
-    picture = png_bytes(decoded_at(frame, chosen["z"]), PIXELS)
     decoded.image(
         data_uri(picture),
         width=int(image_width * 0.62),
@@ -122,6 +122,14 @@ def test_digit(frame: Frame, chosen: dict, image_width: int) -> None:
             posterior.show(
                 frame.model, frame.data.x_test[index], frame.mean[index], frame.log_var[index], key="posterior-test"
             )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def digit_pictures(_frame: Frame, name: str, index: int, z: tuple) -> tuple[str | None, bytes]:
+    """A test digit's original (a data URI) and its reconstruction (PNG): made once per model and
+    digit, not at every page that shows it (a class following its teacher, thirty at once)."""
+    original = png_data_uri(_frame.data.x_test[index], PIXELS) if _frame.data is not None else None
+    return original, png_bytes(decoded_at(_frame, z), PIXELS)
 
 
 def your_digit(frame: Frame, upload: dict, image_width: int) -> None:

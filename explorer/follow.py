@@ -8,7 +8,7 @@ point, the path, the open tab, the samples) when that changed, on its board's ch
 
 A student's page on that board follows: it reruns once per new state and `take`s it; the
 teacher's hand is drawn by its own page. A press on its map, or "Explore on my own", leaves
-following; "Follow the teacher", or the teacher's "Bring everyone back", returns to it.
+following (in the page); "Follow the teacher", or the teacher's "Bring everyone back", returns.
 """
 
 from __future__ import annotations
@@ -139,8 +139,10 @@ def take(latest: dict) -> None:
     """Show what the teacher's page shows (a state of `lead_state`)."""
     s = st.session_state
     shown = latest.get("state") or {}
+    s.follow_applied = int(latest.get("v", 0))
+    before = lead_state()
     model = shown.get("model")
-    if model in available_models() and model != s.model_name:
+    if model != s.model_name and model in available_models():
         s.model_request = model
     if shown.get("view") in VIEWS:
         s.view = shown["view"]
@@ -174,13 +176,38 @@ def take(latest: dict) -> None:
         s.panel_tab = shown["tab"]
     seed = shown.get("samples")
     s.samples_seed = seed if seed is None or isinstance(seed, int) else None
-    s.follow_applied = int(latest.get("v", 0))
+    rerun_parts(before, lead_state())
+
+
+def rerun_parts(before: dict, after: dict) -> None:
+    """From the callback: rerun only the explore page's parts that show what changed (most often
+    the chosen point: the decoded point beside the map), as a student's own click does; the whole
+    page when the model or the view changed. Thirty pages rerunning whole at once took the server
+    seconds."""
+    from explorer import reruns
+
+    changed = {key for key in after if after[key] != before.get(key)}
+    if not changed:
+        return  # the banner's own part only
+    whole = st.session_state.get("model_request") or after["view"] != "explore"
+    whole = whole or changed & {"model", "view", "map_view"}
+    if whole or (after["map_view"].startswith("slice") and "chosen" in changed):
+        st.rerun()  # another model or view (or a slice, which passes through the chosen point): the whole page
+    parts = set()
+    if "chosen" in changed:
+        parts.update(reruns.showing_chosen())
+    if changed & {"waypoints", "samples"}:
+        parts.update((reruns.MAP, reruns.PANELS))
+    if "tab" in changed:
+        parts.add(reruns.PANELS)
+    reruns.redraw(*sorted(parts))
 
 
 def apply_latest() -> None:
-    """The page's callback when the stream says the teacher shows something new."""
+    """The page's callback when the stream says the teacher shows something new (a following
+    page asks; whether it follows is the page's own, explorer/map/follow.js)."""
     s = st.session_state
-    if not s.following or leads():
+    if leads():
         return
     try:
         latest = channel().latest(s.board) if channel().leading(s.board) else None
@@ -190,25 +217,25 @@ def apply_latest() -> None:
         take(latest)
 
 
-def leave() -> None:
-    st.session_state.following = False
-
-
 def follow_again() -> None:
-    st.session_state.following = True
     st.session_state.follow_applied = 0
     apply_latest()
 
 
+@st.fragment
 def show() -> None:
-    """The follow component: a student's stream and banner, or a leading teacher's hand."""
+    """The follow component: a student's stream and banner, or a leading teacher's hand.
+
+    A part of its own: a new state of the teacher's reruns it and, from its callback, only the
+    parts that changed (`rerun_parts`). From the page's main part, each of thirty students'
+    reruns began as a whole run (Streamlit then sends a new session's message: a sixth of the
+    server's time while the class followed)."""
     s = st.session_state
     role = "leader" if leads() else "student" if not s.teacher else "none"
     _component(
         key="follow",
-        data=[s.board, role, bool(s.following), int(s.follow_applied), s.lead_token if role == "leader" else None],
+        data=[s.board, role, int(s.follow_applied), s.lead_token if role == "leader" else None],
         on_apply_change=apply_latest,
-        on_leave_change=leave,
         on_follow_change=follow_again,
         height="content",
     )

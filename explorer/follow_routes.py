@@ -3,13 +3,14 @@
     GET  vae/follow/events?board=K7Q2P&following=1   the board's news, as server-sent events
     POST vae/follow/lead                             what a leading teacher's hand does
 
-A student's page keeps one event stream open (explorer/follow.js). It learns there that the
+A student's page keeps one event stream open (explorer/map/follow.js). It learns there that the
 teacher's page has a new state (and reruns once to take it), and receives the teacher's pointer,
 zoom and scrubber, which it applies in the page: a pointer's move costs the server one message
 per student, never a run of a student's page. Streamlit's own websocket carries only runs, so
-these two addresses are Starlette routes of the app (Streamlit's `st.App`).
+these two addresses are served beside it (Streamlit's `st.App`): the stream by a middleware of
+its own (`EventStreams`), the posts by a Starlette route.
 
-The teacher's page posts its pointer (at most 20 times a second), its zoom, its scrubber and a
+The teacher's page posts its pointer (at most 15 times a second), its zoom, its scrubber and a
 beat every 2 s, each with its lead token (vae/classroom/follow.py); a post without a valid token
 is refused (403). Server-sent events, not a websocket: one direction is all a student needs, the
 browser reconnects by itself, and nginx passes them as any response (unbuffered, by the
@@ -25,10 +26,12 @@ import os
 import secrets
 import threading
 import time
+import urllib.parse
 
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vae.classroom.board import clean_code, open_store
@@ -65,7 +68,7 @@ def new_token(board: str) -> str:
     return lead_token(lead_key(), board)
 
 
-def _board(request: Request, value: str | None) -> str | None:
+def _board(value: str | None) -> str | None:
     """A board's code ("" is the server's default board), or None when it is not one."""
     value = (value or "").strip()
     code = clean_code(value)
@@ -76,14 +79,11 @@ def event(kind: str, data: dict) -> str:
     return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-async def events(request: Request) -> Response:
-    board = _board(request, request.query_params.get("board"))
-    if board is None:
-        return JSONResponse({"error": "not a board's code"}, status_code=400)
-    following = request.query_params.get("following") == "1"
-    stream = secrets.token_hex(8)
+def stream(board: str, following: bool):
+    """The board's news for one page, as server-sent events (an async generator of text)."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE)
+    name = secrets.token_hex(8)
 
     def put(message: dict) -> None:
         if queue.full():  # a page that cannot keep up loses old news, never the newest
@@ -140,7 +140,7 @@ async def events(request: Request) -> Response:
                     said = now
                 if following and now - touched > TOUCH_EVERY:
                     touched = now
-                    await ask(follow.touch_follower, board, stream)
+                    await ask(follow.touch_follower, board, name)
                 if leading and now - checked > 1.0 and now > grace and follow.connected:
                     checked = now
                     if await ask(follow.leading, board) is False:
@@ -153,10 +153,57 @@ async def events(request: Request) -> Response:
         finally:
             follow.unlisten(listener)
             if following:
-                await ask(follow.drop_follower, board, stream)
+                await ask(follow.drop_follower, board, name)
 
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
+    return body()
+
+
+class EventStreams:
+    """ASGI middleware that serves EVENTS itself, ahead of Streamlit's own middleware.
+
+    A stream sends each student a message per move of the teacher's pointer: through Starlette's
+    response and Streamlit's session and compression layers, each message took a fifth of the
+    server's time while thirty students followed (py-spy); sent here, it is one `send`. Every
+    other request goes on to Streamlit unchanged."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith(EVENTS) or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode())
+        board = _board((query.get("board") or [""])[0])
+        if board is None:
+            await send({"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"not a board's code"})
+            return
+        headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),  # nginx passes each event at once
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        closed = asyncio.Event()
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            closed.set()
+
+        watcher = asyncio.create_task(watch())
+        events = stream(board, (query.get("following") or [""])[0] == "1")
+        try:
+            async for text in events:
+                if closed.is_set():
+                    break
+                await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+        except OSError:  # the page went away mid-send
+            pass
+        finally:
+            watcher.cancel()
+            await events.aclose()
 
 
 def _number(value, limit: float = 1e6) -> float:
@@ -193,7 +240,7 @@ async def lead(request: Request) -> Response:
         return JSONResponse({"error": "too large"}, status_code=413)
     try:
         body = json.loads(raw)
-        board = _board(request, body.get("board"))
+        board = _board(body.get("board"))
         message = clean_lead_message(body)
     except (ValueError, TypeError, KeyError, AttributeError):
         return JSONResponse({"error": "not a lead message"}, status_code=400)
@@ -210,4 +257,5 @@ async def lead(request: Request) -> Response:
     return Response(status_code=204)
 
 
-ROUTES = [Route(EVENTS, events, methods=["GET"]), Route(LEAD, lead, methods=["POST"])]
+ROUTES = [Route(LEAD, lead, methods=["POST"])]
+MIDDLEWARE = [Middleware(EventStreams)]

@@ -10,8 +10,10 @@ input's numbers on every step of the reparameterization, beside the code that co
 from __future__ import annotations
 
 import ast
+import collections
 import functools
 import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -28,22 +30,20 @@ SAMPLES = 6
 
 def show(vae_model, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, key: str) -> None:
     """The posterior of one input (28x28 image, its encoding); `key` names its widgets."""
-    sigma = np.exp(0.5 * log_var)
     seed = st.session_state.epsilon_seed
-    epsilon = np.random.default_rng(seed).standard_normal((SAMPLES, len(mean)))
-    samples = mean + sigma * epsilon  # z = μ + σ·ε, the reparameterization trick
-    ratio = 1.0 / float(sigma.mean())
+    drawn = drawings(vae_model, image, mean, log_var, seed)
+    sigma, samples, epsilon = drawn["sigma"], drawn["samples"], drawn["epsilon"]
     if len(mean) == 2:
-        plane_inset(mean, log_var, sigma, samples, ratio)
+        plane_inset(mean, sigma, samples, 1.0 / float(sigma.mean()), drawn["svg"])
     else:
-        dimensions_inset(vae_model, mean, log_var, sigma, samples)
+        dimensions_inset(vae_model, mean, sigma, samples, drawn["svg"])
     st.image(
-        png_data_uri(filmstrip(vae_model.decode(samples), 6), 3),
+        drawn["strip"],
         width="stretch",
         alt=f"the {len(samples)} samples of q(z|x), numbered as in the ellipses above, each decoded",
     )
     st.button("Draw another ε", key=f"{key}-epsilon", width="stretch", on_click=next_epsilon)
-    loss_terms(vae_model, image)
+    loss_terms(vae_model, *drawn["loss"])
     # Filled only while open: the graph (Graphviz) and the code were laid out by the browser
     # on every click on a digit, open or not.
     graph = st.expander("The reparameterization, with this input's numbers", key=f"{key}-graph", on_change="rerun")
@@ -52,7 +52,53 @@ def show(vae_model, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, ke
             graph_and_code(mean, log_var, epsilon[0], samples[0])
 
 
-def plane_inset(mean, log_var, sigma, samples, ratio: float) -> None:
+def drawings(vae_model, image, mean, log_var, seed: int) -> dict:
+    """What the panel draws of one input's posterior: made once per model, input and ε, not at
+    every page that shows it (a class following its teacher shows the same digit thirty times at
+    once). Keyed by the arrays' bytes: Streamlit's cache inspected and hashed its arguments at
+    every call, a tenth of such a run."""
+    if vae_model.path is None:
+        return draw(vae_model, image, mean, log_var, seed)
+    key = (str(vae_model.path), seed) + tuple(np.ascontiguousarray(a).tobytes() for a in (image, mean, log_var))
+    with _drawn_lock:
+        found = _drawn.get(key)
+        if found is not None:
+            _drawn.move_to_end(key)
+            return found
+    made = draw(vae_model, image, mean, log_var, seed)
+    with _drawn_lock:
+        _drawn[key] = made
+        while len(_drawn) > DRAWN_KEPT:
+            _drawn.popitem(last=False)
+    return made
+
+
+DRAWN_KEPT = 256
+_drawn: collections.OrderedDict = collections.OrderedDict()
+_drawn_lock = threading.Lock()
+
+
+def draw(vae_model, image, mean, log_var, seed: int) -> dict:
+    mean, log_var = np.asarray(mean), np.asarray(log_var)
+    sigma = np.exp(0.5 * log_var)
+    epsilon = np.random.default_rng(seed).standard_normal((SAMPLES, len(mean)))
+    samples = mean + sigma * epsilon  # z = μ + σ·ε, the reparameterization trick
+    if len(mean) == 2:
+        svg = posterior_svg(mean, log_var, samples)
+    else:
+        svg = posterior_dims_svg(mean, log_var, samples, resources.kl_per_dimension(vae_model))
+    reconstruction, kl = (float(v[0]) for v in metrics.loss_terms(vae_model, np.asarray(image)[None]))
+    return {
+        "sigma": sigma,
+        "epsilon": epsilon,
+        "samples": samples,
+        "svg": svg,
+        "strip": png_data_uri(filmstrip(vae_model.decode(samples), 6), 3),
+        "loss": (reconstruction, kl),
+    }
+
+
+def plane_inset(mean, sigma, samples, ratio: float, svg: str) -> None:
     """A 2-D posterior: its ellipses, zoomed."""
     st.markdown(
         f"**q(z|x) = N(μ, σ²)** with μ = ({mean[0]:.2f}, {mean[1]:.2f}) and "
@@ -65,7 +111,7 @@ def plane_inset(mean, log_var, sigma, samples, ratio: float) -> None:
         )
     )
     st.image(
-        posterior_svg(mean, log_var, samples),
+        svg,
         width="stretch",
         alt=f"the encoder's distribution q(z|x) up close: mean μ = ({mean[0]:.2f}, {mean[1]:.2f}), "
         f"σ = ({sigma[0]:.3f}, {sigma[1]:.3f}), with its 1σ and 2σ ellipses and {len(samples)} samples z = μ + σ·ε",
@@ -76,7 +122,7 @@ def plane_inset(mean, log_var, sigma, samples, ratio: float) -> None:
     )
 
 
-def dimensions_inset(vae_model, mean, log_var, sigma, samples) -> None:
+def dimensions_inset(vae_model, mean, sigma, samples, svg: str) -> None:
     """A d-D posterior: one row per dimension, against the prior."""
     kl = resources.kl_per_dimension(vae_model)
     unused = int((kl < 0.01).sum()) if kl is not None else 0
@@ -89,7 +135,7 @@ def dimensions_inset(vae_model, mean, log_var, sigma, samples) -> None:
         )
     )
     st.image(
-        posterior_dims_svg(mean, log_var, samples, kl),
+        svg,
         width="stretch",
         alt=f"the encoder's distribution q(z|x), one row per latent dimension: μ with ±σ and ±2σ bars and "
         f"{len(samples)} samples z = μ + σ·ε, against the prior N(0, 1)",
@@ -104,8 +150,7 @@ def next_epsilon() -> None:
     st.session_state.epsilon_seed += 1
 
 
-def loss_terms(vae_model, image: np.ndarray) -> None:
-    reconstruction, kl = (float(v[0]) for v in metrics.loss_terms(vae_model, image[None]))
+def loss_terms(vae_model, reconstruction: float, kl: float) -> None:
     m = vae_model.metrics
     average = (
         f" (the model's average over the test set: {m['test_reconstruction']:.1f} + {m['test_kl']:.1f} "
@@ -151,7 +196,7 @@ def model_source() -> str:
 
     Read, not imported: importing vae.model.network would import TensorFlow into the server.
     """
-    path = Path(vae.__file__).with_name("model.py")
+    path = Path(vae.__file__).parent / "model" / "network.py"
     text = path.read_text()
     tree = ast.parse(text)
     sampling = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "Sampling")

@@ -49,7 +49,6 @@ DEFAULTS = {
     "leading": False,  # the teacher's "Lead the class" switch
     "lead_token": None,  # what lets this page's hand lead the board (vae/classroom/follow.py)
     "lead_published": None,  # the state this leading page published last
-    "following": True,  # a student's page follows its board's leading teacher, until it explores on its own
     "follow_applied": 0,  # the version of the teacher's state this page shows
     "follow_page": "",  # this page's name on the channel
     "said_once": set(),  # (what, model) of the notes shown once per session, e.g. "decoder_note"

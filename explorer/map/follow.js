@@ -3,31 +3,30 @@
 //
 // A student's page keeps an event stream open on its board. A new state of the teacher's page
 // reruns this page once ("apply"); the teacher's pointer, zoom and scrubber go straight to the
-// maps (map/teacher.js), with no run. Any press, wheel or key on the map leaves following
-// ("leave"); the banner's button returns ("follow"), and so does the teacher's "Bring everyone
-// back" ("recall").
+// maps (map/teacher.js), with no run. Any press, wheel or key on the map leaves following (in
+// the page only); the banner's button returns ("follow"), and so does the teacher's "Bring
+// everyone back" ("recall").
 //
 // A leading teacher's page posts its pointer over the map (one post in flight at a time, the
-// newest waiting: at most 20 a second), its zoom when it changes, its scrubber, and a beat
+// newest waiting: at most 15 a second), its zoom when it changes, its scrubber, and a beat
 // every 2 s (a page that stops beating has closed).
 
-const EVENTS = "vae/follow/events", LEAD = "vae/follow/lead", POINTER_MS = 50, BEAT_MS = 2000;
+const EVENTS = "vae/follow/events", LEAD = "vae/follow/lead", POINTER_MS = 66, BEAT_MS = 2000;
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
-  const [board, role, following, applied, token] = data;
+  const [board, role, applied, token] = data;
   const f = (window.__vaeFollow = window.__vaeFollow || create());
   f.send = setTriggerValue;
   f.parent = parentElement;
-  f.following = following;
   f.applied = Math.max(applied, f.applied === undefined ? 0 : f.applied);
   f.asked = Math.max(f.asked || 0, applied);
-  if (f.board !== board || f.role !== role || f.wasFollowing !== following) {
+  if (f.board !== board || f.role !== role) {
     f.board = board;
     f.role = role;
-    f.wasFollowing = following;
     if (role === "student") { openStream(f); } else { closeStream(f); }
   }
+  const following = f.following;
   f.token = role === "leader" ? token : null;
   if (role === "leader") { startLeading(f); } else { stopLeading(f); }
   if (following && f.leading && f.latest > f.applied) { ask(f); }
@@ -37,7 +36,9 @@ export default function (component) {
 }
 
 function create() {
-  const f = { stream: null, leading: false, latest: 0, note: "", connected: true, lead: null };
+  // Whether this page follows is the page's own: a press on the map leaves at once, with no
+  // message to the server (sent with the press's own, two parts' messages in one batch lost the press).
+  const f = { stream: null, following: true, leading: false, latest: 0, note: "", connected: true, lead: null };
   // A student's own hand on the map: from then on, their view is theirs.
   const own = (event) => {
     if (!event.isTrusted || f.role !== "student" || !f.following || !f.leading) { return; }
@@ -99,14 +100,15 @@ function leave(f) {
   f.following = false;
   toMaps("teacherPointer", "", null, null);
   banner(f);
-  f.send("leave", Date.now());
+  openStream(f);  // no longer counted among the followers
 }
 
 function back(f) {
   f.following = true;
   f.asked = 0;
   banner(f);
-  f.send("follow", Date.now());
+  openStream(f);
+  f.send("follow", Date.now());  // the teacher's newest state, now
 }
 
 function toMaps(method, ...args) {
