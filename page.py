@@ -63,13 +63,11 @@ state.fit_to(shown)  # the session's points in this model's size
 if "pending_digit" in st.session_state:  # a ?digit= link, placed now that its encoding is known
     index = st.session_state.pop("pending_digit")
     state.choose(shown.mean[index], index=index)
-banner = st.container(key="follow_banner")  # "Following the teacher", above the view
 {"explore": explore.show, "compare": compare.show, "board": board.show}[view](shown, options)
 if first_page.whole():
     sidebar.show(shown.dataset, shown.name, with_training=view == "explore")  # last: the map reaches the page first
     follow.teacher_panel()
     resources.warm_trainer()  # a trainer waiting for the next press of Train, once a page is whole
-    with banner:
-        follow.show()
+    follow.show()  # last: its banner floats over the page (nothing moves when it comes)
 links.mirror()
 follow.publish()

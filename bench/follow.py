@@ -249,14 +249,14 @@ def follow(urls: list[str], pids: list[int], sessions: int, seconds: float) -> d
     }
 
 
-POLL_PAGE = '''import streamlit as st
+POLL_PAGE = """import streamlit as st
 
 @st.fragment
 def poll():
     st.caption(st.session_state.get("seen", ""))
 
 poll()
-'''
+"""
 
 
 def polling_floor(sessions: int, seconds: float) -> float:

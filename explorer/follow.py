@@ -115,7 +115,7 @@ def teacher_panel() -> None:
             followers()
 
 
-@st.fragment(run_every=2.0)
+@st.fragment(run_every=3.0)
 def followers() -> None:
     try:
         count = channel().followers(st.session_state.board)

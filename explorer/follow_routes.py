@@ -24,6 +24,7 @@ import json
 import math
 import os
 import secrets
+import signal
 import threading
 import time
 import urllib.parse
@@ -120,7 +121,7 @@ def stream(board: str, following: bool):
             touched = checked = 0.0
             said = time.monotonic()
             grace = time.monotonic() + 3.0
-            while True:
+            while not shutting_down():
                 try:
                     message = await asyncio.wait_for(queue.get(), timeout=1.0)
                 except TimeoutError:
@@ -156,6 +157,14 @@ def stream(board: str, following: bool):
                 await ask(follow.drop_follower, board, name)
 
     return body()
+
+
+def shutting_down() -> bool:
+    """Whether the server is stopping. Uvicorn waits for every open response before it stops,
+    and an event stream never ends by itself: each one ends within a second of this. Uvicorn
+    says it only to its own signal handler (a bound method of its server), read here."""
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    return bool(getattr(server, "should_exit", False))
 
 
 class EventStreams:

@@ -34,13 +34,15 @@ def lead(chromium, url: str):
     return lead_on(open_page(chromium, url + "/?view=board", map_key="board_map"))
 
 
-def lead_on(teacher, code: str = TEACHER_CODE):
+def lead_on(teacher, code: str = TEACHER_CODE, logged_in: bool = False):
     """The teacher's page (on the board view) logs in, leads, and opens "Explore one model"."""
-    log_in(teacher, code)
+    if not logged_in:
+        log_in(teacher, code)
     switch = teacher.get_by_role("switch", name="Lead the class")
     switch.wait_for()
     teacher.get_by_text("Lead the class", exact=True).last.click()
     teacher.get_by_text(re.compile(r"students? following")).wait_for()
+    browser.wait_until_idle(teacher)
     teacher.get_by_text("Explore one model").click()
     browser.wait_for_map(teacher)
     browser.wait_until_idle(teacher)
@@ -48,10 +50,18 @@ def lead_on(teacher, code: str = TEACHER_CODE):
 
 
 def stop_leading(teacher) -> None:
+    """Switch leading off and wait until the page shows it off (a teacher page closed while it
+    leads is the board's teacher for 7 s more: a page opened meanwhile would follow it)."""
     switch = teacher.get_by_role("switch", name="Lead the class")
     if switch.count() and switch.is_checked():
         teacher.get_by_text("Lead the class", exact=True).last.click()
-        teacher.wait_for_timeout(500)
+        teacher.wait_for_function(
+            "() => { const s = [...document.querySelectorAll('[role=switch]')].find("
+            "e => (e.getAttribute('aria-label') || e.closest('label')?.textContent || '').includes('Lead the class'));"
+            " return !s || s.getAttribute('aria-checked') === 'false' || s.checked === false; }",
+            timeout=30_000,
+        )
+        browser.wait_until_idle(teacher)
 
 
 def click_digit(page, name: str, rank: int = 0) -> str:
@@ -168,3 +178,23 @@ def test_no_page_leads_without_the_teacher_code(chromium, server):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 403
+
+
+def test_with_two_teacher_pages_the_last_one_that_moved_leads(chromium, server):
+    # Both log in before either leads: a page without the code follows a leading teacher's.
+    projector = open_page(chromium, server + "/?view=board", map_key="board_map")
+    log_in(projector)
+    projector.get_by_role("switch", name="Lead the class").wait_for()
+    laptop = lead(chromium, server)
+    lead_on(projector, logged_in=True)
+    student = open_page(chromium, server)
+    try:
+        student.wait_for_selector(FOLLOWING, timeout=10_000)
+        for teacher, digit in ((laptop, ("1", 3)), (projector, ("0", 20)), (laptop, ("7", 10))):
+            shown = click_digit(teacher, *digit)
+            student.wait_for_function(f"(h) => ({HEADING})() === h", arg=shown, timeout=10_000)
+    finally:
+        for teacher in (laptop, projector):
+            stop_leading(teacher)
+            teacher.context.close()
+        student.context.close()

@@ -134,8 +134,12 @@ function banner(f) {
   const shown = student && (f.leading || f.note || !f.connected);
   box.dataset.following = String(student && f.following && f.leading);
   box.dataset.leading = String(f.leading);
+  // Floating at the foot of the window, over the page: seen wherever the student has scrolled,
+  // and nothing on the page moves when it comes or goes.
   box.style.cssText = shown
-    ? "display:flex;flex-wrap:wrap;align-items:center;gap:10px;padding:8px 12px;margin:0 0 6px;border-radius:6px;" +
+    ? "position:fixed;left:50%;bottom:14px;transform:translateX(-50%);z-index:1000;max-width:min(92vw,760px);" +
+      "display:flex;flex-wrap:wrap;align-items:center;justify-content:center;gap:10px;padding:8px 14px;" +
+      "border-radius:8px;box-shadow:0 2px 10px rgba(0,0,0,0.25);" +
       "font:16px/1.4 sans-serif;color:#102a56;background:#e8eef9;border:1px solid #9db3dc"
     : "display:none";
   if (!shown) { box.replaceChildren(); return; }
