@@ -85,6 +85,7 @@ def lead_changed() -> None:
         return
     if s.lead_token:
         try:
+            channel().revoke(s.board, s.lead_token)  # its beats still on their way lead no more
             channel().send(s.board, {"type": "stop"})
         except Exception:  # Redis away: the students see the teacher's beats stop instead
             pass
@@ -187,10 +188,11 @@ def rerun_parts(before: dict, after: dict) -> None:
     from explorer import reruns
 
     changed = {key for key in after if after[key] != before.get(key)}
+    if st.session_state.get("model_request"):
+        st.rerun()  # another model (asked for, switched to by the page's run): the whole page
     if not changed:
         return  # the banner's own part only
-    whole = st.session_state.get("model_request") or after["view"] != "explore"
-    whole = whole or changed & {"model", "view", "map_view"}
+    whole = after["view"] != "explore" or changed & {"model", "view", "map_view"}
     if whole or (after["map_view"].startswith("slice") and "chosen" in changed):
         st.rerun()  # another model or view (or a slice, which passes through the chosen point): the whole page
     parts = set()

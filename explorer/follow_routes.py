@@ -257,6 +257,8 @@ async def lead(request: Request) -> Response:
         return JSONResponse({"error": "only the teacher's page leads"}, status_code=403)
     follow = channel()
     try:
+        if await run_in_threadpool(follow.revoked, board, body["token"]):
+            return JSONResponse({"error": "this page no longer leads"}, status_code=403)
         if message["type"] == "beat":
             await run_in_threadpool(follow.beat, board)
         else:

@@ -5,6 +5,7 @@ the students' pages show what the teacher's shows (the same decoded heading), th
 pointer as a marked cursor decoded by their own page, and leave and come back.
 """
 
+import contextlib
 import json
 import re
 import urllib.request
@@ -55,13 +56,23 @@ def stop_leading(teacher) -> None:
     switch = teacher.get_by_role("switch", name="Lead the class")
     if switch.count() and switch.is_checked():
         teacher.get_by_text("Lead the class", exact=True).last.click()
-        teacher.wait_for_function(
-            "() => { const s = [...document.querySelectorAll('[role=switch]')].find("
-            "e => (e.getAttribute('aria-label') || e.closest('label')?.textContent || '').includes('Lead the class'));"
-            " return !s || s.getAttribute('aria-checked') === 'false' || s.checked === false; }",
-            timeout=30_000,
-        )
+        # The page's follow part no longer leads once its run with the switch off is done.
+        teacher.wait_for_function("() => window.__vaeFollow && window.__vaeFollow.role !== 'leader'", timeout=30_000)
         browser.wait_until_idle(teacher)
+
+
+@contextlib.contextmanager
+def a_class(chromium, url: str):
+    """A leading teacher's page and a student's page that follows it; both closed after."""
+    teacher = lead(chromium, url)
+    student = open_page(chromium, url)
+    try:
+        student.wait_for_selector(FOLLOWING, timeout=10_000)
+        yield teacher, student
+    finally:
+        stop_leading(teacher)
+        teacher.context.close()
+        student.context.close()
 
 
 def click_digit(page, name: str, rank: int = 0) -> str:
@@ -78,10 +89,7 @@ def heading(page) -> str:
 
 
 def test_the_student_sees_the_teachers_point_leaves_and_comes_back(chromium, server):
-    teacher = lead(chromium, server)
-    student = open_page(chromium, server)
-    try:
-        student.wait_for_selector(FOLLOWING, timeout=10_000)
+    with a_class(chromium, server) as (teacher, student):
         assert "Following the teacher" in student.locator(FOLLOWING).inner_text()
         # The teacher clicks a digit: the student's page shows the same heading.
         shown = click_digit(teacher, "1", 3)
@@ -110,17 +118,10 @@ def test_the_student_sees_the_teachers_point_leaves_and_comes_back(chromium, ser
         student.get_by_role("button", name="Follow the teacher").click()
         student.wait_for_selector(FOLLOWING, timeout=10_000)
         student.wait_for_function(f"(h) => ({HEADING})() === h", arg=heading(teacher), timeout=10_000)
-    finally:
-        stop_leading(teacher)
-        teacher.context.close()
-        student.context.close()
 
 
 def test_the_teacher_brings_everyone_back_and_the_model_and_tab_follow(chromium, server):
-    teacher = lead(chromium, server)
-    student = open_page(chromium, server)
-    try:
-        student.wait_for_selector(FOLLOWING, timeout=10_000)
+    with a_class(chromium, server) as (teacher, student):
         student.get_by_role("button", name="Explore on my own").click()
         student.wait_for_selector("[data-following='false']", state="attached", timeout=5_000)
         teacher.get_by_text(re.compile(r"0 students following")).wait_for(timeout=15_000)
@@ -134,10 +135,14 @@ def test_the_teacher_brings_everyone_back_and_the_model_and_tab_follow(chromium,
             "&& t.getAttribute('aria-selected') === 'true')",
             timeout=10_000,
         )
-    finally:
-        stop_leading(teacher)
-        teacher.context.close()
-        student.context.close()
+        # So does the model: the student's page shows the 16-D model's PCA plane.
+        teacher.get_by_role("combobox", name="Model").click()
+        teacher.get_by_role("option", name=re.compile(r"^mnist-vae-16:")).click()
+        student.wait_for_function(
+            f"() => {{ const m = {browser.plot()}; return !!m && m.live.label.startsWith('Latent map of mnist-vae-16'); }}",
+            timeout=30_000,
+        )
+        assert student.locator(".vae-map").get_attribute("data-view") == "pca"
 
 
 def test_when_the_teachers_page_closes_the_student_keeps_the_view(chromium, server):

@@ -108,6 +108,14 @@ def test_in_memory_the_state_is_kept_news_is_told_and_a_silent_teacher_is_gone(m
     assert channel.latest("OTHER") is None  # boards are apart
 
 
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+def test_a_token_switched_off_stays_off(kind, request):
+    channel = MemoryFollow() if kind == "memory" else RedisFollow(request.getfixturevalue("redis_server").url)
+    assert not channel.revoked("B", "t1")
+    channel.revoke("B", "t1")
+    assert channel.revoked("B", "t1") and not channel.revoked("B", "t2") and not channel.revoked("C", "t1")
+
+
 def test_followers_are_counted_until_their_streams_go_quiet(monkeypatch):
     channel = MemoryFollow()
     channel.touch_follower("B", "s1")

@@ -82,6 +82,7 @@ class MemoryFollow:
         self._beats: dict[str, float] = {}
         self._followers: dict[str, dict[str, float]] = {}
         self._listeners: list[Listener] = []
+        self._revoked: set[tuple[str, str]] = set()
         self.connected = True
 
     # ---- what the teacher's page sends ----
@@ -109,6 +110,16 @@ class MemoryFollow:
     def beat(self, board: str) -> None:
         with self._lock:
             self._beats[board] = time.time()
+
+    def revoke(self, board: str, token: str) -> None:
+        """A token whose page switched leading off: its posts still on their way (a beat) must
+        not make the board led again."""
+        with self._lock:
+            self._revoked.add((board, token))
+
+    def revoked(self, board: str, token: str) -> bool:
+        with self._lock:
+            return (board, token) in self._revoked
 
     # ---- what the students' pages read ----
     def latest(self, board: str) -> dict | None:
@@ -201,6 +212,16 @@ class RedisFollow(MemoryFollow):
 
     def beat(self, board: str) -> None:
         self.client.set(self._key(board, "beat"), "1", px=int(ALIVE * 1000))
+
+    def revoke(self, board: str, token: str) -> None:
+        key = self._key(board, "revoked")
+        pipe = self.client.pipeline()
+        pipe.sadd(key, token)
+        pipe.expire(key, 24 * 3600)
+        pipe.execute()
+
+    def revoked(self, board: str, token: str) -> bool:
+        return bool(self.client.sismember(self._key(board, "revoked"), token))
 
     def latest(self, board: str) -> dict | None:
         state, zoom = self.client.mget(self._key(board, "state"), self._key(board, "zoom"))
