@@ -37,7 +37,7 @@ def map_drawn() -> None:
 def sidebar_room() -> None:
     """The sidebar before it is filled: there, and empty, so that the page beside it keeps
     its width when it fills (the map would shrink and redraw otherwise). A new page sends it
-    before any map (app.py), in every view."""
+    before any map (page.py), in every view."""
     st.sidebar.empty()
 
 
