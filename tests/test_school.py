@@ -57,11 +57,13 @@ def test_the_class_follows_a_teacher_on_another_process_through_a_redis_restart(
     from tests.test_browser_follow import FOLLOWING, HEADING, click_digit, lead_on, stop_leading
 
     teacher = page_on(chromium, school, 1, "/?view=board")
-    student = page_on(chromium, school, 0)
+    student = None
     try:
         browser.wait_for_map(teacher, "board_map")
         browser.wait_until_idle(teacher)
         lead_on(teacher, TEACHER_CODE)
+        # The student comes into a class the teacher already leads, on the other process.
+        student = page_on(chromium, school, 0)
         browser.wait_for_map(student)
         student.wait_for_selector(FOLLOWING, timeout=15_000)
         shown = click_digit(teacher, "1", 3)
@@ -83,7 +85,8 @@ def test_the_class_follows_a_teacher_on_another_process_through_a_redis_restart(
         stop_leading(teacher)
     finally:
         for page in (student, teacher):
-            page.context.close()
+            if page is not None:
+                page.context.close()
 
 
 def test_one_board_across_processes_and_a_killed_process_loses_no_one(chromium, school):
