@@ -120,20 +120,11 @@ class Teacher:
 
     def click_digit(self, index: int) -> str:
         """Choose test digit `index` as a click on it does; returns the heading the page shows."""
-        from bench.load import trigger
-
-        # The digit's own coordinates, from the bundled model's encodings of the test set.
+        # The digit's own coordinates, from the bundled model's encodings of the test set. At one
+        # pixel per unit the click snaps to the nearest digit: the digit itself.
         z = self._means()[index]
-        component = self.session.element("vae_map_layer")
-        from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
-
-        events_id = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{component.id}__events"
-        # At one pixel per unit the click snaps to the nearest digit: the digit itself.
         click = {"x": float(z[0]), "y": float(z[1]), "scale": 1.0, "hidden": [], "t": time.time()}
-        payload = json.dumps([{"event": "click", "value": click}])
-        self.session.run(
-            [trigger(events_id, json_trigger_value=payload)], fragment_id=self.session.fragment_of["vae_map_layer"]
-        )
+        self.session.component_event("vae_map_layer", "click", click)
         return next(h for h in self.session.headings if h.startswith(("Test #", "Decoded")))
 
     @staticmethod

@@ -8,8 +8,7 @@
 //   input.js     pointer, touch, wheel, keys   modebar.js  zoom, reset and PNG buttons
 //   decoder.js   the decoder in the page       preview.js  the live preview beside a point
 //   live.js      decoding as the hand moves    scrubber.js the slider along the path
-//   page.js      whether the page around it is laid out   dom.js  element()
-//   teacher.js   the teacher's pointer, zoom and scrubber on a following student's map
+//   page.js      the page around it laid out   dom.js  element()   teacher.js  the teacher's hand, following
 //
 // Each map is an entry of window.__vaeMaps by its key; the map layer (map_layer.py) finds
 // it there, reads its geometry for clicks, gives it the marks to draw, and listens for the
