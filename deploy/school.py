@@ -1,11 +1,13 @@
 """A school on one machine: Redis, several app processes, and nginx in front of them.
 
-    python -m deploy.school [--processes 2] [--port 8080] [--address 0.0.0.0]
+    python -m deploy.school [--processes 2] [--workers 1] [--port 8080] [--address 0.0.0.0]
 
 Starts Debian's redis-server and nginx (apt-get install -y redis-server nginx) as the user who
-runs it, with their files in a temporary folder, and `streamlit run app.py` N times on loopback
-ports, all sharing one class board (VAE_BOARD_URL, with a password made for this start) and
-one cookie secret. Started as root (as in most containers), nginx's workers run as `nobody`,
+runs it, with their files in a temporary folder, `streamlit run app.py` N times on loopback
+ports, all sharing one class board and training queue (VAE_BOARD_URL, with a password made for
+this start) and one cookie secret, and M training workers (`python -m deploy.worker`: the app
+processes train nothing themselves; the workers share the machine's slots, one training per
+2 cores). Redis keeps an append-only file, so queued trainings outlive its restart. Started as root (as in most containers), nginx's workers run as `nobody`,
 and the folders where they keep request bodies (a photo) belong to that user. Students open
 http://<this machine>:PORT. Ctrl-C stops everything. The tests and `bench.load --proxy nginx`
 start the same school from Python (`school()`), on loopback ports, and stop it.
@@ -109,7 +111,9 @@ def start_redis(folder: Path, port: int) -> tuple[subprocess.Popen, str]:
     password = secrets.token_urlsafe(24)
     config = folder / "redis.conf"
     config.touch(mode=0o600)
-    config.write_text(f'port {port}\nbind 127.0.0.1\nrequirepass {password}\nsave ""\nappendonly no\ndir {folder}\n')
+    config.write_text(
+        f'port {port}\nbind 127.0.0.1\nrequirepass {password}\nsave ""\nappendonly yes\nappendfsync everysec\ndir {folder}\n'
+    )
     process = subprocess.Popen(["redis-server", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return process, f"redis://:{password}@127.0.0.1:{port}/0"
 
@@ -123,6 +127,18 @@ class School:
     nginx: subprocess.Popen
     folder: Path
     redis: subprocess.Popen | None = None
+    workers: list[subprocess.Popen] = dataclasses.field(default_factory=list)
+    env: dict = dataclasses.field(default_factory=dict)
+
+    def start_worker(self, env: dict | None = None) -> subprocess.Popen:
+        """One more training worker (`python -m deploy.worker`), its output in workers.log."""
+        with open(self.folder / "workers.log", "a") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "deploy.worker"], cwd=ROOT, env={**self.env, **(env or {})},
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.workers.append(worker)
+        return worker
 
     def stop_redis(self) -> None:
         """Kill Redis (an operator's restart, or a crash)."""
@@ -130,7 +146,8 @@ class School:
         self.redis.wait(timeout=10)
 
     def start_redis(self) -> None:
-        """Start Redis again from its file of settings (it keeps no data: it comes back empty)."""
+        """Start Redis again from its file of settings (and its append-only file: the queue's jobs
+        come back; what was written in its last second may not)."""
         port = int(self.redis_url.rsplit(":", 1)[1].split("/")[0])
         self.redis = subprocess.Popen(
             ["redis-server", str(self.folder / "redis.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -169,8 +186,11 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def school(processes: int = 2, port: int | None = None, address: str = "127.0.0.1", env: dict | None = None):
-    """Redis, `processes` app processes and nginx, started and (on exit) stopped; yields a School."""
+def school(
+    processes: int = 2, port: int | None = None, address: str = "127.0.0.1", env: dict | None = None, workers: int = 1
+):
+    """Redis, `processes` app processes, nginx and `workers` training workers, started and (on
+    exit) stopped; yields a School."""
     for binary in ("redis-server", "nginx"):
         if shutil.which(binary) is None and not Path(f"/usr/sbin/{binary}").exists():
             raise RuntimeError(f"needs {binary} (apt-get install -y redis-server nginx)")
@@ -208,9 +228,14 @@ def school(processes: int = 2, port: int | None = None, address: str = "127.0.0.
         url = f"http://127.0.0.1:{port}"
         for app_port in app_ports:  # each app answers (its first page is slow to import)
             urllib.request.urlopen(f"http://127.0.0.1:{app_port}/_stcore/health", timeout=60).read()
-        running = School(url, app_ports, apps, redis_url, nginx, folder, redis)
+        running = School(url, app_ports, apps, redis_url, nginx, folder, redis, env=app_env)
+        for _ in range(workers):
+            running.start_worker()
         yield running
     finally:
+        if "running" in locals():
+            for worker in running.workers:
+                stop(worker)
         for process in reversed(started):
             stop(process)
         if "running" in locals() and running.redis is not redis:
@@ -222,12 +247,15 @@ def school(processes: int = 2, port: int | None = None, address: str = "127.0.0.
 def main() -> None:
     parser = argparse.ArgumentParser(description="Redis, N app processes and nginx in front of them.")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="training workers (they share the machine: one training per 2 cores)"
+    )
     parser.add_argument("--port", type=int, default=8080, help="the port students open")
     parser.add_argument("--address", default="0.0.0.0", help="where nginx listens (0.0.0.0: the network)")
     args = parser.parse_args()
-    with school(args.processes, args.port, args.address) as running:
+    with school(args.processes, args.port, args.address, workers=args.workers) as running:
         print(f"The school is open: http://<this machine's address>:{args.port} ({args.processes} app processes, ")
-        print("one Redis board, with a password of its own). Ctrl-C stops it.", flush=True)
+        print(f"{args.workers} training worker(s), one Redis with a password of its own). Ctrl-C stops it.", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             while all(p.poll() is None for p in [*running.apps, running.nginx]):

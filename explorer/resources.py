@@ -27,8 +27,9 @@ from vae.classroom.board import open_store
 from vae.data.sources import bundled_test_set, load_dataset, training_data_available
 from vae.plots import figures, pictures
 from vae.store.catalog import available_models
-from vae.workers import warm
+from vae.workers import remote, warm
 from vae.workers.queue import TrainingQueue
+from vae.workers.remote import RemoteTrainings
 
 # One BLAS thread in the server. Serving multiplies a few points at a time (a click decodes
 # one to seven), and OpenBLAS's second thread waits for a core that the browser or another
@@ -238,13 +239,30 @@ def _secret(name: str) -> str | None:
         return None
 
 
+ABANDON_AFTER_S = 90  # a training nobody has looked at for this long (a closed tab) is cancelled
+
+
 class Jobs(TrainingQueue):
     """Training jobs by configuration, and the line for them (vae/workers/queue.py): a second request
-    for a running config watches it; the configs are kept to describe each job."""
+    for a running config watches it; the configs are kept to describe each job. The same methods
+    as vae.workers.remote.RemoteTrainings, the line in Redis."""
 
     def __init__(self):
         super().__init__(reserved=warm.POOL.rss)
         self.configs: dict[str, vae.TrainConfig] = {}
+
+    def request(self, key: str, config: vae.TrainConfig, seconds: float) -> str:  # type: ignore[override]
+        from vae.workers.jobs import TrainingJob
+
+        with self.lock:
+            self.configs[key] = config
+            return super().request(key, lambda: TrainingJob.for_config(config, abandon_after=ABANDON_AFTER_S), seconds)
+
+    def config(self, key: str) -> vae.TrainConfig | None:
+        return self.configs.get(key)
+
+    def job(self, key: str):
+        return self.running.get(key)
 
 
 WARM_AFTER_S = 30.0  # after the server's first whole page: the pages opened with it come first
@@ -256,8 +274,8 @@ def warm_trainer() -> None:
     VAE_WARM_AFTER_S (default 30 s) after the server's first whole page, never before: its
     start (TensorFlow's import, the images) made the pages opened meanwhile 1.47× the one-line
     page instead of 1.21× (bench.live, side by side). VAE_WARM_TRAINER=0 turns it off."""
-    if os.environ.get("VAE_WARM_TRAINER", "1") == "0" or not training_data_available("mnist"):
-        return
+    if os.environ.get("VAE_WARM_TRAINER", "1") == "0" or remote.queue_url() or not training_data_available("mnist"):
+        return  # (with a queue, the training workers train: deploy/worker.py)
     first = _first_whole_page()
     delay = float(os.environ.get("VAE_WARM_AFTER_S", WARM_AFTER_S))
     if time.monotonic() - first >= delay:
@@ -282,8 +300,12 @@ def _first_whole_page() -> float:
 
 
 @st.cache_resource(show_spinner=False)
-def jobs() -> Jobs:
-    return Jobs()
+def jobs() -> Jobs | RemoteTrainings:
+    """This process's own line of trainings, or, with a queue URL (VAE_QUEUE_URL, else
+    VAE_BOARD_URL), the Redis queue that training workers take from (vae/workers/remote.py,
+    deploy/worker.py): this process then trains nothing itself."""
+    url = remote.queue_url()
+    return RemoteTrainings(url) if url else Jobs()
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)

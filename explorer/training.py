@@ -22,12 +22,10 @@ from vae.data.sources import download_dataset, how_to_provide, training_data_ava
 from vae.model.config import RECIPES
 from vae.plots import figures, training_figures
 from vae.store.snapshots import snapshot_indices
-from vae.workers.jobs import TrainingJob
 from vae.workers.queue import training_seconds
 
 TRAIN_SIZES = (1000, 5000, 20000, 60000)
 LATENT_SIZES = (2, 4, 8, 16, 32, 64)
-ABANDON_AFTER_S = 90  # a job nobody has looked at for this long (a closed tab) is cancelled
 DEFAULTS = vae.TrainConfig()
 
 
@@ -113,16 +111,10 @@ def job_key(config: vae.TrainConfig) -> str:
 
 def start_job(config: vae.TrainConfig) -> None:
     """Start a training, join the same configuration's, or take a place in the line
-    (vae/workers/queue.py: at most VAE_MAX_TRAININGS at once, and only what free memory allows)."""
-    registry = resources.jobs()
+    (vae/workers/queue.py: at most VAE_MAX_TRAININGS at once, and only what free memory allows;
+    with a queue URL, the Redis queue of the training workers: vae/workers/remote.py)."""
     key = job_key(config)
-    with registry.lock:
-        registry.configs[key] = config
-        registry.request(
-            key,
-            lambda: TrainingJob.for_config(config, abandon_after=ABANDON_AFTER_S),
-            training_seconds(config.epochs, config.train_limit or 60_000),
-        )
+    resources.jobs().request(key, config, training_seconds(config.epochs, config.train_limit or 60_000))
     st.session_state.job = key
 
 
@@ -130,11 +122,18 @@ def waiting(key: str, config: vae.TrainConfig, place: tuple[int, int]) -> None:
     """A page in line: its place, about how long, and a way out."""
     registry = resources.jobs()
     minutes = registry.wait_seconds(key) / 60
-    at_once = f"{registry.limit} training{'s' * (registry.limit != 1)} at a time"
+    limit = registry.limit
+    at_once = f"{limit} training{'s' * (limit != 1)} at a time"
+    if limit == 0:
+        where = (
+            "No training worker is connected to this server's queue yet: the training starts as soon as "
+            "one is (`python -m deploy.worker`, deploy/README.md)."
+        )
+    else:
+        where = f"about {max(1, round(minutes))} min. This server runs {at_once}, so that every page keeps answering;"
     st.info(
         f"**Waiting in line** to train {describe(config)}: place {place[0]} of {place[1]}, "
-        f"about {max(1, round(minutes))} min. This server runs {at_once}, so that every page keeps "
-        "answering; exploring works as usual meanwhile.",
+        f"{where} exploring works as usual meanwhile.",
         icon="⏳",
     )
     st.html(
@@ -161,7 +160,7 @@ def live() -> None:
     key = st.session_state.job
     registry.promote()  # a place may have come free since the last second
     place = registry.position(key)
-    job, config = registry.running.get(key), registry.configs.get(key)
+    job, config = registry.job(key), registry.config(key)
     if place is not None:
         waiting(key, config, place)
         return
@@ -245,7 +244,7 @@ def forming_map(dataset: str, means: np.ndarray, epoch: float):
     return figure
 
 
-def controls(job: TrainingJob, status: str) -> None:
+def controls(job, status: str) -> None:
     pause, stop, cancel = st.columns(3)
     if status == "paused":
         if pause.button("Resume", width="stretch", key="job-resume"):

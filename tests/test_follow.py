@@ -18,7 +18,8 @@ from vae.classroom.follow import MemoryFollow, RedisFollow, lead_token, token_va
 class RedisServer:
     """A redis-server on a loopback port that a test may stop and start again (same port)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, appendonly: bool = False):
+        self.appendonly = "yes" if appendonly else "no"
         self.binary = shutil.which("redis-server")
         if self.binary is None:
             pytest.skip("needs redis-server (apt-get install -y redis-server)")
@@ -27,8 +28,8 @@ class RedisServer:
         self.start()
 
     def start(self) -> None:
-        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                   "--dir", str(self.folder)]  # fmt: skip
+        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                   "--appendonly", self.appendonly, "--dir", str(self.folder)]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while True:

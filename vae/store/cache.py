@@ -28,6 +28,14 @@ def cache_dir() -> Path:
     return Path(base) / "vae-explorer"
 
 
+def models_dir() -> Path:
+    """Where trained models are saved and listed: $VAE_MODEL_STORE (a folder every app process
+    and training worker sees, such as a network filesystem: deploy/README.md), else the cache's
+    `models/` folder."""
+    store = os.environ.get("VAE_MODEL_STORE", "").strip()
+    return Path(store) if store else cache_dir() / "models"
+
+
 def cache_key(config: TrainConfig, data_source: str) -> str:
     """A readable, stable folder name for a config trained on a data source."""
     digest = hashlib.sha256((config.to_json() + data_source).encode()).hexdigest()[:12]
@@ -35,12 +43,12 @@ def cache_key(config: TrainConfig, data_source: str) -> str:
 
 
 def cached_model_path(config: TrainConfig, data_source: str) -> Path:
-    return cache_dir() / "models" / cache_key(config, data_source)
+    return models_dir() / cache_key(config, data_source)
 
 
 def list_cached_models() -> list[Path]:
     """Complete model folders in the cache (partial saves are hidden dot-folders)."""
-    root = cache_dir() / "models"
+    root = models_dir()
     try:
         return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError:
