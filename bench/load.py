@@ -2,6 +2,7 @@
 board polls it.
 
     python -m bench.load [--sessions 30] [--seconds 60] [--training] [--trainers 8] [--processes 2] [--proxy nginx]
+    python -m bench.load --proxy nginx --processes 2 --workers 2 --trainers 8 --small-trainings
 
 Each simulated student is a real Streamlit session over the app's websocket (the protocol
 the browser speaks, without a browser's rendering cost, so the 2 cores measure the server).
@@ -12,7 +13,11 @@ as the browser does. With `--training`, student 0 first presses "Train" (15 epoc
 60,000 images). With `--trainers 8`, the first 8 students each press Train with their own
 seed (one trains, the others wait in line) and watch their page; the report adds the other
 students' clicks meanwhile (issue 19: within 1 s). With `--processes 2`, two app processes share one Redis board
-(VAE_BOARD_URL), students split between them, the teacher on the first.
+(VAE_BOARD_URL), students split between them, the teacher on the first. Through the proxy,
+the school's training workers (`--workers`, deploy/worker.py) train what is pressed: the app
+processes train nothing. With `--small-trainings`, each trainer trains 1 epoch on 1,000 images
+and watches until the page shows its model; the report says how many trainings ran at once
+on this machine and how many students got their own model.
 
 Reports per-action latency (request to the run's end and its images fetched), the teacher's
 poll latency, errors, whether each session kept its state, whether the board holds exactly
@@ -158,7 +163,7 @@ class Session:
             self.markdown.append(element.alert.body)
         elif kind == "imgs":
             self.image_urls += [image.url for image in element.imgs.imgs if image.url.startswith("/")]
-        elif kind in ("button", "bidi_component", "number_input", "text_input", "checkbox", "radio"):
+        elif kind in ("button", "bidi_component", "number_input", "text_input", "checkbox", "radio", "slider"):
             proto = getattr(element, kind)
             label = getattr(proto, "label", "") or proto.component_name.rsplit(".", 1)[-1]
             for stale in [k for k, e in self.elements.items() if e.id == proto.id and k != label]:
@@ -202,7 +207,10 @@ def trigger(widget_id: str, **value):
 
     state = WidgetState(id=widget_id)
     for key, item in value.items():
-        setattr(state, key, item)
+        if hasattr(item, "CopyFrom"):  # a message (an array of values)
+            getattr(state, key).CopyFrom(item)
+        else:
+            setattr(state, key, item)
     return state
 
 
@@ -280,6 +288,10 @@ def student(number: int, url: str, stop_at: float, results: dict, train: bool) -
         record["errors"].append(repr(error))
 
 
+SMALL_TRAININGS = False  # --small-trainings
+FINISH_WITHIN_S = 600.0  # with small trainings, each trainer watches its own until it ends (or this long after the class)
+
+
 def trainer(number: int, url: str, stop_at: float, results: dict) -> None:
     """A student who presses Train with their own seed, then watches their page: its training
     panel reruns every second, as the browser asks, in line or training (issue 19's queue)."""
@@ -289,18 +301,32 @@ def trainer(number: int, url: str, stop_at: float, results: dict) -> None:
         session.open()
         session.open_expander("Train a new model")
         seed = trigger(session.element("Seed (same seed, same run)").id, int_value=number)
+        small = []
+        if SMALL_TRAININGS:  # 1 epoch on 1,000 images: eight of them end within a lesson's minutes
+            from streamlit.proto.Common_pb2 import DoubleArray, StringArray
+
+            small = [
+                trigger(session.element("Epochs").id, double_array_value=DoubleArray(data=[1.0])),
+                trigger(session.element("Training images").id, string_array_value=StringArray(data=["1000"])),
+            ]
         started = time.perf_counter()
-        session.run([seed, trigger(session.element("Train").id, trigger_value=True)])
+        session.run([*small, seed, trigger(session.element("Train").id, trigger_value=True)])
         record["train_pressed_ms"] = (time.perf_counter() - started) * 1000
         watching = next(
             (session.fragment_of[label] for label in ("Leave the line", "Cancel") if label in session.fragment_of), ""
         )
         record["place"] = next((m for m in session.markdown if "Waiting in line" in m), "training")
-        while time.monotonic() < stop_at and watching:
+        until = stop_at + (FINISH_WITHIN_S if SMALL_TRAININGS else 0)
+        while time.monotonic() < until and watching:
             time.sleep(1.0)
             record.setdefault("polls", []).append(session.run(fragment_id=watching))
+            shown = next((m for m in session.markdown if "Now showing" in m), None)
+            if shown is not None:  # the training ended and the page switched to its model
+                record["model"] = re.search(r"Now showing \*\*([^*]+)\*\*", shown).group(1)
+                record["trained_s"] = time.perf_counter() - started
+                watching = ""
         for label in ("Leave the line", "Cancel"):  # the class ends: the line is left, the training cancelled
-            if label in session.elements:
+            if label in session.elements and "model" not in record:
                 session.press(label)
                 break
         session.close()
@@ -365,11 +391,21 @@ def main() -> None:
         default=0,
         help="the first N students each press Train with their own seed, then watch their place in line",
     )
+    parser.add_argument(
+        "--small-trainings",
+        action="store_true",
+        help="trainers train 1 epoch on 1,000 images and watch until their model is shown",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="with --proxy: training workers (deploy/worker.py) on this machine"
+    )
     parser.add_argument("--proxy", choices=["nginx"], default=None, help="students go through nginx (deploy/)")
     parser.add_argument(
         "--follow", action="store_true", help="the teacher leads and the students follow (bench/follow.py)"
     )
     args = parser.parse_args()
+    global SMALL_TRAININGS
+    SMALL_TRAININGS = args.small_trainings
     print(conditions())
     if args.proxy:
         return through_proxy(args)
@@ -449,7 +485,11 @@ def through_proxy(args) -> None:
     env = {"VAE_CACHE_DIR": str(cache), "VAE_TEACHER_CODE": "bench"}
     if args.training or args.trainers:
         env["VAE_DATA_DIR"] = str(DATA_DIR)
-    with school(args.processes, env=env) as running:
+    env["VAE_MODEL_STORE"] = str(cache / "store")  # shared by the app processes and the workers
+    env["VAE_SLOT_DIR"] = str(cache / "slots")
+    with school(args.processes, env=env, workers=args.workers) as running:
+        watcher = TrainingWatch(running.workers)
+        watcher.start()
         for port in running.app_ports:  # each process's first page, as in the direct runs
             warm = Session(f"http://127.0.0.1:{port}")
             warm.open()
@@ -464,9 +504,41 @@ def through_proxy(args) -> None:
             time.sleep(0.05)  # nginx writes the log line once the response is sent
             upstream = f"process {running.app_of(route)}"
             upstreams[upstream] = upstreams.get(upstream, 0) + 1
-    print(f"\nthrough the proxy: nginx in front of {args.processes} app processes; 20 new browsers went to "
-          + ", ".join(f"{v} to {k}" for k, v in sorted(upstreams.items())))  # fmt: skip
+        watcher.stop.set()
+    print(f"\nthrough the proxy: nginx in front of {args.processes} app processes and {args.workers} training "
+          "worker(s); 20 new browsers went to " + ", ".join(f"{v} to {k}" for k, v in sorted(upstreams.items())))  # fmt: skip
+    if args.trainers:
+        models = [results.get(n, {}).get("model") for n in range(args.trainers)]
+        print(
+            f"trainings on the workers: at most {watcher.most} at once on this machine ({os.cpu_count()} cores); "
+            f"{sum(m is not None for m in models)} of {args.trainers} models shown to their students, "
+            f"{len(set(m for m in models if m))} different"
+        )
+        ended = sorted(results[n]["trained_s"] for n in range(args.trainers) if "trained_s" in results.get(n, {}))
+        if ended:
+            print(f"  from pressing Train to the model shown: first {ended[0]:.0f} s, last {ended[-1]:.0f} s")
     report(args, results, board_record, idle_mb, peak)
+
+
+class TrainingWatch(threading.Thread):
+    """Samples the workers' training children (`python -m vae --progress-json`) every 0.2 s."""
+
+    def __init__(self, workers):
+        super().__init__(daemon=True)
+        self.workers, self.most, self.stop = workers, 0, threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        while not self.stop.wait(0.2):
+            count = 0
+            for worker in self.workers:
+                try:
+                    children = psutil.Process(worker.pid).children(recursive=True)
+                    count += sum("--progress-json" in c.cmdline() for c in children if c.is_running())
+                except psutil.Error:
+                    pass
+            self.most = max(self.most, count)
 
 
 def of_kind(records, kind: str) -> list[float]:

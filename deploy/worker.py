@@ -76,6 +76,11 @@ def make_worker_class():
 
         slot_count = 1
         _slot = None
+        stopping = False  # SIGTERM or Ctrl-C: RQ's warm shutdown (a training in progress ends first)
+
+        def request_stop(self, signum, frame):
+            self.stopping = True
+            return super().request_stop(signum, frame)
 
         def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
             while True:
@@ -86,14 +91,14 @@ def make_worker_class():
                             return None
                         self.heartbeat()
                         time.sleep(1.0)
-                        if self._stop_requested:
+                        if self.stopping:
                             return None
                 result = super().dequeue_job_and_maintain_ttl(timeout, SLOT_POLL_S if timeout is not None else None)
                 if result is not None:
                     return result
                 self._slot.release()
                 self._slot = None
-                if timeout is None or self._stop_requested:
+                if timeout is None or self.stopping:
                     return None
 
         def execute_job(self, job, queue):
@@ -171,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                 [queue], connection=connection, name=name if attempt == 0 else f"{name}-{attempt}", job_monitoring_interval=5
             )
             worker.work(logging_level="INFO", with_scheduler=False)
-            if worker._stop_requested:
+            if worker.stopping:
                 return 0
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
             print(f"Redis is not answering ({error}); trying again in 2 s.", file=sys.stderr, flush=True)
