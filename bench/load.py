@@ -490,6 +490,10 @@ def through_proxy(args) -> None:
     with school(args.processes, env=env, workers=args.workers) as running:
         watcher = TrainingWatch(running.workers)
         watcher.start()
+        import redis
+
+        board_redis = redis.Redis.from_url(running.redis_url)
+        before, redis_started = board_redis.info("stats"), time.monotonic()
         for port in running.app_ports:  # each process's first page, as in the direct runs
             warm = Session(f"http://127.0.0.1:{port}")
             warm.open()
@@ -505,8 +509,17 @@ def through_proxy(args) -> None:
             upstream = f"process {running.app_of(route)}"
             upstreams[upstream] = upstreams.get(upstream, 0) + 1
         watcher.stop.set()
+        after, redis_seconds = board_redis.info("stats"), time.monotonic() - redis_started
+        memory = board_redis.info("memory")["used_memory"] / 1e6
+        commands = (after["total_commands_processed"] - before["total_commands_processed"]) / redis_seconds
+        network = (after["total_net_input_bytes"] + after["total_net_output_bytes"]
+                   - before["total_net_input_bytes"] - before["total_net_output_bytes"]) / redis_seconds  # fmt: skip
     print(f"\nthrough the proxy: nginx in front of {args.processes} app processes and {args.workers} training "
           "worker(s); 20 new browsers went to " + ", ".join(f"{v} to {k}" for k, v in sorted(upstreams.items())))  # fmt: skip
+    print(
+        f"Redis: {commands:.0f} commands/s, {network / 1e3:.0f} kB/s in and out, {memory:.1f} MB used; per student "
+        f"{commands / args.sessions:.1f} commands/s and {network / args.sessions / 1e3:.1f} kB/s (the class, board and training queue)"
+    )
     if args.trainers:
         models = [results.get(n, {}).get("model") for n in range(args.trainers)]
         print(

@@ -248,6 +248,16 @@ def test_trainings_pressed_on_two_processes_run_on_the_workers_one_at_a_time(chr
         while not any(p.get_by_text(waiting).count() for p in browser_pages):
             assert time.monotonic() < deadline, "neither page showed its place in line"
             time.sleep(0.5)
+        # The app processes train nothing themselves (VAE_QUEUE_URL, here VAE_BOARD_URL, is set):
+        # the training child is a worker's.
+        import psutil
+
+        def training_children(process) -> int:
+            children = psutil.Process(process.pid).children(recursive=True)
+            return sum("--progress-json" in c.cmdline() for c in children if c.is_running())
+
+        wait_until_true(lambda: sum(training_children(w) for w in school.workers) == 1, 120)
+        assert sum(training_children(app) for app in school.apps) == 0
         for page in browser_pages:
             page.get_by_text(re.compile("Now showing")).first.wait_for(timeout=300_000)
         names = [p.evaluate("() => new URL(location.href).searchParams.get('model')") for p in browser_pages]
@@ -261,3 +271,10 @@ def test_trainings_pressed_on_two_processes_run_on_the_workers_one_at_a_time(chr
     finally:
         for page in (first, second):
             page.context.close()
+
+
+def wait_until_true(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
