@@ -289,7 +289,9 @@ def student(number: int, url: str, stop_at: float, results: dict, train: bool) -
 
 
 SMALL_TRAININGS = False  # --small-trainings
-FINISH_WITHIN_S = 600.0  # with small trainings, each trainer watches its own until it ends (or this long after the class)
+FINISH_WITHIN_S = (
+    600.0  # with small trainings, each trainer watches its own until it ends (or this long after the class)
+)
 
 
 def trainer(number: int, url: str, stop_at: float, results: dict) -> None:

@@ -173,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             connection.hset(remote.PREFIX + "slots", machine, count)
             worker = worker_class(
-                [queue], connection=connection, name=name if attempt == 0 else f"{name}-{attempt}", job_monitoring_interval=5
+                [queue],
+                connection=connection,
+                name=name if attempt == 0 else f"{name}-{attempt}",
+                job_monitoring_interval=5,
             )
             worker.work(logging_level="INFO", with_scheduler=False)
             if worker.stopping:

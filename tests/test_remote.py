@@ -50,7 +50,11 @@ def school(tmp_path, monkeypatch):
         }
         log = open(tmp_path / f"worker-{name}.log", "w")
         process = subprocess.Popen(
-            [sys.executable, "-m", "deploy.worker", "--name", name], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "deploy.worker", "--name", name],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         started.append(process)
         return process
@@ -174,9 +178,10 @@ def test_two_workers_on_one_slot_train_one_at_a_time_and_a_killed_worker_loses_n
     assert {k: s.status for k, s in results.items()} == dict.fromkeys(keys, "done"), {
         k: s.error for k, s in results.items()
     }
-    assert "went back to the queue" in (school.logs / "worker-a.log").read_text() + (
-        school.logs / "worker-b.log"
-    ).read_text()
+    assert (
+        "went back to the queue"
+        in (school.logs / "worker-a.log").read_text() + (school.logs / "worker-b.log").read_text()
+    )
 
 
 def test_a_job_lost_twice_fails_with_a_message(school):

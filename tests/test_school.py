@@ -97,6 +97,54 @@ def test_the_class_follows_a_teacher_on_another_process_through_a_redis_restart(
                 page.context.close()
 
 
+def test_trainings_pressed_on_two_processes_run_on_the_workers_one_at_a_time(chromium, school):
+    """Two students on the two app processes press Train: the school's two workers share the
+    machine's one slot (2 cores), so one trains and the other waits in line with its place; both
+    models land in the shared store, each student sees their own, and the other process lists it."""
+    from tests.test_browser_training import start_training
+
+    if not SHARED_MNIST.is_dir():
+        pytest.skip("needs ../shared/data/mnist (the training images)")
+    alive = [i for i, app in enumerate(school.apps) if app.poll() is None]  # (a test may have killed one)
+    first, second = page_on(chromium, school, alive[0]), page_on(chromium, school, alive[-1])
+    try:
+        for page in (first, second):
+            browser.wait_for_map(page)
+            browser.wait_until_idle(page)
+        start_training(first, 3, seed=21, waits=True)
+        start_training(second, 1, seed=22, waits=True)
+        # One of the two waits in line (the workers take one training at a time on this machine).
+        waiting = re.compile(r"Waiting in line.*place 1 of 1")
+        browser_pages = (first, second)
+        deadline = time.monotonic() + 120
+        while not any(p.get_by_text(waiting).count() for p in browser_pages):
+            assert time.monotonic() < deadline, "neither page showed its place in line"
+            time.sleep(0.5)
+        # The app processes train nothing themselves (VAE_QUEUE_URL, here VAE_BOARD_URL, is set):
+        # the training child is a worker's.
+        import psutil
+
+        def training_children(process) -> int:
+            children = psutil.Process(process.pid).children(recursive=True)
+            return sum("--progress-json" in c.cmdline() for c in children if c.is_running())
+
+        wait_until_true(lambda: sum(training_children(w) for w in school.workers) == 1, 120)
+        assert sum(training_children(app) for app in school.apps) == 0
+        for page in browser_pages:
+            page.get_by_text(re.compile("Now showing")).first.wait_for(timeout=300_000)
+        names = [p.evaluate("() => new URL(location.href).searchParams.get('model')") for p in browser_pages]
+        assert names[0] and names[1] and names[0] != names[1], names
+        assert all(name.startswith("mnist-dense-") for name in names)
+        # The model trained for the student on process 0 opens by its link on process 1.
+        other = page_on(chromium, school, alive[-1], f"/?model={names[0]}")
+        browser.wait_for_map(other)
+        assert other.evaluate("() => new URL(location.href).searchParams.get('model')") == names[0]
+        other.context.close()
+    finally:
+        for page in (first, second):
+            page.context.close()
+
+
 def test_one_board_across_processes_and_a_killed_process_loses_no_one(chromium, school):
     student = page_on(chromium, school, 0)
     teacher = page_on(chromium, school, 1, "/?view=board")
@@ -224,53 +272,6 @@ def test_the_schools_redis_answers_only_with_its_password(school):
     assert redis.Redis.from_url(url).ping()
     # The password is in no command line that `ps` shows.
     assert not any(url.split("@")[0].split(":")[-1] in " ".join(p.args) for p in [*school.apps, school.nginx])
-
-
-def test_trainings_pressed_on_two_processes_run_on_the_workers_one_at_a_time(chromium, school):
-    """Two students on the two app processes press Train: the school's two workers share the
-    machine's one slot (2 cores), so one trains and the other waits in line with its place; both
-    models land in the shared store, each student sees their own, and the other process lists it."""
-    from tests.test_browser_training import start_training
-
-    if not SHARED_MNIST.is_dir():
-        pytest.skip("needs ../shared/data/mnist (the training images)")
-    first, second = page_on(chromium, school, 0), page_on(chromium, school, 1)
-    try:
-        for page in (first, second):
-            browser.wait_for_map(page)
-            browser.wait_until_idle(page)
-        start_training(first, 3, seed=21, waits=True)
-        start_training(second, 1, seed=22, waits=True)
-        # One of the two waits in line (the workers take one training at a time on this machine).
-        waiting = re.compile(r"Waiting in line.*place 1 of 1")
-        browser_pages = (first, second)
-        deadline = time.monotonic() + 120
-        while not any(p.get_by_text(waiting).count() for p in browser_pages):
-            assert time.monotonic() < deadline, "neither page showed its place in line"
-            time.sleep(0.5)
-        # The app processes train nothing themselves (VAE_QUEUE_URL, here VAE_BOARD_URL, is set):
-        # the training child is a worker's.
-        import psutil
-
-        def training_children(process) -> int:
-            children = psutil.Process(process.pid).children(recursive=True)
-            return sum("--progress-json" in c.cmdline() for c in children if c.is_running())
-
-        wait_until_true(lambda: sum(training_children(w) for w in school.workers) == 1, 120)
-        assert sum(training_children(app) for app in school.apps) == 0
-        for page in browser_pages:
-            page.get_by_text(re.compile("Now showing")).first.wait_for(timeout=300_000)
-        names = [p.evaluate("() => new URL(location.href).searchParams.get('model')") for p in browser_pages]
-        assert names[0] and names[1] and names[0] != names[1], names
-        assert all(name.startswith("mnist-dense-") for name in names)
-        # The model trained for the student on process 0 opens by its link on process 1.
-        other = page_on(chromium, school, 1, f"/?model={names[0]}")
-        browser.wait_for_map(other)
-        assert other.evaluate("() => new URL(location.href).searchParams.get('model')") == names[0]
-        other.context.close()
-    finally:
-        for page in (first, second):
-            page.context.close()
 
 
 def wait_until_true(condition, timeout: float) -> None:
