@@ -250,6 +250,7 @@ class Jobs(TrainingQueue):
     def __init__(self):
         super().__init__(reserved=warm.POOL.rss)
         self.configs: dict[str, vae.TrainConfig] = {}
+        self.students: dict[str, str] = {}  # student (explorer/student.py) -> their training's key
 
     def request(self, key: str, config: vae.TrainConfig, seconds: float) -> str:  # type: ignore[override]
         from vae.workers.jobs import TrainingJob
@@ -260,6 +261,17 @@ class Jobs(TrainingQueue):
 
     def config(self, key: str) -> vae.TrainConfig | None:
         return self.configs.get(key)
+
+    def remember(self, student: str, key: str) -> None:
+        """This student's training, for their other tabs and their page after a reload."""
+        self.students[student] = key
+
+    def mine(self, student: str) -> str | None:
+        return self.students.get(student)
+
+    def forget(self, student: str, key: str) -> None:
+        if self.students.get(student) == key:
+            del self.students[student]
 
     def job(self, key: str):
         return self.running.get(key)

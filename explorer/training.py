@@ -15,7 +15,7 @@ import streamlit as st
 
 import vae
 from explorer import frame as frames
-from explorer import resources, style
+from explorer import resources, student, style
 from vae.analysis import projections
 from vae.data.dataset import TITLES
 from vae.data.sources import download_dataset, how_to_provide, training_data_available
@@ -27,6 +27,10 @@ from vae.workers.queue import training_seconds
 TRAIN_SIZES = (1000, 5000, 20000, 60000)
 LATENT_SIZES = (2, 4, 8, 16, 32, 64)
 DEFAULTS = vae.TrainConfig()
+try:  # a school's training queue in Redis (vae/workers/remote.py) that is away for a moment
+    from redis.exceptions import RedisError as QUEUE_AWAY
+except ImportError:  # pragma: no cover (redis is in requirements.txt)
+    QUEUE_AWAY = OSError
 
 
 RECIPE_CHOICES = {
@@ -80,7 +84,11 @@ def form(dataset: str) -> None:
             train_limit=None if images == 60000 else images,
         )
         if training_data_available(dataset):
-            start_job(config)
+            try:
+                start_job(config)
+            except QUEUE_AWAY:
+                st.error("The training queue is not answering (its server restarting?). Press Train again in a moment.")
+                return
             st.rerun()  # the sidebar runs last: the page above it now shows the training
         else:
             st.session_state.training_data_missing = dataset
@@ -114,8 +122,25 @@ def start_job(config: vae.TrainConfig) -> None:
     (vae/workers/queue.py: at most VAE_MAX_TRAININGS at once, and only what free memory allows;
     with a queue URL, the Redis queue of the training workers: vae/workers/remote.py)."""
     key = job_key(config)
-    resources.jobs().request(key, config, training_seconds(config.epochs, config.train_limit or 60_000))
+    registry = resources.jobs()
+    registry.request(key, config, training_seconds(config.epochs, config.train_limit or 60_000))
+    registry.remember(student.identity(), key)
     st.session_state.job = key
+
+
+def resume_mine() -> None:
+    """A page with no training of its own picks up its student's (explorer/student.py): after a
+    reload, in another tab, or on another app process of a school when its own was killed, the
+    student finds their place in line, their training, or the model it made."""
+    if not st.session_state.job:
+        try:
+            st.session_state.job = resources.jobs().mine(student.identity())
+        except QUEUE_AWAY:
+            pass  # asked again on the next run
+
+
+def forget_mine(key: str) -> None:
+    resources.jobs().forget(student.identity(), key)
 
 
 def waiting(key: str, config: vae.TrainConfig, place: tuple[int, int]) -> None:
@@ -141,6 +166,7 @@ def waiting(key: str, config: vae.TrainConfig, place: tuple[int, int]) -> None:
     )
     if st.button("Leave the line", key="job-leave"):
         registry.leave(key)
+        forget_mine(key)
         st.session_state.job = None
         st.rerun(scope="app")
 
@@ -156,6 +182,17 @@ def describe(config: vae.TrainConfig) -> str:
 @st.fragment(run_every=1.0)
 def live() -> None:
     """The training's progress, its loss and its map as it forms; and the buttons to steer it."""
+    try:
+        panel()
+    except QUEUE_AWAY:
+        st.info(
+            "The training queue is not answering for a moment (its server restarting?). The training "
+            "goes on on its worker, and this panel comes back by itself.",
+            icon="⏳",
+        )
+
+
+def panel() -> None:
     registry = resources.jobs()
     key = st.session_state.job
     registry.promote()  # a place may have come free since the last second
@@ -165,6 +202,7 @@ def live() -> None:
         waiting(key, config, place)
         return
     if job is None:
+        forget_mine(key)
         st.session_state.job = None
         return
     state = job.state()
@@ -264,6 +302,7 @@ def controls(job, status: str) -> None:
 
 
 def finish(state) -> None:
+    forget_mine(st.session_state.job)
     st.session_state.job = None
     if state.status in ("done", "stopped"):
         from pathlib import Path

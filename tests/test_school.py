@@ -100,7 +100,8 @@ def test_the_class_follows_a_teacher_on_another_process_through_a_redis_restart(
 def test_trainings_pressed_on_two_processes_run_on_the_workers_one_at_a_time(chromium, school):
     """Two students on the two app processes press Train: the school's two workers share the
     machine's one slot (2 cores), so one trains and the other waits in line with its place; both
-    models land in the shared store, each student sees their own, and the other process lists it."""
+    models land in the shared store, each student sees their own (the waiting one after a reload,
+    as after a killed process), and the other process lists it."""
     from tests.test_browser_training import start_training
 
     if not SHARED_MNIST.is_dir():
@@ -111,7 +112,7 @@ def test_trainings_pressed_on_two_processes_run_on_the_workers_one_at_a_time(chr
         for page in (first, second):
             browser.wait_for_map(page)
             browser.wait_until_idle(page)
-        start_training(first, 3, seed=21, waits=True)
+        start_training(first, 8, seed=21, waits=True)
         start_training(second, 1, seed=22, waits=True)
         # One of the two waits in line (the workers take one training at a time on this machine).
         waiting = re.compile(r"Waiting in line.*place 1 of 1")
@@ -130,6 +131,15 @@ def test_trainings_pressed_on_two_processes_run_on_the_workers_one_at_a_time(chr
 
         wait_until_true(lambda: sum(training_children(w) for w in school.workers) == 1, 120)
         assert sum(training_children(app) for app in school.apps) == 0
+        # The waiting student reloads (a new session: as after their process was killed and nginx
+        # sent them to another): the page finds their place in line, or their training.
+        waiter = next(p for p in browser_pages if p.get_by_text(waiting).count())
+        waiter.goto(school.url + "/")
+        browser.wait_for_map(waiter)
+        found = waiter.get_by_text(re.compile("Waiting in line|Now showing")).or_(
+            waiter.locator("[data-testid='stProgress']")
+        )
+        found.first.wait_for(timeout=30_000)
         for page in browser_pages:
             page.get_by_text(re.compile("Now showing")).first.wait_for(timeout=300_000)
         names = [p.evaluate("() => new URL(location.href).searchParams.get('model')") for p in browser_pages]

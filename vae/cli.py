@@ -186,8 +186,23 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"\nerror: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a full disk, a store that went away: said in a sentence, not a traceback
+        print(f"\nerror: {os_error_message(error)}", file=sys.stderr)
+        return 1
     summarise(command, model)
     return 0
+
+
+def os_error_message(error: OSError) -> str:
+    import errno
+
+    where = f" ({error.filename})" if error.filename else ""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return (
+            f"The disk is full{where}: {error.strerror}. The model was not saved, and the model store is as it "
+            "was. Free some space, then train again."
+        )
+    return f"{error.strerror or error}{where}. The model was not saved."
 
 
 def run(command: Command, argv: list[str]):

@@ -50,6 +50,7 @@ def show(frame: Frame, options: dict) -> None:
         error = st.session_state.pop("training_error", None)
         if error:
             st.error(f"Training failed: {error}")
+        training.resume_mine()
         if st.session_state.job:
             training.live()
     with right:

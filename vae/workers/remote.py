@@ -261,6 +261,19 @@ class RemoteTrainings:
     def promote(self) -> None:
         """Workers take jobs themselves; nothing to start here."""
 
+    def remember(self, student: str, key: str) -> None:
+        """This student's training, for their other tabs and their page after a reload on any process."""
+        self.connection.set(PREFIX + f"student:{student}", key, ex=KEEP_S)
+
+    def mine(self, student: str) -> str | None:
+        key = self.connection.get(PREFIX + f"student:{student}")
+        return key.decode() if key else None
+
+    def forget(self, student: str, key: str) -> None:
+        name = PREFIX + f"student:{student}"
+        if self.connection.get(name) == key.encode():
+            self.connection.delete(name)
+
     def config(self, key: str) -> TrainConfig | None:
         if key not in self.configs:
             job = self._fetch(key)
