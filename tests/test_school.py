@@ -99,9 +99,10 @@ def test_the_class_follows_a_teacher_on_another_process_through_a_redis_restart(
 
 def test_trainings_pressed_on_two_processes_run_on_the_workers_one_at_a_time(chromium, school):
     """Two students on the two app processes press Train: the school's two workers share the
-    machine's one slot (2 cores), so one trains and the other waits in line with its place; both
-    models land in the shared store, each student sees their own (the waiting one after a reload,
-    as after a killed process), and the other process lists it."""
+    machine's one slot (2 cores), so one trains and the other waits in line with its place. The
+    training worker is killed mid-training; its job finishes on the other. Both models land in the
+    shared store, each student sees their own (the waiting one after a reload, as after a killed
+    process), and the other process lists it."""
     from tests.test_browser_training import start_training
 
     if not SHARED_MNIST.is_dir():
@@ -126,8 +127,11 @@ def test_trainings_pressed_on_two_processes_run_on_the_workers_one_at_a_time(chr
         import psutil
 
         def training_children(process) -> int:
-            children = psutil.Process(process.pid).children(recursive=True)
-            return sum("--progress-json" in c.cmdline() for c in children if c.is_running())
+            try:
+                children = psutil.Process(process.pid).children(recursive=True)
+                return sum("--progress-json" in c.cmdline() for c in children if c.is_running())
+            except psutil.Error:  # it ended meanwhile
+                return 0
 
         wait_until_true(lambda: sum(training_children(w) for w in school.workers) == 1, 120)
         assert sum(training_children(app) for app in school.apps) == 0
@@ -140,6 +144,13 @@ def test_trainings_pressed_on_two_processes_run_on_the_workers_one_at_a_time(chr
             waiter.locator("[data-testid='stProgress']")
         )
         found.first.wait_for(timeout=30_000)
+        # The worker that trains is killed (SIGKILL) mid-training: its job goes back to the queue
+        # and the other worker trains it; no student loses their model.
+        wait_until_true(lambda: any(training_children(w) for w in school.workers), 60)
+        training_worker = next(w for w in school.workers if training_children(w))
+        training_worker.send_signal(signal.SIGKILL)
+        training_worker.wait(timeout=10)
+        school.start_worker()  # the operator's replacement, for the tests after this one
         for page in browser_pages:
             page.get_by_text(re.compile("Now showing")).first.wait_for(timeout=300_000)
         names = [p.evaluate("() => new URL(location.href).searchParams.get('model')") for p in browser_pages]
