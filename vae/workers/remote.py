@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import threading
 import time
 
 from vae.model.config import Progress, TrainConfig
@@ -169,26 +168,24 @@ class RemoteJob:
     def state(self) -> JobState:
         return self.trainings.state(self.key)
 
-    def _send(self, command: str) -> None:
+    def _send(self, command: str, status: str) -> None:
+        """A command for the horse (vae:train:control), and the status the page shows until it answers."""
         connection = self.trainings.connection
         connection.rpush(PREFIX + f"control:{self.key}", command)
         connection.expire(PREFIX + f"control:{self.key}", KEEP_S)
+        self.trainings.note_status(self.key, status)
 
     def pause(self) -> None:
-        self._send("pause")
-        self.trainings.note_status(self.key, "paused")
+        self._send("pause", "paused")
 
     def resume(self) -> None:
-        self._send("resume")
-        self.trainings.note_status(self.key, "running")
+        self._send("resume", "running")
 
     def stop(self) -> None:
-        self._send("stop")
-        self.trainings.note_status(self.key, "stopping")
+        self._send("stop", "stopping")
 
     def cancel(self) -> None:
-        self._send("cancel")
-        self.trainings.note_status(self.key, "cancelled")
+        self._send("cancel", "cancelled")
 
 
 class RemoteTrainings:
@@ -198,10 +195,8 @@ class RemoteTrainings:
     def __init__(self, url: str):
         from rq import Queue
 
-        self.url = url
         self.connection = connect(url)
         self.queue = Queue(QUEUE_NAME, connection=self.connection)
-        self.lock = threading.RLock()
         self.configs: dict[str, TrainConfig] = {}
         self._noted: dict[str, str] = {}  # key -> a status this process asked for, until the worker says
 
@@ -292,10 +287,10 @@ class RemoteTrainings:
         return (place + 1 if place is not None else count, max(count, 1))
 
     def wait_seconds(self, key: str) -> float:
-        ids = self.queue.get_job_ids()
-        ahead = ids[: ids.index(job_id(key))] if job_id(key) in ids else []
         from rq.job import Job
 
+        ids = self.queue.get_job_ids()
+        ahead = ids[: ids.index(job_id(key))] if job_id(key) in ids else []
         seconds = [float((job.meta or {}).get("seconds", 60)) for job in Job.fetch_many(ahead, self.connection) if job]
         running = len(self.queue.started_job_registry.get_job_ids())
         return (sum(seconds) + 30.0 * running) / max(1, self.limit)
@@ -327,7 +322,8 @@ class RemoteTrainings:
         else:
             state = JobState("running", None, empty, [], None, None)
         if status == "failed" and not state.finished:
-            reason = (job.latest_result().exc_string or "").strip().splitlines() if job.latest_result() else []
+            result = job.latest_result()
+            reason = (result.exc_string or "").strip().splitlines() if result else []
             error = "The training's worker stopped twice before it finished (killed, or its machine went away)"
             if reason and "Abandoned" not in reason[-1]:
                 error = f"Training failed on its worker: {reason[-1]}"
@@ -336,8 +332,8 @@ class RemoteTrainings:
             return JobState("running", None, empty, [], None, None)  # back in line after a lost worker
         noted = self._noted.get(key)
         if noted and not state.finished:
-            if noted == state.status or (noted == "cancelled" and state.finished):
-                self._noted.pop(key, None)
-            else:
+            if noted == state.status:
+                self._noted.pop(key, None)  # the horse has answered
+            else:  # (a cancel shows as "stopping" until the horse has ended the training)
                 return dataclasses.replace(state, status="stopping" if noted == "cancelled" else noted)
         return state
