@@ -25,9 +25,13 @@ from vae.training.process import die_with_parent, lower_priority
 
 @dataclasses.dataclass
 class Command:
-    """Train a VAE with a 2-D latent space on MNIST or Fashion-MNIST."""
+    """Train a VAE on MNIST, Fashion-MNIST, the generated shapes, or a folder of your own pictures."""
 
     config: Annotated[TrainConfig, tyro.conf.arg(name="")]
+    images: str | None = None
+    """a folder of your own pictures (PNG, JPEG, …), one subfolder per class, or none for one class;
+    at least 50 and at most 20,000. --preparation says how they are read (default: as-is when
+    they have colour, else ink)"""
     data_dir: str | None = None
     """folder with the official IDX files (or a <dataset>/ subfolder of them); default: $VAE_DATA_DIR"""
     out: str | None = None
@@ -211,10 +215,14 @@ def run(command: Command, argv: list[str]):
     from vae.training.watchdog import Watchdog
 
     data = PRELOADED.pop((command.config.dataset, command.data_dir), None)
-    if data is None:
+    if command.images:
+        data = read_folder(command, argv)
+    elif data is None:
         data = vae.load_dataset(command.config.dataset, data_dir=command.data_dir)
     if command.test_limit:
         data = data.subset(None, command.test_limit)
+    if data.notes and not command.progress_json:
+        print("\n".join(data.notes), file=sys.stderr)
     json_report = JsonReport() if command.progress_json else None
     report = json_report or TerminalReport()
     if json_report:
@@ -255,6 +263,28 @@ def run(command: Command, argv: list[str]):
         if isinstance(report, TerminalReport):
             report.close()
     return model
+
+
+def read_folder(command: Command, argv: list[str]):
+    """The --images folder, read with a progress bar (or JSON lines for the app)."""
+    from vae.data.folders import read_image_folder
+
+    chosen = any(arg.startswith("--preparation") for arg in argv)
+    preparation = command.config.preparation if chosen else "auto"
+    if command.progress_json:
+        report = JsonReport()
+        return read_image_folder(
+            command.images, preparation, lambda done, total: report.send({"reading": {"done": done, "total": total}})
+        )
+    from tqdm import tqdm
+
+    with tqdm(desc="reading pictures", unit="file", file=sys.stderr, disable=None) as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        return read_image_folder(command.images, preparation, advance)
 
 
 def summarise(command: Command, model) -> None:

@@ -24,13 +24,26 @@ CLASS_NAMES = {
         "Ankle boot",
     ),
 }
-TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
-WHAT = {"mnist": "handwritten digits", "fashion_mnist": "clothes"}
+CLASS_NAMES["shapes"] = ("square", "ellipse", "heart")
+TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "shapes": "Shapes"}
+WHAT = {"mnist": "handwritten digits", "fashion_mnist": "clothes", "shapes": "generated shapes"}
+IMAGES_PREFIX = "images-"  # a folder of the user's own pictures: images-<folder's name>
+UNLABELED = ("picture",)  # the one class of a folder without subfolders
+
+
+def is_own_images(name: str) -> bool:
+    """Whether a dataset name is a folder of the user's own pictures (vae/data/folders.py)."""
+    return name.startswith(IMAGES_PREFIX)
+
+
+def dataset_title(name: str) -> str:
+    """The dataset's name for people: MNIST, Fashion-MNIST, Shapes, or "images: <folder>"."""
+    return TITLES.get(name) or f"your images: {name.removeprefix(IMAGES_PREFIX)}"
 
 
 @dataclasses.dataclass(frozen=True)
 class Dataset:
-    """Images are float32 in [0, 1] with shape (n, 28, 28); labels are uint8."""
+    """Images are float32 in [0, 1] with shape (n, 28, 28), or (n, 28, 28, 3) in colour; labels are uint8."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -39,6 +52,20 @@ class Dataset:
     source: str  # where exactly, with paths (logs, the command line)
     name: str = "mnist"
     origin: str = ""  # where from, in words a user understands (no paths)
+    classes: tuple[str, ...] | None = None  # a folder's subfolders; None: the named dataset's own
+    factors_test: np.ndarray | None = None  # the shapes' factors of each test picture (vae/data/shapes.py)
+    preparation: str = "ink"  # how an upload becomes an input: "ink" on paper, or pictures "as-is"
+    notes: tuple[str, ...] = ()  # what a person should know about how it was read (skipped files)
+    content_hash: str = ""  # the files' digest, for a folder of the user's own pictures
+
+    @property
+    def channels(self) -> int:
+        """1 for grey pictures (n, 28, 28), 3 for colour (n, 28, 28, 3)."""
+        return 3 if self.x_test.ndim == 4 else 1
+
+    @property
+    def labeled(self) -> bool:
+        return self.class_names != UNLABELED
 
     @property
     def has_training_data(self) -> bool:
@@ -46,11 +73,11 @@ class Dataset:
 
     @property
     def class_names(self) -> tuple[str, ...]:
-        return CLASS_NAMES[self.name]
+        return self.classes if self.classes is not None else CLASS_NAMES[self.name]
 
     @property
     def title(self) -> str:
-        return TITLES[self.name]
+        return dataset_title(self.name)
 
     def subset(self, n_train: int | None = None, n_test: int | None = None) -> Dataset:
         """The first `n_train` training and `n_test` test examples (for quick runs)."""
@@ -60,6 +87,7 @@ class Dataset:
             y_train=self.y_train[:n_train],
             x_test=self.x_test[:n_test],
             y_test=self.y_test[:n_test],
+            factors_test=None if self.factors_test is None else self.factors_test[:n_test],
         )
 
     def split_test(self, n_train: int) -> Dataset:
@@ -74,6 +102,7 @@ class Dataset:
             y_train=self.y_test[:n_train],
             x_test=self.x_test[n_train:],
             y_test=self.y_test[n_train:],
+            factors_test=None if self.factors_test is None else self.factors_test[n_train:],
             source=f"{self.source}, split {n_train:,} / {len(self.x_test) - n_train:,}",
         )
 

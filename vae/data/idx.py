@@ -104,6 +104,19 @@ def _to_float(images: np.ndarray) -> np.ndarray:
     return values
 
 
+def _pictures_hint(directory: Path, name: str) -> str:
+    """When a folder named for a dataset holds pictures instead of its files: how to train on them."""
+    from vae.data.image_files import EXTENSIONS
+
+    pictures = sum(1 for p in directory.rglob("*") if p.suffix[1:].lower() in EXTENSIONS)
+    if not pictures:
+        return ""
+    return (
+        f" It holds {pictures:,} pictures, not {TITLES[name]}'s official files. To train on "
+        f"these pictures, use python -m vae --images {directory} (or name the folder in VAE_IMAGE_DIRS)."
+    )
+
+
 def read_idx_dir(directory: str | os.PathLike, name: str = "mnist", require_train: bool = True) -> Dataset:
     """Load the four official IDX files (or a keras-style `<name>.npz`) from a folder.
 
@@ -124,7 +137,7 @@ def read_idx_dir(directory: str | os.PathLike, name: str = "mnist", require_trai
         if found is None:
             if key in ("x_train", "y_train") and not require_train:
                 continue
-            raise ValueError(f"{directory}: missing {stem}.gz (or {name}.npz).")
+            raise ValueError(f"{directory}: missing {stem}.gz (or {name}.npz).{_pictures_hint(directory, name)}")
         arrays[key] = read_idx(found, IMAGE_MAGIC if key.startswith("x") else LABEL_MAGIC)
         if key == "x_test":
             _check_identity(arrays["x_test"], name, directory)

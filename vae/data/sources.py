@@ -10,6 +10,11 @@ Sources are tried in a fixed order and the one used is reported in `Dataset.sour
 4. online: a download with Keras' downloader into that same cache;
 5. offline with none of these: the MNIST test set bundled in `assets/`, so that exploring
    works even when training cannot.
+
+Two more kinds of dataset are made here rather than read from official files: `shapes`
+(vae/data/shapes.py, drawn in NumPy) and `images-<folder>`, a folder of the user's own
+pictures (vae/data/folders.py) named in `$VAE_IMAGE_DIRS` (folders separated by the system's
+path separator, ":" on Linux) or given to `python -m vae --images DIR`.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import os
 import urllib.error
 from pathlib import Path
 
-from vae.data.dataset import TITLES, Dataset
+from vae.data.dataset import TITLES, Dataset, dataset_title, is_own_images
 from vae.data.idx import DATASETS, IDX_FILES, find_idx, read_idx_dir, read_npz
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
@@ -129,8 +134,16 @@ def load_dataset(
     A folder given explicitly (argument or `$VAE_DATA_DIR`) that is missing, damaged or
     holds the other dataset raises ValueError rather than silently falling back.
     """
+    if name == "shapes":
+        from vae.data.shapes import make_shapes
+
+        return make_shapes()
+    if is_own_images(name):
+        from vae.data.folders import read_image_folder
+
+        return read_image_folder(image_folder(name))
     if name not in DATASETS:
-        raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
+        raise ValueError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}, shapes, or images-<folder>.")
     data_dir = data_dir or os.environ.get("VAE_DATA_DIR")
     if data_dir:
         return read_idx_dir(dataset_folder(data_dir, name), name)
@@ -155,8 +168,28 @@ def load_dataset(
     raise ValueError(f"{TITLES[name]} is not available offline. {how_to_provide(name)}")
 
 
+def image_folders() -> dict[str, Path]:
+    """{dataset name: folder} for the folders of pictures named in $VAE_IMAGE_DIRS."""
+    from vae.data.folders import dataset_name
+
+    folders = [Path(part) for part in os.environ.get("VAE_IMAGE_DIRS", "").split(os.pathsep) if part.strip()]
+    return {dataset_name(folder): folder for folder in folders if folder.is_dir()}
+
+
+def image_folder(name: str) -> Path:
+    """The folder of pictures behind the dataset `images-<folder>`; ValueError when it is not named."""
+    folders = image_folders()
+    if name not in folders:
+        raise ValueError(
+            f"No folder of pictures for {dataset_title(name)}: name its folder in VAE_IMAGE_DIRS "
+            "(or train on it with python -m vae --images DIR)."
+        )
+    return folders[name]
+
+
 def available_datasets() -> list[str]:
-    """Datasets the explorer can show offline: MNIST always (bundled), Fashion-MNIST when present."""
+    """Datasets the explorer can show offline: MNIST always (bundled), Fashion-MNIST when present,
+    the shapes, and the folders of pictures named in $VAE_IMAGE_DIRS."""
     names = ["mnist"]
     data_dir = os.environ.get("VAE_DATA_DIR")
     if (
@@ -165,11 +198,15 @@ def available_datasets() -> list[str]:
         or (data_dir and (Path(data_dir) / "fashion_mnist").is_dir())
     ):
         names.append("fashion_mnist")
-    return names
+    return [*names, "shapes", *image_folders()]
 
 
 def training_data_available(name: str, data_dir: str | os.PathLike | None = None) -> bool:
     """Whether the training images of `name` are on this computer (nothing is loaded)."""
+    if name == "shapes":
+        return True
+    if is_own_images(name):
+        return name in image_folders()
     data_dir = data_dir or os.environ.get("VAE_DATA_DIR")
     if data_dir:
         return (

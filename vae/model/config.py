@@ -11,6 +11,8 @@ ARCHITECTURES = ("dense", "conv")
 ACTIVATIONS = ("relu", "silu", "gelu")
 SCHEDULES = ("constant", "cosine")
 AUGMENTATIONS = ("none", "uploads")
+DATASET_NAMES = ("mnist", "fashion_mnist", "shapes")  # and images-<folder>: vae/data/folders.py
+PREPARATIONS = ("ink", "as-is")
 
 # Keys added after models were first saved, with the values those models were trained with:
 # a config.json without them describes a model trained that way, whatever today's defaults.
@@ -26,6 +28,8 @@ LEGACY_VALUES = {
     "dropout": 0.0,
     "weight_decay": 0.0,
     "clip_norm": 0.0,
+    "channels": 1,
+    "preparation": "ink",
 }
 
 
@@ -37,8 +41,16 @@ class TrainConfig:
     `python -m vae` with no options trains it.
     """
 
-    dataset: Literal["mnist", "fashion_mnist"] = dataclasses.field(
-        default="mnist", metadata={"help": "which dataset to train on"}
+    dataset: str = dataclasses.field(
+        default="mnist",
+        metadata={"help": "mnist, fashion_mnist, shapes, or images-<folder> (a folder named in $VAE_IMAGE_DIRS)"},
+    )
+    channels: int = dataclasses.field(
+        default=1, metadata={"help": "1: grey pictures (n, 28, 28); 3: colour (n, 28, 28, 3); set by the dataset"}
+    )
+    preparation: Literal["ink", "as-is"] = dataclasses.field(
+        default="ink",
+        metadata={"help": "how an upload becomes an input: ink on paper (digits, sketches) or pictures as-is"},
     )
     arch: Literal["dense", "conv"] = dataclasses.field(
         default="dense", metadata={"help": "dense: multilayer perceptron; conv: strided convolutions"}
@@ -119,6 +131,13 @@ class TrainConfig:
             raise ValueError("Invalid training config: " + "; ".join(problems) + ".")
 
     def _problems(self):
+        yield not (self.dataset in DATASET_NAMES or self.dataset.startswith("images-")) and (
+            f"dataset must be one of {', '.join(DATASET_NAMES)} or images-<folder>, not {self.dataset!r}"
+        )
+        yield self.channels not in (1, 3) and f"channels must be 1 (grey) or 3 (colour), not {self.channels}"
+        yield self.preparation not in PREPARATIONS and (
+            f"preparation must be one of {PREPARATIONS}, not {self.preparation!r}"
+        )
         yield self.arch not in ARCHITECTURES and f"arch must be one of {ARCHITECTURES}, not {self.arch!r}"
         yield self.activation not in ACTIVATIONS and (
             f"activation must be one of {ACTIVATIONS}, not {self.activation!r}"

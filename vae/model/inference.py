@@ -15,7 +15,7 @@ from vae.model.config import TrainConfig
 
 def dense_weight_shapes(config: TrainConfig) -> list[tuple[int, ...]]:
     """Shapes of the dense VAE's variables, in Keras' order (encoder, heads, decoder)."""
-    shapes, width = [], 28 * 28
+    shapes, width = [], 28 * 28 * config.channels
     for units in config.hidden_units:
         shapes += [(width, units), (units,)]
         width = units
@@ -24,7 +24,7 @@ def dense_weight_shapes(config: TrainConfig) -> list[tuple[int, ...]]:
     for units in config.decoder_widths:
         shapes += [(width, units), (units,)]
         width = units
-    return shapes + [(width, 28 * 28), (28 * 28,)]
+    return shapes + [(width, 28 * 28 * config.channels), (28 * 28 * config.channels,)]
 
 
 def weight_shapes(config: TrainConfig) -> list[tuple[int, ...]]:
@@ -69,6 +69,7 @@ class DenseNetwork:
     def __init__(self, config: TrainConfig, weights: list[np.ndarray]):
         self.activation = ACTIVATIONS[config.activation]
         self.log_var_max = config.log_var_max
+        self.picture = (28, 28) if config.channels == 1 else (28, 28, config.channels)
         pairs = [(weights[i].astype(np.float32), weights[i + 1].astype(np.float32)) for i in range(0, len(weights), 2)]
         depth = len(config.hidden_units)
         self.encoder_layers = pairs[:depth]
@@ -94,7 +95,7 @@ class DenseNetwork:
     def decode_logits(self, z: np.ndarray) -> np.ndarray:
         hidden = self._hidden_stack(z, self.decoder_layers)
         logits = hidden @ self.output_layer[0] + self.output_layer[1]
-        return logits.reshape(len(z), 28, 28)  # (n, 784) -> (n, 28, 28)
+        return logits.reshape(len(z), *self.picture)  # (n, 784 * channels) -> (n, 28, 28[, channels])
 
 
 class KerasNetwork:
@@ -103,7 +104,7 @@ class KerasNetwork:
     def __init__(self, config: TrainConfig, weights: list[np.ndarray], trainer=None):
         import tensorflow as tf
 
-        from vae.model.network import build_trainer, network_variables
+        from vae.model.network import build_trainer, image_shape, network_variables
 
         if trainer is None:
             trainer = build_trainer(config)
@@ -114,7 +115,7 @@ class KerasNetwork:
         # costs tens, and graphs are safe to call from many sessions' threads at once.
         self._encode = tf.function(
             lambda images: encoder(images, training=False)[:2],
-            input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)],
+            input_signature=[tf.TensorSpec((None, *image_shape(config)), tf.float32)],
         )
         self._decode = tf.function(
             lambda z: decoder(z, training=False), input_signature=[tf.TensorSpec((None, config.latent_dim), tf.float32)]

@@ -64,15 +64,20 @@ def activation(name: str):
     return name  # "relu" and "silu" are Keras' own
 
 
+def image_shape(config: TrainConfig) -> tuple[int, ...]:
+    """One input picture's shape: (28, 28) grey, (28, 28, 3) colour."""
+    return (28, 28) if config.channels == 1 else (28, 28, config.channels)
+
+
 def _encoder_trunk(config: TrainConfig, images):
     act = activation(config.activation)
     if config.arch == "conv":
-        x = layers.Reshape((28, 28, 1))(images)  # (batch, 28, 28) -> (batch, 28, 28, 1)
+        x = layers.Reshape((28, 28, config.channels))(images)  # (batch, 28, 28[, 3]) -> (batch, 28, 28, channels)
         for filters in config.conv_filters:
             x = layers.Conv2D(filters, 3, strides=2, padding="same", activation=act)(x)
         x = layers.Flatten()(x)  # (batch, 7, 7, filters) -> (batch, 49 * filters)
         return layers.Dense(config.hidden_units[-1], activation=act)(x)
-    x = layers.Flatten()(images)  # (batch, 28, 28) -> (batch, 784)
+    x = layers.Flatten()(images)  # (batch, 28, 28[, 3]) -> (batch, 784 * channels)
     for units in config.hidden_units:
         x = _dropout(config, layers.Dense(units, activation=act)(x))
     return x
@@ -84,8 +89,8 @@ def _dropout(config: TrainConfig, x):
 
 
 def build_encoder(config: TrainConfig) -> keras.Model:
-    """Image (batch, 28, 28) -> [z_mean, z_log_var, z], each (batch, latent_dim)."""
-    images = keras.Input(shape=(28, 28), name="images")
+    """Image (batch, 28, 28), or (batch, 28, 28, 3) in colour -> [z_mean, z_log_var, z], each (batch, latent_dim)."""
+    images = keras.Input(shape=image_shape(config), name="images")
     x = _encoder_trunk(config, images)
     z_mean = layers.Dense(config.latent_dim, name="z_mean")(x)
     z_log_var = layers.Dense(config.latent_dim, name="z_log_var")(x)
@@ -96,7 +101,7 @@ def build_encoder(config: TrainConfig) -> keras.Model:
 
 
 def build_decoder(config: TrainConfig) -> keras.Model:
-    """Latent (batch, latent_dim) -> pixel logits (batch, 28, 28); sigmoid gives [0, 1]."""
+    """Latent (batch, latent_dim) -> pixel logits (batch, 28, 28[, 3]); sigmoid gives [0, 1]."""
     z = keras.Input(shape=(config.latent_dim,), name="z")
     act = activation(config.activation)
     if config.arch == "conv":
@@ -106,14 +111,14 @@ def build_decoder(config: TrainConfig) -> keras.Model:
         x = layers.Reshape((size, size, config.conv_filters[-1]))(x)
         for filters in reversed(config.conv_filters):
             x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation=act)(x)
-        x = layers.Conv2D(1, 3, padding="same", name="pixels")(x)
-        logits = layers.Reshape((28, 28), name="logits")(x)  # (batch, 28, 28, 1) -> (batch, 28, 28)
+        x = layers.Conv2D(config.channels, 3, padding="same", name="pixels")(x)
+        logits = layers.Reshape(image_shape(config), name="logits")(x)  # (batch, 28, 28, channels) -> a picture
     else:
         x = z
         for units in config.decoder_widths:
             x = _dropout(config, layers.Dense(units, activation=act)(x))
-        x = layers.Dense(28 * 28, name="pixels")(x)
-        logits = layers.Reshape((28, 28), name="logits")(x)  # (batch, 784) -> (batch, 28, 28)
+        x = layers.Dense(28 * 28 * config.channels, name="pixels")(x)
+        logits = layers.Reshape(image_shape(config), name="logits")(x)  # (batch, 784 * channels) -> a picture
     return keras.Model(z, logits, name="decoder")
 
 
@@ -124,7 +129,7 @@ def kl_divergence(z_mean, z_log_var):
 
 
 def reconstruction_loss(images, logits):
-    """Bernoulli negative log-likelihood (binary cross-entropy) summed over the 784 pixels."""
+    """Bernoulli negative log-likelihood (binary cross-entropy) summed over the pixels (and channels)."""
     # BCE from logits, the stable form: softplus(l) - x * l = -[x log p + (1 - x) log(1 - p)].
     per_pixel = ops.softplus(logits) - images * logits
     return ops.sum(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=-1)
@@ -183,13 +188,13 @@ def network_variables(trainer: VAETrainer) -> list:
 def build_trainer(config: TrainConfig, pixel_mean=None) -> VAETrainer:
     """A fresh, built (weights allocated) trainer for `config`.
 
-    With `pixel_mean` (the training images' mean, (28, 28)), the decoder's output bias
+    With `pixel_mean` (the training images' mean, (28, 28[, 3])), the decoder's output bias
     starts at its logit, so that the untrained decoder already draws the average digit
     instead of grey: the first epochs then learn shapes instead of the background.
     """
     keras.utils.set_random_seed(config.seed)
     trainer = VAETrainer(build_encoder(config), build_decoder(config), beta=config.beta)
-    trainer.build((None, 28, 28))
+    trainer.build((None, *image_shape(config)))
     if pixel_mean is not None:
         bias = trainer.decoder.get_layer("pixels").bias
         mean = np.asarray(pixel_mean, np.float64).reshape(-1)

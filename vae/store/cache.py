@@ -8,12 +8,16 @@ requests for the same model train it once: the second waits, then loads the firs
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vae.model.config import TrainConfig
+from vae.model.config import LEGACY_VALUES, TrainConfig
+
+KEYED_ONLY_WHEN_SET = ("channels", "preparation")
 
 if TYPE_CHECKING:
     import filelock
@@ -38,7 +42,12 @@ def models_dir() -> Path:
 
 def cache_key(config: TrainConfig, data_source: str) -> str:
     """A readable, stable folder name for a config trained on a data source."""
-    digest = hashlib.sha256((config.to_json() + data_source).encode()).hexdigest()[:12]
+    values = dataclasses.asdict(config)
+    for key in KEYED_ONLY_WHEN_SET:  # fields added later: the folders of models trained before keep their names
+        if values[key] == LEGACY_VALUES[key]:
+            del values[key]
+    text = json.dumps(values, indent=2, sort_keys=True)
+    digest = hashlib.sha256((text + data_source).encode()).hexdigest()[:12]
     return f"{config.dataset}-{config.arch}-e{config.epochs}-b{config.beta:g}-{digest}"
 
 

@@ -30,6 +30,7 @@ WEIGHTS_FILE = "model.weights.h5"
 METRICS_FILE = "metrics.json"
 SNAPSHOTS_FILE = "snapshots.npz"
 ENCODINGS_FILE = "test_encodings.npz"
+PICTURES_FILE = "test_pictures.npz"  # the test pictures of a dataset made here (shapes, a folder)
 WEIGHTS_FORMAT = "vae-explorer-weights-1"
 
 
@@ -47,6 +48,8 @@ class ModelFiles:
     metrics: dict
     snapshots: Snapshots | None = None
     encodings: dict | None = None  # {"fingerprint": str, "mean": (n, d), "log_var": (n, d), "labels": (n,)}
+    # {"images": (n, 28, 28[, 3]) uint8, "labels": (n,), "classes": (k,) str, "name": str, "origin": str}
+    pictures: dict | None = None
 
 
 def write_model_folder(path: str | os.PathLike, files: ModelFiles) -> Path:
@@ -68,6 +71,8 @@ def write_model_folder(path: str | os.PathLike, files: ModelFiles) -> Path:
                 log_var=files.encodings["log_var"],
                 labels=files.encodings["labels"],
             )
+        if files.pictures is not None:
+            np.savez_compressed(staging / PICTURES_FILE, **{k: np.asarray(v) for k, v in files.pictures.items()})
         for item in staging.iterdir():
             with open(item, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -110,7 +115,34 @@ def read_model_folder(path: str | os.PathLike) -> ModelFiles:
             snapshots = Snapshots.load(path / SNAPSHOTS_FILE)
         except ValueError as error:
             raise ModelFileError(str(error)) from error
-    return ModelFiles(config, weights, names, metrics, snapshots, _read_encodings(path / ENCODINGS_FILE))
+    pictures = _read_pictures(path / PICTURES_FILE, config) if (path / PICTURES_FILE).is_file() else None
+    return ModelFiles(config, weights, names, metrics, snapshots, _read_encodings(path / ENCODINGS_FILE), pictures)
+
+
+def _read_pictures(path: Path, config: TrainConfig) -> dict:
+    """The stored test pictures of a dataset made here, checked against the config."""
+    picture = (28, 28) if config.channels == 1 else (28, 28, config.channels)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            pictures = {key: archive[key] for key in ("images", "labels", "classes", "name", "origin")}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise ModelFileError(f"{path}: the model's test pictures cannot be read ({error}).") from error
+    images, labels, classes = pictures["images"], pictures["labels"], pictures["classes"]
+    if (
+        images.dtype != np.uint8
+        or images.shape[1:] != picture
+        or labels.shape != (len(images),)
+        or classes.ndim != 1
+        or (len(labels) and int(labels.max()) >= len(classes))
+    ):
+        raise ModelFileError(f"{path}: the model's test pictures do not fit its config ({images.shape}).")
+    return {
+        "images": images,
+        "labels": labels.astype(np.uint8),
+        "classes": tuple(str(c) for c in classes),
+        "name": str(pictures["name"]),
+        "origin": str(pictures["origin"]),
+    }
 
 
 def _read_encodings(path: Path) -> dict | None:

@@ -16,6 +16,7 @@ from vae.store.snapshots import Snapshots
 # finite for anyone scoring the decoder's output; the effect on the NELBO is < 0.001 nats.
 PROBABILITY_EPSILON = 1e-6
 ENCODE_BATCH = 2048
+OFFICIAL_DATASETS = ("mnist", "fashion_mnist")  # read from their official files; others travel with the model
 
 
 class TrainedVAE:
@@ -34,6 +35,7 @@ class TrainedVAE:
         names: list[str] | None = None,
         snapshots: Snapshots | None = None,
         encodings: dict | None = None,
+        pictures: dict | None = None,
     ):
         self.config = config
         self.weights = [np.asarray(w) for w in weights]
@@ -42,6 +44,7 @@ class TrainedVAE:
         self.path = path
         self.snapshots = snapshots
         self.encodings = encodings
+        self.pictures = pictures  # a dataset made here: its test pictures travel with the model
         self.network = build_network(config, self.weights)
 
     @classmethod
@@ -63,12 +66,14 @@ class TrainedVAE:
         return f"TrainedVAE({self.config.arch}, {self.config.dataset}, path={self.path})"
 
     def encode(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Images (n, 28, 28) in [0, 1] -> (z_mean, z_log_var), each (n, latent_dim)."""
+        """Images (n, 28, 28), or (n, 28, 28, 3) for a colour model, in [0, 1] -> (z_mean, z_log_var),
+        each (n, latent_dim)."""
+        picture = self.picture_shape
         images = np.asarray(images, dtype=np.float32)
-        if images.ndim == 2:
+        if images.shape == picture:
             images = images[None]
-        if images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise ValueError(f"encode expects images of shape (n, 28, 28), got {images.shape}.")
+        if images.shape[1:] != picture:
+            raise ValueError(f"encode expects images of shape (n, {', '.join(map(str, picture))}), got {images.shape}.")
         parts = [
             self.network.encode(images[start : start + ENCODE_BATCH])
             for start in range(0, max(len(images), 1), ENCODE_BATCH)
@@ -77,6 +82,11 @@ class TrainedVAE:
             np.concatenate([p[0] for p in parts]).astype(np.float32),
             np.concatenate([p[1] for p in parts]).astype(np.float32),
         )
+
+    @property
+    def picture_shape(self) -> tuple[int, ...]:
+        """One picture's shape: (28, 28) grey, (28, 28, 3) colour."""
+        return (28, 28) if self.config.channels == 1 else (28, 28, self.config.channels)
 
     def encode_test_set(self, data) -> tuple[np.ndarray, np.ndarray]:
         """The test set's (z_mean, z_log_var): read from the model folder when it stored
@@ -91,7 +101,7 @@ class TrainedVAE:
         return self.encode(data.x_test)
 
     def decode_logits(self, z: np.ndarray) -> np.ndarray:
-        """Latent points (n, latent_dim) -> Bernoulli logits (n, 28, 28)."""
+        """Latent points (n, latent_dim) -> Bernoulli logits (n, 28, 28[, 3])."""
         z = np.asarray(z, dtype=np.float32)
         if z.ndim == 1:
             z = z[None]
@@ -100,9 +110,31 @@ class TrainedVAE:
         return self.network.decode_logits(z).astype(np.float32)
 
     def decode(self, z: np.ndarray) -> np.ndarray:
-        """Latent points (n, latent_dim) -> images (n, 28, 28), float32 in [0, 1]."""
+        """Latent points (n, latent_dim) -> images (n, 28, 28), or (n, 28, 28, 3) in colour, float32 in [0, 1]."""
         probabilities = 0.5 + 0.5 * np.tanh(0.5 * self.decode_logits(z))  # the sigmoid, without overflow
         return np.clip(probabilities, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON).astype(np.float32)
+
+    def test_set(self):
+        """The stored test pictures as a Dataset (no training images), or None for MNIST's and
+        Fashion-MNIST's models, whose test sets are read from the official files."""
+        if self.pictures is None:
+            return None
+        from vae.data.dataset import Dataset
+
+        pictures = self.pictures
+        images = pictures["images"].astype(np.float32) / 255.0
+        empty = np.zeros((0, *images.shape[1:]), np.float32)
+        return Dataset(
+            empty,
+            np.zeros(0, np.uint8),
+            images,
+            pictures["labels"],
+            source=f"the test pictures saved with {self.name}",
+            name=pictures["name"],
+            origin=pictures["origin"],
+            classes=pictures["classes"],
+            preparation=self.config.preparation,
+        )
 
     def round_to_float16(self) -> None:
         """Round the weights to float16 precision (halves the saved size, losslessly stored)."""
@@ -111,7 +143,17 @@ class TrainedVAE:
         self.encodings = None  # computed with the old weights
 
     def store_test_encodings(self, data) -> None:
-        """Keep the test set's encodings, saved with the model (the app then skips encoding)."""
+        """Keep the test set's encodings, saved with the model (the app then skips encoding); for a
+        dataset made here (shapes, a folder of pictures), its test pictures too, so that the
+        model's map opens wherever the model goes."""
+        if data.name not in OFFICIAL_DATASETS:
+            self.pictures = {
+                "images": np.round(np.clip(data.x_test, 0, 1) * 255).astype(np.uint8),
+                "labels": np.asarray(data.y_test, np.uint8),
+                "classes": tuple(data.class_names),
+                "name": data.name,
+                "origin": data.origin,
+            }
         mean, log_var = self.encode(data.x_test)
         self.encodings = {
             "fingerprint": data.fingerprint(),
@@ -122,7 +164,9 @@ class TrainedVAE:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model folder atomically; returns its path."""
-        files = ModelFiles(self.config, self.weights, self.names, self.metrics, self.snapshots, self.encodings)
+        files = ModelFiles(
+            self.config, self.weights, self.names, self.metrics, self.snapshots, self.encodings, self.pictures
+        )
         self.path = write_model_folder(path, files)
         return self.path
 
@@ -137,4 +181,6 @@ def load_model(path_or_name: str | os.PathLike | None = None) -> TrainedVAE:
 
     path = resolve(path_or_name)
     files = read_model_folder(path)
-    return TrainedVAE(files.config, files.weights, files.metrics, path, files.names, files.snapshots, files.encodings)
+    return TrainedVAE(
+        files.config, files.weights, files.metrics, path, files.names, files.snapshots, files.encodings, files.pictures
+    )

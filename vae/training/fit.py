@@ -233,8 +233,8 @@ def train(
     every step, nothing after. Raises ValueError when the dataset has no training images.
     """
     require_training_data(data)
-    if config.dataset != data.name:
-        config = dataclasses.replace(config, dataset=data.name)
+    # The data decides what the model reads: its name, grey or colour, and how an upload is prepared.
+    config = dataclasses.replace(config, dataset=data.name, channels=data.channels, preparation=data.preparation)
     images = data.x_train[: config.train_limit]
     start = time.perf_counter()  # the training time counts building the network and its input too
     if config.augment == "uploads":
@@ -300,6 +300,7 @@ def train(
         "epochs_trained": epochs_done,
         "data_source": data.origin or data.source,
         "dataset": data.name,
+        **({"dataset_hash": data.content_hash} if data.content_hash else {}),
         "history": {key: [round(float(v), 4) for v in values] for key, values in history.history.items()},
     }
     return model
