@@ -15,7 +15,6 @@ import vae
 from explorer import resources, state
 from vae.analysis import projections
 from vae.analysis.projections import MAX_COMPONENT, LatentPlane
-from vae.data.dataset import CLASS_NAMES
 from vae.store.catalog import DEFAULT_MODEL
 
 
@@ -43,7 +42,7 @@ class Frame:
 
     @property
     def class_names(self) -> tuple[str, ...]:
-        return CLASS_NAMES[self.dataset]
+        return resources.class_names(self.path)
 
     @property
     def latent_dim(self) -> int:
@@ -70,7 +69,7 @@ def build(name: str, marker_size: int = 4, view: str | None = None) -> Frame:
     `view`: the map's view of a d-D model (VIEWS; default the session's)."""
     path = resources.model_path(name)
     model = resources.model(path)
-    data = test_set(model.config.dataset)
+    data = model_test_set(path)
     d = model.config.latent_dim
     kind, pair = session_view(d) if view is None else fitted_view(parse_view(view), d)
     if kind == "neighbours" and (d == 2 or resources.neighbour_layout(path, model.config.dataset) is None):
@@ -148,6 +147,14 @@ def slice_pin(latent_dim: int) -> np.ndarray:
 def test_set(dataset: str) -> vae.Dataset | None:
     try:
         return resources.test_data(dataset)
+    except ValueError:
+        return None
+
+
+def model_test_set(path: str) -> vae.Dataset | None:
+    """The model's test set (resources.model_test_data), or None when it is not on this computer."""
+    try:
+        return resources.model_test_data(path)
     except ValueError:
         return None
 

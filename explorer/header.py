@@ -9,15 +9,14 @@ import streamlit as st
 
 from explorer import first_page, links, state
 from explorer.frame import Frame
-from vae.data.dataset import TITLES
+from vae.data.dataset import dataset_title, is_own_images
 
 
 def model_card(frame: Frame) -> str:
     m, c = frame.model.metrics, frame.model.config
     widths = "-".join(map(str, c.hidden_units))
-    trained = (
-        f"{m.get('epochs_trained', c.epochs):g} epochs on {m.get('train_images', 0):,} "
-        f"{TITLES[c.dataset]} training images"
+    trained = f"{m.get('epochs_trained', c.epochs):g} epochs on {m.get('train_images', 0):,} " + (
+        "of your pictures" if is_own_images(c.dataset) else f"{dataset_title(c.dataset)} training images"
     )
     origin = m.get("data_source", "")
     if origin and "/" not in origin and "\\" not in origin:

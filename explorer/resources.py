@@ -79,6 +79,25 @@ def test_data(dataset: str) -> vae.Dataset:
     return load_dataset(dataset, allow_download=False)
 
 
+def model_test_data(path: str) -> vae.Dataset:
+    """A model's test set: the pictures it carries (shapes, a folder of one's own: they travel
+    with the model), else its dataset's official test set. Raises ValueError when that is not here."""
+    return _carried_test_data(path) or test_data(model(path).config.dataset)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _carried_test_data(path: str) -> vae.Dataset | None:
+    return model(path).test_set()
+
+
+def class_names(path: str) -> tuple[str, ...]:
+    """The names of a model's classes: its own pictures' classes, else its dataset's."""
+    trained = model(path)
+    if trained.pictures is not None:
+        return trained.pictures["classes"]
+    return vae.CLASS_NAMES[trained.config.dataset]
+
+
 @st.cache_resource(show_spinner="Encoding the test set…", max_entries=12)
 def encodings(path: str, dataset: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The test set's (means, log-variances, labels): stored with the model, or computed once.
@@ -88,7 +107,7 @@ def encodings(path: str, dataset: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """
     trained = model(path)
     try:
-        data = test_data(dataset)
+        data = model_test_data(path)
     except ValueError:
         if trained.encodings is None:
             raise
@@ -104,7 +123,7 @@ def map_base(path: str, dataset: str, marker_size: int, view: tuple[str, tuple[i
     layout once computed), where each test digit lands on it, its extent, its data traces and
     its class names."""
     mean, log_var, labels = encodings(path, dataset)
-    names = vae.CLASS_NAMES[dataset]
+    names = class_names(path)
     kind, pair = view
     if mean.shape[1] == 2:
         plane = projections.latent_plane()

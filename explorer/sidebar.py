@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import training
-from vae.data.dataset import TITLES
+from vae.data.dataset import dataset_title
 from vae.data.sources import available_datasets
 from vae.store.cache import cache_problem
 from vae.store.catalog import available_models, describe
@@ -51,7 +51,9 @@ def show(dataset: str, model_name: str, with_training: bool = True) -> None:
     if dataset not in datasets:
         datasets.append(dataset)
     st.session_state.dataset_select = dataset
-    st.sidebar.selectbox("Dataset", datasets, format_func=TITLES.get, key="dataset_select", on_change=request_dataset)
+    st.sidebar.selectbox(
+        "Dataset", datasets, format_func=dataset_title, key="dataset_select", on_change=request_dataset
+    )
     models = list(available_models(dataset))
     if model_name not in models:
         models.insert(0, model_name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from vae.data.folders import fit_channels
 from vae.model.config import RECIPES
 from vae.store.catalog import DEFAULT_MODEL
 
@@ -19,7 +20,7 @@ DEFAULTS = {
     "chosen": None,  # {"z": [z_1, ..., z_d], "index": int | None, "upload": str | None, "model": str, "xy"?}
     "map_view": "pca:1,2",  # a d-D model's map: "pca:I,J", "slice:I,J" or "neighbours" (?view=, frame.VIEWS)
     "waypoints": [],  # [{"z", "label", "index", "upload", "model"}]
-    "uploads": [],  # [{"name", "image" (28x28), "mean", "log_var", "model"}]
+    "uploads": [],  # [{"name", "image" (28x28, or 28x28x3 for a colour model), "mean", "log_var", "model"}]
     "seen_files": set(),  # uploader file ids already handled
     "upload_errors": [],  # messages for files that could not be used
     "sent_to_board": {},  # upload name -> "shown" or "held": what this session sent to the class board
@@ -205,11 +206,12 @@ def switch_model(name: str, model, test_means: np.ndarray, reason: str = "") -> 
         return
     state.model_name = name
     if state.uploads:
-        images = np.stack([u["image"] for u in state.uploads])
+        # Grey pictures go to a colour model on three channels, colour ones to a grey model averaged.
+        images = fit_channels(np.stack([u["image"] for u in state.uploads]), model.config.channels)
         means, log_vars = model.encode(images)
         state.uploads = [
-            {**u, "mean": m, "log_var": v, "model": name}
-            for u, m, v in zip(state.uploads, means, log_vars, strict=False)
+            {**u, "image": image, "mean": m, "log_var": v, "model": name}
+            for u, image, m, v in zip(state.uploads, images, means, log_vars, strict=False)
         ]
 
     def moved(entry: dict) -> dict:

@@ -17,7 +17,8 @@ import vae
 from explorer import frame as frames
 from explorer import resources, student, style
 from vae.analysis import projections
-from vae.data.dataset import TITLES
+from vae.data.dataset import dataset_title
+from vae.data.idx import DATASETS
 from vae.data.sources import download_dataset, how_to_provide, training_data_available
 from vae.model.config import RECIPES
 from vae.plots import figures, training_figures
@@ -99,10 +100,10 @@ def form(dataset: str) -> None:
 
 def no_training_data(dataset: str) -> None:
     st.error(
-        f"Training needs the 60,000 {TITLES[dataset]} training images, and they are not on the computer "
+        f"Training needs the 60,000 {dataset_title(dataset)} training images, and they are not on the computer "
         f"that runs this app (only the test set is). {how_to_provide(dataset)}"
     )
-    if st.button(f"Download {TITLES[dataset]} now (about 11 to 30 MB)", key="download-data"):
+    if st.button(f"Download {dataset_title(dataset)} now (about 11 to 30 MB)", key="download-data"):
         with st.spinner("Downloading…"):
             try:
                 download_dataset(dataset)
@@ -172,10 +173,10 @@ def waiting(key: str, config: vae.TrainConfig, place: tuple[int, int]) -> None:
 
 
 def describe(config: vae.TrainConfig) -> str:
-    images = f"{config.train_limit:,}" if config.train_limit else "60,000"
+    images = f"{config.train_limit:,}" if config.train_limit else "60,000" if config.dataset in DATASETS else "all the"
     return (
         f"{config.arch}, β = {config.beta:g}, {config.epochs} epoch{'s' * (config.epochs != 1)} on "
-        f"{images} {TITLES[config.dataset]} images, seed {config.seed}"
+        f"{images} {dataset_title(config.dataset)} images, seed {config.seed}"
     )
 
 
@@ -255,12 +256,13 @@ def starting_map():
 
 def forming_map(dataset: str, means: np.ndarray, epoch: float):
     """The map as it forms: a d-D model's means on that epoch's plane of principal components."""
-    labels = frames.test_set(dataset)
-    labels = labels.y_test if labels is not None else np.zeros(10000, np.uint8)
+    data = frames.test_set(dataset)
+    labels = data.y_test if data is not None else np.zeros(10000, np.uint8)
+    names = data.class_names if data is not None else vae.CLASS_NAMES.get(dataset, ("picture",))
     labels = labels[snapshot_indices(labels)][: len(means)]
     plane = projections.plane_for(means)
     points = plane.transform(means)
-    traces = figures.data_traces(points, labels, vae.CLASS_NAMES[dataset], 4)
+    traces = figures.data_traces(points, labels, names, 4)
     figure = figures.latent_map(
         traces,
         (points[:, 0].min(), points[:, 0].max()),

@@ -16,8 +16,8 @@ from explorer import board_panel, describe, reruns, resources, state
 from explorer.drawing_canvas import drawing_canvas
 from explorer.frame import Frame
 from explorer.text import plain
+from vae.data.folders import prepare_for
 from vae.data.image_files import EXTENSIONS, SUPPORTED
-from vae.data.images import prepare_image
 from vae.plots.pictures import data_uri, png_data_uri
 
 
@@ -27,7 +27,7 @@ def add(frame: Frame, name: str, source) -> bool:
         # A large photo takes a second or two, longer while two others are being prepared
         # (vae.data.images decodes at most two large pictures at once, to bound the server's memory).
         with st.spinner(f"Preparing {name}…"):
-            image = prepare_image(source)
+            image = prepare_for(frame.model.config, source)
     except ValueError as error:
         state.report_upload_error(f"{plain(name)}: {error}")
         return False

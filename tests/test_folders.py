@@ -38,7 +38,7 @@ def run_cli(*args):
 def test_subfolders_are_the_classes_and_every_fifth_picture_is_held_out(tmp_path):
     labels = write_shapes(tmp_path / "My Shapes!", 150)
     data = folders.read_image_folder(tmp_path / "My Shapes!")
-    assert data.name == "images-my-shapes" and data.title == "your images: my-shapes"
+    assert data.name == "images-my-shapes" and data.title == "Your pictures: my-shapes"
     assert data.class_names == ("ellipse", "heart", "square")  # the subfolders, by name
     assert data.preparation == "ink" and data.channels == 1 and data.x_train.shape[1:] == (28, 28)
     assert len(data.x_train) + len(data.x_test) == 150 and abs(len(data.x_test) - 30) <= 3

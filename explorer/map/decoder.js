@@ -89,7 +89,7 @@ function network(layers, activation, latentDim) {
     latentDim,
     decode(x, y) { return this.decodeZ([x, y]); },  // a 2-D model's point
     decodeZ(z) {
-      // z (latentDim values) -> the decoder's hidden layers -> logits -> the sigmoid: 784 pixels in [0, 1].
+      // z (latentDim values) -> the decoder's hidden layers -> logits -> the sigmoid: 784 pixels (3 × 784 in colour) in [0, 1].
       if (z.length !== latentDim) { throw new Error(`this decoder takes ${latentDim} values, not ${z.length}`); }
       let h = Float64Array.from(z);
       for (const layer of hidden) { h = dense(layer, h, activation); }
@@ -101,4 +101,14 @@ function network(layers, activation, latentDim) {
       return pixels;
     },
   };
+}
+
+export function paintPixels(picture, pixels) {
+  // Decoded pixels into a 28×28 ImageData: 784 grey values, white ink on black as the app's
+  // pictures, or 2352 colour values, (row, column, channel) in order as NumPy's (28, 28, 3).
+  const data = picture.data, colour = pixels.length === 3 * 784;
+  for (let k = 0; k < 784; k++) {
+    for (let c = 0; c < 3; c++) { data[4 * k + c] = Math.round(pixels[colour ? 3 * k + c : k] * 255); }
+    data[4 * k + 3] = 255;
+  }
 }

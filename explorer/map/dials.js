@@ -9,7 +9,7 @@
 //
 // The root carries data-z (the point decoded last) for the browser tests.
 
-import { loadDecoder } from "./decoder.js";
+import { loadDecoder, paintPixels } from "./decoder.js";
 import { element } from "./dom.js";
 
 const DIALS = (window.__vaeDials = window.__vaeDials || {});
@@ -99,11 +99,7 @@ export function pointOf(spec, values) {
 function show(dials) {
   if (!dials.network) { return; }
   const z = pointOf(dials.spec, dials.values);
-  const pixels = dials.network.decodeZ(z), data = dials.picture.data;
-  for (let k = 0; k < 784; k++) {
-    const v = Math.round(pixels[k] * 255);
-    data[4 * k] = v; data[4 * k + 1] = v; data[4 * k + 2] = v; data[4 * k + 3] = 255;
-  }
+  paintPixels(dials.picture, dials.network.decodeZ(z));
   dials.canvas.getContext("2d").putImageData(dials.picture, 0, 0);
   const caption = describe(dials.spec, dials.values);
   dials.caption.textContent = caption;

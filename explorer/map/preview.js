@@ -2,6 +2,7 @@
 // keyboard's crosshair, the dragged marker, the scrubber's place on the path), beside it.
 // It names its point in `data-hover-z="x,y"`, set once its pixels are drawn.
 
+import { paintPixels } from "./decoder.js";
 import { element } from "./dom.js";
 import { FONT } from "./points.js";
 
@@ -30,14 +31,11 @@ export function createPreview(stage) {
 }
 
 export function showPreview(preview, options) {
-  // options: {x, y (latent), pixels (784 in [0, 1]), px, py (stage pixels of the point),
+  // options: {x, y (latent), pixels (784 or 3 × 784 in [0, 1]), px, py (stage pixels of the point),
   //           size (CSS pixels of the picture), kind (TITLES), bounds {width, height}}
-  const { x, y, pixels, px, py, size, kind, bounds } = options, data = preview.picture.data;
+  const { x, y, pixels, px, py, size, kind, bounds } = options;
   const coordinates = options.coordinates || "z";  // "plane" on a plane through a d-D space
-  for (let k = 0; k < 784; k++) {
-    const v = Math.round(pixels[k] * 255);  // white ink on black, as the app's pictures
-    data[4 * k] = v; data[4 * k + 1] = v; data[4 * k + 2] = v; data[4 * k + 3] = 255;
-  }
+  paintPixels(preview.picture, pixels);
   preview.canvas.getContext("2d").putImageData(preview.picture, 0, 0);
   preview.canvas.style.width = size + "px";
   preview.canvas.style.height = size + "px";

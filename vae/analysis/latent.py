@@ -55,13 +55,14 @@ def grid_points(n: int, x_range: tuple[float, float], y_range: tuple[float, floa
 
 
 def tile(images: np.ndarray, columns: int, fill: float = 0.0) -> np.ndarray:
-    """(n, h, w) images -> one (rows * h, columns * w) mosaic, row-major; `fill` pads the last row."""
-    n, height, width = images.shape
+    """(n, h, w[, c]) images -> one (rows * h, columns * w[, c]) mosaic, row-major; `fill` pads the last row."""
+    n, height, width, *channels = images.shape
     rows = -(-n // columns)
-    padded = np.full((rows * columns, height, width), fill, images.dtype)
+    padded = np.full((rows * columns, height, width, *channels), fill, images.dtype)
     padded[:n] = images
-    # (rows, columns, h, w) -> (rows, h, columns, w) -> (rows * h, columns * w)
-    return padded.reshape(rows, columns, height, width).transpose(0, 2, 1, 3).reshape(rows * height, columns * width)
+    # (rows, columns, h, w[, c]) -> (rows, h, columns, w[, c]) -> (rows * h, columns * w[, c])
+    mosaic = padded.reshape(rows, columns, height, width, *channels).swapaxes(1, 2)
+    return mosaic.reshape(rows * height, columns * width, *channels)
 
 
 def decode_grid(

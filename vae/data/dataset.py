@@ -37,8 +37,8 @@ def is_own_images(name: str) -> bool:
 
 
 def dataset_title(name: str) -> str:
-    """The dataset's name for people: MNIST, Fashion-MNIST, Shapes, or "images: <folder>"."""
-    return TITLES.get(name) or f"your images: {name.removeprefix(IMAGES_PREFIX)}"
+    """The dataset's name for people: MNIST, Fashion-MNIST, Shapes, or "Your pictures: <folder>"."""
+    return TITLES.get(name) or f"Your pictures: {name.removeprefix(IMAGES_PREFIX)}"
 
 
 @dataclasses.dataclass(frozen=True)

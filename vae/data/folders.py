@@ -215,3 +215,20 @@ def _split(folder, pictures, labels, classes, preparation, skipped, digest) -> D
         notes=tuple(notes),
         content_hash=digest.hexdigest(),
     )
+
+
+def fit_channels(images: np.ndarray, channels: int) -> np.ndarray:
+    """Pictures (n, 28, 28) or (n, 28, 28, 3) as a model of `channels` reads them: grey ones
+    repeated on three channels, colour ones averaged to grey."""
+    if channels == 3 and images.ndim == 3:
+        return np.repeat(images[..., None], 3, axis=-1)
+    if channels == 1 and images.ndim == 4:
+        return images.mean(axis=-1).astype(images.dtype)
+    return images
+
+
+def prepare_for(config, source) -> np.ndarray:
+    """An upload as the model of `config` (a TrainConfig) reads it: through the preparation its
+    dataset was read with ("ink" or "as-is"), in its number of channels."""
+    picture = prepare_image(source) if config.preparation == "ink" else prepare_as_is(source)
+    return fit_channels(picture[None], config.channels)[0]

@@ -89,7 +89,7 @@ def make_shapes(n_train: int = N_TRAIN, n_test: int = N_TEST, seed: int = 0) -> 
         labels[n_train:],
         source=f"generated shapes (seed {seed}, {n_train:,} + {n_test:,} pictures)",
         name="shapes",
-        origin="shapes drawn by the app (squares, ellipses and hearts)",
+        origin="squares, ellipses and hearts drawn by the app",
         factors_test=factors[n_train:],
     )
 

@@ -12,8 +12,9 @@ from vae.analysis.latent import tile
 
 
 def to_pil(image: np.ndarray, scale: int = 1) -> Image.Image:
-    """A [0, 1] float image -> 8-bit greyscale PIL image, enlarged with crisp pixels."""
-    picture = Image.fromarray((np.clip(image, 0, 1) * 255).round().astype(np.uint8), "L")
+    """A [0, 1] float image, (h, w) grey or (h, w, 3) colour -> an 8-bit PIL image, enlarged with crisp pixels."""
+    pixels = (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
+    picture = Image.fromarray(pixels, "RGB" if pixels.ndim == 3 else "L")
     if scale > 1:
         picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
     return picture
@@ -37,7 +38,7 @@ def png_data_uri(image: np.ndarray, scale: int = 1) -> str:
 
 
 def gif_bytes(frames: np.ndarray, scale: int = 6, frame_ms: int = 120) -> bytes:
-    """Frames (n, 28, 28) -> an endlessly looping animated GIF, back and forth."""
+    """Frames (n, 28, 28[, 3]) -> an endlessly looping animated GIF, back and forth."""
     sequence = list(frames) + list(frames[-2:0:-1])
     return _gif([to_pil(frame, scale) for frame in sequence], frame_ms)
 
@@ -49,9 +50,9 @@ def _gif(pictures: list[Image.Image], frame_ms: int) -> bytes:
 
 
 def filmstrip(frames: np.ndarray, max_columns: int = 12) -> np.ndarray:
-    """Frames (n, 28, 28) -> one image, rows of up to max_columns frames with 2-px gaps."""
+    """Frames (n, 28, 28[, 3]) -> one image, rows of up to max_columns frames with 2-px gaps."""
     columns = min(len(frames), max_columns)
-    padded = np.pad(frames, ((0, 0), (1, 1), (1, 1)), constant_values=1.0)
+    padded = np.pad(frames, ((0, 0), (1, 1), (1, 1)) + ((0, 0),) * (frames.ndim - 3), constant_values=1.0)
     return tile(padded, columns, fill=1.0)
 
 
