@@ -23,8 +23,11 @@ def request_model() -> None:
 
 
 def request_dataset() -> None:
-    models = list(available_models(st.session_state.dataset_select))
+    chosen = st.session_state.dataset_select
+    models = list(available_models(chosen))
     st.session_state.model_request = models[0] if models else None
+    # A dataset with no model yet (shapes, a folder of one's own): the map stays, the form trains on it.
+    st.session_state.dataset_wanted = None if models else chosen
 
 
 # The map's options: their widgets' keys and defaults. The page reads them before the sidebar
@@ -50,22 +53,30 @@ def show(dataset: str, model_name: str, with_training: bool = True) -> None:
     datasets = available_datasets()
     if dataset not in datasets:
         datasets.append(dataset)
+    shown, wanted = dataset, st.session_state.dataset_wanted
+    if wanted == shown or wanted not in datasets:
+        st.session_state.dataset_wanted = wanted = None
+    dataset = wanted or shown
     st.session_state.dataset_select = dataset
     st.sidebar.selectbox(
         "Dataset", datasets, format_func=dataset_title, key="dataset_select", on_change=request_dataset
     )
-    models = list(available_models(dataset))
+    models = list(available_models(shown))
     if model_name not in models:
         models.insert(0, model_name)
     st.session_state.model_select = model_name
     st.sidebar.selectbox("Model", models, format_func=describe, key="model_select", on_change=request_model)
+    if wanted:
+        st.sidebar.info(
+            f"No model of {dataset_title(wanted)} yet: train one below. The map shows {model_name} meanwhile."
+        )
     problem = cache_problem()
     if problem:
         st.sidebar.warning(problem)
     if with_training:
         # Filled only while open: its sliders and number fields are the heaviest part of a
         # first page for the browser (0.45 s of a cold start), and most visitors never train.
-        trainer = st.sidebar.expander("Train a new model", key="train_open", on_change="rerun")
+        trainer = st.sidebar.expander("Train a new model", key="train_open", on_change="rerun", expanded=bool(wanted))
         if trainer.open:
             with trainer:
                 training.form(dataset)

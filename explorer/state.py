@@ -17,6 +17,7 @@ from vae.store.catalog import DEFAULT_MODEL
 
 DEFAULTS = {
     "model_name": DEFAULT_MODEL,  # the model in use, by the name the app lists
+    "dataset_wanted": None,  # a dataset chosen that has no model yet: the training form trains on it
     "chosen": None,  # {"z": [z_1, ..., z_d], "index": int | None, "upload": str | None, "model": str, "xy"?}
     "map_view": "pca:1,2",  # a d-D model's map: "pca:I,J", "slice:I,J" or "neighbours" (?view=, frame.VIEWS)
     "waypoints": [],  # [{"z", "label", "index", "upload", "model"}]
