@@ -32,7 +32,10 @@ def mutual_information(codes: np.ndarray, factors: np.ndarray) -> np.ndarray:
     from sklearn.metrics import mutual_info_score
 
     return np.array(
-        [[mutual_info_score(factors[:, k], codes[:, j]) for k in range(factors.shape[1])] for j in range(codes.shape[1])]
+        [
+            [mutual_info_score(factors[:, k], codes[:, j]) for k in range(factors.shape[1])]
+            for j in range(codes.shape[1])
+        ]
     )
 
 

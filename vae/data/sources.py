@@ -169,10 +169,16 @@ def load_dataset(
 
 
 def image_folders() -> dict[str, Path]:
-    """{dataset name: folder} for the folders of pictures named in $VAE_IMAGE_DIRS."""
+    """{dataset name: folder} for the folders of pictures named in $VAE_IMAGE_DIRS, and those sent
+    to the app (a zip, the class's drawings: vae/store/cache.py's pictures_dir())."""
     from vae.data.folders import dataset_name
+    from vae.store.cache import pictures_dir
 
     folders = [Path(part) for part in os.environ.get("VAE_IMAGE_DIRS", "").split(os.pathsep) if part.strip()]
+    try:
+        folders += sorted(p for p in pictures_dir().iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:  # none sent yet
+        pass
     return {dataset_name(folder): folder for folder in folders if folder.is_dir()}
 
 

@@ -40,6 +40,13 @@ def models_dir() -> Path:
     return Path(store) if store else cache_dir() / "models"
 
 
+def pictures_dir() -> Path:
+    """Where folders of pictures sent to the app (a zip, the class's drawings) are kept: beside the
+    models, so that every app process and training worker that sees the models sees them too.
+    A dot-folder: the model listing passes over it."""
+    return models_dir() / ".pictures"
+
+
 def cache_key(config: TrainConfig, data_source: str) -> str:
     """A readable, stable folder name for a config trained on a data source."""
     values = dataclasses.asdict(config)
