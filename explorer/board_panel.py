@@ -42,6 +42,12 @@ def send_form(frame: Frame, upload: dict) -> None:
         max_chars=MAX_NAME,
         placeholder="shown on the board next to your digit",
     )
+    st.text_input(
+        "What is it? (optional)",
+        key="drawing_label",
+        max_chars=MAX_NAME,
+        placeholder="a 3, a cat, a house…: its class if the class trains on its drawings",
+    )
     status = sent.get(upload["name"])
     wait, spent = wait_before_sending(code)
 
@@ -59,7 +65,14 @@ def send_form(frame: Frame, upload: dict) -> None:
             )
             return
         where = frame.on_map(upload["mean"])  # where it lies on the sender's map
-        entry = make_entry(upload["image"], st.session_state.get("student_name"), frame.name, where, who)
+        entry = make_entry(
+            upload["image"],
+            st.session_state.get("student_name"),
+            frame.name,
+            where,
+            who,
+            st.session_state.get("drawing_label"),
+        )
         sent[upload["name"]] = store.add(code, entry)
 
     if status:

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from explorer import describe, header, latent_map, links, resources, student
+from explorer import describe, header, latent_map, links, own_data, resources, student
 from explorer.board_panel import board_label
 from explorer.frame import Frame
 from explorer.map_layer import map_layer, mark
@@ -225,3 +225,4 @@ def teacher_controls(code: str) -> None:
         st.rerun()
     if code:
         st.markdown(f"Students of this class open: **{links.link({'board': code})}**")
+    own_data.show(code)

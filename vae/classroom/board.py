@@ -61,6 +61,7 @@ class Entry:
     model: str
     mean: tuple[float, float]
     student: str = ""  # who sent it, as explorer/student.py names a browser (a digest, never shown)
+    label: str = ""  # what the student said it is ("3", "cat"): its class when the class trains on its drawings
 
     def to_json(self) -> str:
         return json.dumps(
@@ -72,6 +73,7 @@ class Entry:
                 "mean": list(self.mean),
                 "image": base64.b64encode(self.image.tobytes()).decode(),
                 "student": self.student,
+                "label": self.label,
             }
         )
 
@@ -87,6 +89,7 @@ class Entry:
             values["model"],
             tuple(values["mean"]),
             values.get("student", ""),
+            values.get("label", ""),
         )
 
 
@@ -111,12 +114,18 @@ def codes_match(given: str | None, expected: str) -> bool:
     return hmac.compare_digest((given or "").strip().encode(), expected.encode())
 
 
-def make_entry(image: np.ndarray, name: str | None, model: str, mean, student: str = "") -> Entry:
-    pixels = (np.clip(np.asarray(image, np.float64), 0, 1) * 255).round().astype(np.uint8)
+def make_entry(
+    image: np.ndarray, name: str | None, model: str, mean, student: str = "", label: str | None = ""
+) -> Entry:
+    """A board entry; a colour picture (28, 28, 3) is sent in grey (the board's pictures are grey)."""
+    image = np.asarray(image, np.float64)
+    if image.ndim == 3 and image.shape[-1] == 3:
+        image = image.mean(axis=-1)
+    pixels = (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
     if pixels.shape != (28, 28):
         raise ValueError(f"A board entry needs a 28x28 image, not {pixels.shape}.")
     mean = (float(mean[0]), float(mean[1]))
-    return Entry(secrets.token_hex(6), pixels, clean_name(name), time.time(), model, mean, student)
+    return Entry(secrets.token_hex(6), pixels, clean_name(name), time.time(), model, mean, student, clean_name(label))
 
 
 def send_wait(count: int, last: float, now: float) -> tuple[float, bool]:

@@ -41,6 +41,9 @@ TEST_EVERY = 5  # every fifth picture of a class is held out for the map and the
 COLOUR_SPREAD = 8 / 255  # a picture whose channels differ by more than this somewhere is colour
 
 IGNORED = ("__MACOSX",)  # what zip tools add beside the pictures
+# A folder whose pictures are already 28×28 inputs made with "ink" (the class's drawings:
+# vae/classroom/drawings.py) holds this file: they are read as they are.
+PREPARED_MARK = ".prepared"
 
 
 def dataset_name(folder: str | os.PathLike) -> str:
@@ -110,7 +113,10 @@ def is_colour(picture: np.ndarray) -> bool:
 def _read_one(path: Path, preparation: str) -> tuple[np.ndarray | None, bytes]:
     data = path.read_bytes() if path.stat().st_size <= 10 * 2**20 else b""
     try:
-        picture = prepare_image(data) if preparation == "ink" else prepare_as_is(data)
+        if preparation == PREPARED_MARK:
+            picture = _prepared(data)
+        else:
+            picture = prepare_image(data) if preparation == "ink" else prepare_as_is(data)
     except ValueError:
         return None, data
     return picture, data
@@ -129,13 +135,16 @@ def read_image_folder(
     pictures); files skipped on the way are counted in `Dataset.notes`.
     """
     files, classes, skipped = scan(folder)
+    prepared = (Path(folder) / PREPARED_MARK).is_file()
     if len(files) > MAX_IMAGES:
         raise ValueError(
             f"{Path(folder).name} holds {len(files):,} pictures; the limit is {MAX_IMAGES:,}. "
             "Train on a part of it: a folder of up to 20,000 pictures."
         )
     _require_enough(folder, len(files), skipped)
-    if preparation == "auto":
+    if prepared:
+        preparation = "ink"
+    elif preparation == "auto":
         preparation = (
             "as-is"
             if any(is_colour(_quietly_as_is(path)) for path, _ in files[:: max(1, len(files) // 50)][:50])
@@ -148,7 +157,12 @@ def read_image_folder(
     # Decoding (zlib, libjpeg) and resizing release the GIL: a thread per core reads side by side.
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for done, ((path, label), (picture, data)) in enumerate(
-            zip(files, pool.map(lambda item: _read_one(item[0], preparation), files), strict=True), 1
+            zip(
+                files,
+                pool.map(lambda item: _read_one(item[0], PREPARED_MARK if prepared else preparation), files),
+                strict=True,
+            ),
+            1,
         ):
             digest.update(str(path.relative_to(folder)).encode() + b"\0" + hashlib.blake2b(data).digest())
             if picture is None:
@@ -162,6 +176,14 @@ def read_image_folder(
         skipped["damaged or blank"] = damaged
     _require_enough(folder, len(pictures), skipped)
     return _split(folder, np.stack(pictures), np.asarray(labels, np.uint8), classes, preparation, skipped, digest)
+
+
+def _prepared(data: bytes) -> np.ndarray:
+    """A 28×28 input as it was made: grey, [0, 1]."""
+    image = load_first_frame(open_image(data))
+    if image.size != (28, 28):
+        raise ValueError(f"A prepared input is 28 x 28 pixels, not {image.width} x {image.height}.")
+    return np.asarray(image.convert("L"), np.float32) / 255.0
 
 
 def _quietly_as_is(path: Path) -> np.ndarray:
@@ -207,7 +229,7 @@ def _split(folder, pictures, labels, classes, preparation, skipped, digest) -> D
         labels[~test],
         pictures[test].astype(np.float32),
         labels[test],
-        source=f"pictures in {folder} ({len(labels):,} read, prepared {preparation!r})",
+        source=f"pictures in {folder} ({len(labels):,} read, prepared {preparation!r}, contents {digest.hexdigest()[:12]})",
         name=dataset_name(folder),
         origin=f"your pictures in the folder {folder.name}",
         classes=classes,
