@@ -34,7 +34,8 @@ def show(code: str) -> None:
         )
     with upload:
         st.file_uploader(
-            "A .zip of a folder of pictures, one subfolder per class (PNG, JPEG, …)",
+            f"A .zip of a folder of pictures, one subfolder per class (PNG, JPEG, …; at most "
+            f"{MAX_ZIP_BYTES // 2**20} MB: a larger set goes in a folder named in VAE_IMAGE_DIRS)",
             type=["zip"],
             key="pictures_zip",
             max_upload_size=MAX_ZIP_BYTES // 2**20,

@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from vae.data.image_files import EXTENSIONS, MAX_UPLOAD_BYTES
 
-MAX_ZIP_BYTES = 200 * 2**20  # as sent
+MAX_ZIP_BYTES = 10 * 2**20  # as sent: the app's upload limit (.streamlit/config.toml), which bounds every upload
 MAX_ENTRIES = 25_000  # files and folders; vae/data/folders.py reads at most 20,000 pictures
 MAX_UNPACKED_BYTES = 1 * 2**30
 MAX_RATIO = 100  # unpacked / packed bytes of one file: a PNG or JPEG barely shrinks, a bomb shrinks 1000×
