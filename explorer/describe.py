@@ -31,8 +31,18 @@ def plural(name: str) -> str:
     return f"{name}s" if name.isdigit() else f"{name} images"
 
 
+def nearest(frame: Frame, z, k: int = 5) -> np.ndarray:
+    """The test indices of the `k` means nearest z (in the model's d dimensions), nearest first."""
+    z = np.asarray(z, np.float64)[: frame.mean.shape[1]]
+    _, indices = neighbour_tree(frame.mean, frame.name).query(z, k=k)
+    return np.atleast_1d(indices)
+
+
 def neighbours(frame: Frame, z) -> str:
-    """'its nearest test digits are mostly 7s', or 'between a 4 and a 9' when they disagree."""
+    """'its nearest test digits are mostly 7s', or 'between a 4 and a 9' when they disagree;
+    without labels, the pictures beside it are shown instead (nearest_strip)."""
+    if len(frame.class_names) == 1:
+        return "its nearest pictures are shown beside it"
     counted = votes(frame, z, 10)
     names = frame.class_names
     what = "digits" if frame.dataset == "mnist" else "images"
@@ -44,7 +54,10 @@ def neighbours(frame: Frame, z) -> str:
 
 
 def placement(frame: Frame, z) -> str:
-    """Where an upload landed, by its 5 nearest test digits: a clean answer only when they agree."""
+    """Where an upload landed, by its 5 nearest test digits: a clean answer only when they agree.
+    Without labels there is no class to name: the 5 nearest pictures are shown (nearest_strip)."""
+    if len(frame.class_names) == 1:
+        return "Its 5 nearest test pictures are below: what the model puts beside it."
     counted = votes(frame, z, 5)
     names, what = frame.class_names, "digits" if frame.dataset == "mnist" else "images"
     first, count = counted[0]

@@ -150,7 +150,10 @@ def map_base(path: str, dataset: str, marker_size: int, view: tuple[str, tuple[i
         "encoded": encoded,
         # Names the points as sent: the browser decodes them again only when this changes.
         "token": map_view.digest(encoded),
-        "annotations": figures.class_label_annotations(points, labels, names, extent=(x_range, y_range)),
+        # A dataset without labels has no class to name on the map.
+        "annotations": figures.class_label_annotations(points, labels, names, extent=(x_range, y_range))
+        if len(names) > 1
+        else [],
     }
 
 

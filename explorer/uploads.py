@@ -18,7 +18,7 @@ from explorer.frame import Frame
 from explorer.text import plain
 from vae.data.folders import prepare_for
 from vae.data.image_files import EXTENSIONS, SUPPORTED
-from vae.plots.pictures import data_uri, png_data_uri
+from vae.plots.pictures import data_uri, filmstrip, png_data_uri
 
 
 def add(frame: Frame, name: str, source) -> bool:
@@ -88,6 +88,13 @@ def latest(frame: Frame, upload: dict) -> None:
         "1σ and 2σ ellipses (tiny: the encoder is sure of itself). The panel beside the map shows it "
         "up close. " + describe.placement(frame, mean)
     )
+    if len(frame.class_names) == 1 and frame.data is not None:  # no labels: the nearest pictures themselves
+        nearest = describe.nearest(frame, mean)
+        st.image(
+            png_data_uri(filmstrip(frame.data.x_test[nearest]), 4),
+            caption="its 5 nearest test pictures, nearest first",
+            alt=f"the 5 test pictures nearest {upload['name']} on the map",
+        )
     seen, decoded, send = st.columns([1, 1, 2])
     # Inside the run's message (data: URLs): on every run of this tab, two fewer requests.
     seen.image(

@@ -4,6 +4,7 @@ decoded in its own colour mode (grey for the shapes, colour for the folder)."""
 
 import base64
 import io
+import os
 import re
 
 import numpy as np
@@ -13,7 +14,8 @@ from playwright.sync_api import expect
 
 from tests import browser
 from tests.test_browser_training import start_training
-from tests.test_folders import write_shapes
+from tests.test_folders import png, write_shapes
+from vae.data import shapes
 
 TIMEOUT = 120_000
 pytestmark = pytest.mark.alone  # they train
@@ -22,9 +24,11 @@ pytestmark = pytest.mark.alone  # they train
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     cache = tmp_path_factory.mktemp("datasets-cache")
-    pictures = tmp_path_factory.mktemp("pictures") / "Coloured shapes"
-    write_shapes(pictures, 300, colour=True)
-    env = {"VAE_CACHE_DIR": str(cache), "VAE_IMAGE_DIRS": str(pictures), "VAE_MAX_TRAININGS": "1"}
+    pictures = tmp_path_factory.mktemp("pictures")
+    write_shapes(pictures / "Coloured shapes", 300, colour=True)
+    write_shapes(pictures / "loose", 120, classes=False, seed=3)
+    folders = os.pathsep.join(str(pictures / name) for name in ("Coloured shapes", "loose"))
+    env = {"VAE_CACHE_DIR": str(cache), "VAE_IMAGE_DIRS": folders, "VAE_MAX_TRAININGS": "1"}
     with browser.streamlit_server(env) as url:
         yield url
 
@@ -88,3 +92,20 @@ def test_a_dataset_is_chosen_trained_mapped_clicked_and_decoded_in_its_colours(p
                    return most; }"""
     )
     assert (spread > 10) if colour else (spread == 0), spread
+
+
+def test_pictures_without_labels_are_one_faint_colour_and_an_upload_shows_its_nearest_pictures(page):
+    choose_dataset(page, "Your pictures: loose")
+    start_training(page, 2)
+    page.get_by_text(re.compile(r"Now showing \*?\*?images-loose-dense")).first.wait_for(timeout=240_000)
+    browser.wait_for_map(page)
+    browser.wait_until_idle(page)
+    traces = page.evaluate(
+        f"() => {browser.plot()}.traces.filter(t => t.customdata).map(t => [t.name, t.marker.opacity])"
+    )
+    assert traces == [["picture", 0.3]]  # one class, faint: where the pictures crowd shows darker
+    page.locator(".st-key-uploader input[type=file]").set_input_files(
+        files=[{"name": "mine.png", "mimeType": "image/png", "buffer": png(shapes.draw([[2, 3, 0, 3, 4]])[0])}]
+    )
+    page.get_by_role("img", name="the 5 test pictures nearest mine on the map").wait_for()
+    page.get_by_text("Its 5 nearest test pictures are below").wait_for()

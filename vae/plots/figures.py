@@ -28,8 +28,11 @@ def data_traces(
     points: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...], marker_size: int = 4, where: str = "z"
 ) -> list[dict]:
     """One WebGL trace per class; customdata carries the test index (indices collide otherwise).
-    `where` names the map's coordinates in the tip ("z", or "plane" for a plane through d-D)."""
+    `where` names the map's coordinates in the tip ("z", or "plane" for a plane through d-D).
+    A dataset without labels (one class) is drawn in one colour, faint, so that where the
+    points crowd shows darker: the map's density is what there is to see."""
     traces = []
+    opacity = 0.7 if len(class_names) > 1 else UNLABELED_OPACITY
     for label, name in enumerate(class_names):
         index = np.flatnonzero(labels == label)
         traces.append(
@@ -41,11 +44,14 @@ def data_traces(
                 x=points[index, 0].astype(np.float32),
                 y=points[index, 1].astype(np.float32),
                 customdata=index.astype(np.int32),
-                marker=dict(size=marker_size, color=PALETTE[label], opacity=0.7),
+                marker=dict(size=marker_size, color=PALETTE[label], opacity=opacity),
                 hovertemplate=f"{name}<br>test #%{{customdata}}<br>{where} = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
             )
         )
     return traces
+
+
+UNLABELED_OPACITY = 0.3
 
 
 def class_centres(points: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
