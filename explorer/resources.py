@@ -28,7 +28,7 @@ from vae.data.sources import bundled_test_set, load_dataset, training_data_avail
 from vae.plots import figures, pictures
 from vae.store.catalog import available_models
 from vae.workers import remote, warm
-from vae.workers.queue import TrainingQueue
+from vae.workers.queue import TrainingQueue, peak_estimate
 from vae.workers.remote import RemoteTrainings
 
 # One BLAS thread in the server. Serving multiplies a few points at a time (a click decodes
@@ -279,7 +279,11 @@ class Jobs(TrainingQueue):
 
         with self.lock:
             self.configs[key] = config
-            return super().request(key, lambda: TrainingJob.for_config(config, abandon_after=ABANDON_AFTER_S), seconds)
+            # A folder of one's own holds at most 20,000 pictures: in colour, as much as MNIST's 60,000 in grey.
+            peak = peak_estimate(config.train_limit or 60_000, config.channels)
+            return super().request(
+                key, lambda: TrainingJob.for_config(config, abandon_after=ABANDON_AFTER_S), seconds, peak
+            )
 
     def config(self, key: str) -> vae.TrainConfig | None:
         return self.configs.get(key)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import multiprocessing
 import os
 import re
 from collections.abc import Callable
@@ -38,6 +39,8 @@ from vae.model.config import PREPARATIONS
 MIN_IMAGES = 50  # fewer cannot teach a network anything worth a map
 MAX_IMAGES = 20_000  # a class's drawings or a student's collection; more is refused before reading
 TEST_EVERY = 5  # every fifth picture of a class is held out for the map and the test loss
+PROCESSES_FROM = 1000  # pictures: fewer are read by threads (starting processes costs about a second)
+CHUNK = 100  # pictures a reading process prepares per task
 COLOUR_SPREAD = 8 / 255  # a picture whose channels differ by more than this somewhere is colour
 
 IGNORED = ("__MACOSX",)  # what zip tools add beside the pictures
@@ -111,15 +114,39 @@ def is_colour(picture: np.ndarray) -> bool:
 
 
 def _read_one(path: Path, preparation: str) -> tuple[np.ndarray | None, bytes]:
+    """(the picture prepared, or None when it cannot be; a digest of the file's bytes)."""
     data = path.read_bytes() if path.stat().st_size <= 10 * 2**20 else b""
+    content = hashlib.blake2b(data, digest_size=16).digest()
     try:
         if preparation == PREPARED_MARK:
             picture = _prepared(data)
         else:
             picture = prepare_image(data) if preparation == "ink" else prepare_as_is(data)
     except ValueError:
-        return None, data
-    return picture, data
+        return None, content
+    return picture, content
+
+
+def _read_chunk(paths: list[Path], preparation: str) -> list[tuple[np.ndarray | None, bytes]]:
+    return [_read_one(path, preparation) for path in paths]
+
+
+def _read_all(files: list[tuple[Path, int]], preparation: str):
+    """Each file read and prepared, in order. The upload pipeline ("ink", 2-4 ms a small picture)
+    is many small NumPy steps that hold Python's lock, so a large folder is read by a process per
+    core (started fresh: a process that has imported TensorFlow must not fork); the other
+    preparations, and small folders, by threads (decoding and resizing let go of the lock)."""
+    paths = [path for path, _ in files]
+    cores = os.cpu_count() or 1
+    if preparation == "as-is" or len(paths) < PROCESSES_FROM or cores == 1:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=cores) as pool:
+            yield from pool.map(lambda path: _read_one(path, preparation), paths)
+        return
+    chunks = [paths[start : start + CHUNK] for start in range(0, len(paths), CHUNK)]
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
+        for results in pool.map(_read_chunk, chunks, [preparation] * len(chunks)):
+            yield from results
 
 
 def read_image_folder(
@@ -154,24 +181,16 @@ def read_image_folder(
         raise ValueError(f"The preparation must be one of {', '.join(PREPARATIONS)} (or auto), not {preparation!r}.")
     pictures, labels, digest, damaged = [], [], hashlib.blake2b(digest_size=16), 0
     digest.update(preparation.encode())
-    # Decoding (zlib, libjpeg) and resizing release the GIL: a thread per core reads side by side.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for done, ((path, label), (picture, data)) in enumerate(
-            zip(
-                files,
-                pool.map(lambda item: _read_one(item[0], PREPARED_MARK if prepared else preparation), files),
-                strict=True,
-            ),
-            1,
-        ):
-            digest.update(str(path.relative_to(folder)).encode() + b"\0" + hashlib.blake2b(data).digest())
-            if picture is None:
-                damaged += 1
-            else:
-                pictures.append(picture)
-                labels.append(label)
-            if on_progress and (done % 100 == 0 or done == len(files)):
-                on_progress(done, len(files))
+    way = PREPARED_MARK if prepared else preparation
+    for done, ((path, label), (picture, content)) in enumerate(zip(files, _read_all(files, way), strict=True), 1):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + content)
+        if picture is None:
+            damaged += 1
+        else:
+            pictures.append(picture)
+            labels.append(label)
+        if on_progress and (done % 100 == 0 or done == len(files)):
+            on_progress(done, len(files))
     if damaged:
         skipped["damaged or blank"] = damaged
     _require_enough(folder, len(pictures), skipped)

@@ -22,6 +22,11 @@ import psutil
 # Intel Xeon, 2026-12-02; the outside check saw 1.3 GB a training on AMD). Each job measures
 # its own peak (vae/workers/jobs.py), and the line uses the largest it has seen when that is larger.
 PEAK_BYTES = 1_700_000_000
+# What a training holds beside its network and TensorFlow: its pictures as float32, about
+# three times over (the array read, the tf.constant of the input, the batches and the
+# evaluation's encodings). PEAK_BYTES is the grey MNIST case; a colour dataset adds its third
+# channel's share (bench.memory measures both against `peak_estimate`).
+IMAGE_COPIES = 3
 SECONDS_PER_EPOCH = 4.5  # a 60,000-image epoch of the default recipe on a 2-core machine
 ABANDON_AFTER_S = 90.0  # a place nobody has asked about for this long (a closed tab) is freed
 
@@ -63,11 +68,12 @@ class TrainingQueue:
     def _active(self) -> list[str]:
         return [key for key, job in self.running.items() if not job.state().finished]
 
-    def fits(self) -> bool:
+    def fits(self, peak: int = 0) -> bool:
         """Whether one more training may start: under the limit, and its peak memory free."""
-        return len(self._active()) < self.limit and self._available() + self._reserved() >= self.peak_bytes
+        need = max(self.peak_bytes, peak)
+        return len(self._active()) < self.limit and self._available() + self._reserved() >= need
 
-    def request(self, key: str, start: Callable[[], object], seconds: float) -> str:
+    def request(self, key: str, start: Callable[[], object], seconds: float, peak: int = 0) -> str:
         """Ask for a training: "running" (started now, or already running: watch it) or "waiting"."""
         with self.lock:
             job = self.running.get(key)
@@ -75,7 +81,7 @@ class TrainingQueue:
                 return "running"
             place = self._place(key)
             if place is None:
-                self.line.append(Waiting(key, start, seconds, time.monotonic()))
+                self.line.append(Waiting(key, start, seconds, time.monotonic(), peak))
             else:
                 place.asked_at = time.monotonic()
             self.promote()
@@ -91,7 +97,7 @@ class TrainingQueue:
             self.line = [w for w in self.line if now - w.asked_at <= ABANDON_AFTER_S]
             for key in [k for k, job in self.running.items() if job.state().finished]:
                 self._learn_peak(self.running[key])
-            while self.line and self.fits():
+            while self.line and self.fits(self.line[0].peak):
                 waiting = self.line.pop(0)
                 self.running[waiting.key] = waiting.start()
                 self.started_at[waiting.key] = now
@@ -128,6 +134,12 @@ class TrainingQueue:
                 slots.sort()
                 slots[0] += seconds
             return min(slots) if slots else 0.0
+
+
+def peak_estimate(images: int = 60_000, channels: int = 1) -> int:
+    """The memory one training of `images` pictures of `channels` needs at its peak."""
+    extra = (images * channels - 60_000) * 28 * 28 * 4 * IMAGE_COPIES
+    return max(PEAK_BYTES // 2, PEAK_BYTES + extra)
 
 
 def training_seconds(epochs: int, images: int) -> float:
