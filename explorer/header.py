@@ -26,7 +26,11 @@ def model_card(frame: Frame) -> str:
         quality += f" · 5-NN {m['knn5_accuracy']:.2f}"
     return (
         f"**{frame.name}**: {c.arch} {widths}, {c.latent_dim}-D latent, β = {c.beta:g} · {trained} · {quality} · "
-        f"map: {len(frame.mean):,} test images"
+        + (
+            f"map: all {len(frame.mean):,} of your pictures, the training ones too"
+            if m.get("map") == "all pictures"
+            else f"map: {len(frame.mean):,} test images"
+        )
     )
 
 

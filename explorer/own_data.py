@@ -16,8 +16,9 @@ from explorer import resources, training
 from explorer.text import plain
 from vae.classroom.drawings import save_drawings
 from vae.data.dataset import dataset_title
+from vae.data.sources import training_images
 from vae.data.zips import MAX_ZIP_BYTES, store_zip
-from vae.model.config import RECIPES
+from vae.model.config import recipe_for
 
 
 def show(code: str) -> None:
@@ -84,7 +85,7 @@ def add_zip() -> None:
 
 def start(dataset: str) -> None:
     """Train `dataset` with the class recipe, then show the training in "Explore one model"."""
-    config = vae.TrainConfig(**RECIPES["class"], dataset=dataset)
+    config = vae.TrainConfig(**recipe_for("class", training_images(dataset)), dataset=dataset)
     try:
         training.start_job(config)
     except training.QUEUE_AWAY:

@@ -45,6 +45,7 @@ DEFAULTS = {
     "wp_index": 0,  # the test digit to add to the path by number
     "train_recipe": "class",  # the training form's recipe (vae/model/config.py's RECIPES)
     "train_epochs": RECIPES["class"]["epochs"],  # its epochs slider: the recipe's, unless changed
+    "train_form_dataset": "mnist",  # the dataset whose recipe set the epochs slider
     "direction_from": 4,  # the Dimensions tab's direction: from the mean of this class...
     "direction_to": 9,  # ...towards the mean of this one ("from a 4 towards a 9")
     # Follow the teacher (explorer/follow.py): a teacher's page that leads, a student's that follows.

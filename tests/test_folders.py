@@ -80,7 +80,7 @@ def test_a_class_of_one_picture_is_trained_on_and_said_to_have_no_place_on_the_m
     data = folders.read_image_folder(folder)
     star = data.class_names.index("star")
     assert (data.y_train == star).sum() == 1 and (data.y_test == star).sum() == 0
-    assert any("'star' has 1 picture" in note and "no place on the map" in note for note in data.notes)
+    assert any("'star' has 1 picture" in note and "none is held out" in note for note in data.notes)
 
 
 def test_grey_and_colour_pictures_together_are_read_as_colour(tmp_path):
@@ -162,3 +162,14 @@ def test_a_folder_named_for_a_dataset_it_does_not_hold_says_what_it_holds(tmp_pa
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "It holds 60 pictures, not MNIST's official files" in result.stderr
     assert f"python -m vae --images {tmp_path / 'mnist'}" in result.stderr
+
+
+def test_the_class_recipe_takes_enough_steps_on_a_small_dataset():
+    from vae.model.config import RECIPES, recipe_for
+
+    assert recipe_for("class", 60_000) == RECIPES["class"] and recipe_for("best", 240) == RECIPES["best"]
+    drawings = recipe_for("class", 240)  # a class's 300 drawings, less the held-out fifth
+    assert drawings["batch_size"] == 16 and drawings["epochs"] == 50
+    assert 600 <= drawings["epochs"] * (240 // drawings["batch_size"]) <= 800  # steps, where 6 of 256 gave 6
+    middle = recipe_for("class", 10_000)
+    assert middle["batch_size"] == 64 and middle["epochs"] * (10_000 // 64) >= 750

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from vae.workers.jobs import TrainingJob
-from vae.workers.queue import TrainingQueue, default_limit, training_seconds
+from vae.workers.queue import TrainingQueue, default_limit, peak_estimate, training_seconds
 
 
 def sleeper(seconds: float):
@@ -59,6 +59,18 @@ def test_nothing_starts_that_free_memory_would_not_hold():
     queue.promote()
     assert "a" in queue.running
     queue.running["a"].wait(timeout=30)
+
+
+def test_a_training_of_more_pictures_waits_for_its_own_larger_estimate():
+    free = {"bytes": 2 * 10**9}
+    queue = TrainingQueue(limit=4, peak_bytes=1_700_000_000, available=lambda: free["bytes"])
+    colour = peak_estimate(60_000, 3)  # 60,000 colour pictures: bench.memory measured 2.60 GB
+    assert 2.6e9 < colour < 3.2e9 and peak_estimate(20_000, 3) == peak_estimate(60_000, 1)
+    assert queue.request("colour", sleeper(0.1), 1.0, colour) == "waiting"
+    free["bytes"] = 3 * 10**9
+    queue.promote()
+    assert "colour" in queue.running
+    queue.running["colour"].wait(timeout=30)
 
 
 def test_the_limit_comes_from_vae_max_trainings(monkeypatch):

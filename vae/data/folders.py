@@ -240,7 +240,7 @@ def _split(folder, pictures, labels, classes, preparation, skipped, digest) -> D
         if len(members) < 2:
             notes.append(
                 f"The class {name!r} has {len(members)} picture{'' if len(members) == 1 else 's'}: it is trained on, "
-                "but none is held out, so it has no place on the map. Add more of it."
+                "but none is held out to test how well the model knows it. Add more of it."
             )
     folder = Path(folder)
     return Dataset(

@@ -193,6 +193,19 @@ def image_folder(name: str) -> Path:
     return folders[name]
 
 
+def training_images(name: str) -> int:
+    """About how many training pictures `name` has (a folder's are counted, not read)."""
+    if name == "shapes":
+        from vae.data.shapes import N_TRAIN
+
+        return N_TRAIN
+    if is_own_images(name) and name in image_folders():
+        from vae.data.folders import TEST_EVERY, scan
+
+        return len(scan(image_folders()[name])[0]) * (TEST_EVERY - 1) // TEST_EVERY
+    return 60_000
+
+
 def available_datasets() -> list[str]:
     """Datasets the explorer can show offline: MNIST always (bundled), Fashion-MNIST when present,
     the shapes, and the folders of pictures named in $VAE_IMAGE_DIRS."""

@@ -47,6 +47,7 @@ class Waiting:
     start: Callable[[], object]  # makes the job (vae.workers.jobs.TrainingJob) when its turn comes
     seconds: float  # its estimated training time
     asked_at: float  # when a page last asked about it
+    peak: int = 0  # its estimated peak memory (peak_estimate), when above the line's own
 
 
 class TrainingQueue:
