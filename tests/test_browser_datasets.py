@@ -109,3 +109,9 @@ def test_pictures_without_labels_are_one_faint_colour_and_an_upload_shows_its_ne
     )
     page.get_by_role("img", name="the 5 test pictures nearest mine on the map").wait_for()
     page.get_by_text("Its 5 nearest test pictures are below").wait_for()
+    # A link opens the model like any other: its name in ?model=.
+    name = re.search(r"images-loose-dense-\S+?(?=:)", page.locator("text=test NELBO").first.inner_text()).group(0)
+    other = page.context.new_page()
+    other.goto(page.url.split("?")[0] + f"?model={name}")
+    browser.wait_for_map(other)
+    expect(other.get_by_role("combobox", name="Model")).to_have_value(re.compile(name[:30]))
