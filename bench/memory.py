@@ -25,12 +25,12 @@ from bench.common import conditions, table
 N = 60_000
 
 
-def child(channels: int) -> None:
+def child(channels: int, count: int) -> None:
     import vae
     from vae.data.shapes import make_shapes
     from vae.model.config import RECIPES
 
-    data = make_shapes(N, 5_000)
+    data = make_shapes(count, 5_000)
     if channels == 3:
         tints = np.array([[1.0, 0.3, 0.2], [0.2, 0.8, 0.3], [0.3, 0.4, 1.0]], np.float32)
         data = dataclasses.replace(
@@ -47,9 +47,10 @@ def child(channels: int) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__.split("\n")[0])
     parser.add_argument("--child", type=int, choices=(1, 3), help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, default=N, help="training pictures")
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child)
+        child(args.child, args.count)
         return
     from vae.workers.queue import peak_estimate
 
@@ -62,11 +63,11 @@ def main(argv=None) -> None:
         if out.returncode:
             sys.exit(out.stderr)
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        estimate = peak_estimate(N, channels)
+        estimate = peak_estimate(args.count, channels)
         rows.append(
             (
                 "colour" if channels == 3 else "grey",
-                f"{N:,}",
+                f"{args.count:,}",
                 f"{result['peak_bytes'] / 1e9:.2f} GB",
                 f"{estimate / 1e9:.2f} GB",
                 "yes" if result["peak_bytes"] <= estimate else "NO",

@@ -96,3 +96,26 @@ def test_bench_views_quick():
     out = run("bench.views", "--quick")
     assert "mnist-vae → mnist-vae-16 (PCA plane drawn)" in out and "→ neighbours" in out
     assert "t-SNE of 1,000 16-D means" in out
+
+
+def test_bench_folders():
+    out = run("bench.folders", "--count", "150")
+    assert "28×28 grey drawings" in out and "96×96 colour sprites" in out and "progress calls" in out
+
+
+def test_bench_disentanglement_quick():
+    out = run("bench.disentanglement", "--quick", "--betas", "1,4", "--latent-dim", "4")
+    assert "MIG" in out and "rotation" in out and out.count("β = ") >= 2
+
+
+def test_bench_memory():
+    out = run("bench.memory", "--count", "2000")
+    assert "the line's estimate" in out and "colour" in out
+
+
+def test_bench_class_drawings():
+    require_chromium()
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server (apt-get install -y redis-server)")
+    out = run("bench.class_drawings", "--count", "60")
+    assert "press → its map drawn" in out and "images-class-board-" in out
