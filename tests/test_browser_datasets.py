@@ -13,11 +13,11 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests import browser
+from tests.test_browser_classroom import open_page
 from tests.test_browser_training import start_training
 from tests.test_folders import png, write_shapes
 from vae.data import shapes
 
-TIMEOUT = 120_000
 pytestmark = pytest.mark.alone  # they train
 
 
@@ -35,11 +35,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def page(chromium, server):
-    page = chromium.new_context(viewport={"width": 1500, "height": 1000}).new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(server)
-    browser.wait_for_map(page)
-    browser.wait_until_idle(page)
+    page = open_page(chromium, server)
     yield page
     page.context.close()
 
