@@ -1,7 +1,7 @@
 """The teacher's own data, on the board page: a .zip of a folder of pictures becomes a dataset,
 and "Train on our drawings" trains on what the class sent to the board (approved ones only).
 
-Both are kept beside the models (vae/store/cache.py's pictures_dir()), so every app process and
+Both are kept beside the models (vae/places.py: pictures_dir()), so every app process and
 training worker lists them in the sidebar's Dataset choice. Training goes through the usual
 line (explorer/training.py) with the class recipe; the page then opens "Explore one model",
 where the training's progress and its map show.

@@ -8,7 +8,7 @@ import pytest
 from tests.test_folders import png
 from vae.data import folders, shapes, zips
 from vae.data.sources import image_folders
-from vae.store.cache import pictures_dir
+from vae.places import pictures_dir
 
 
 def zip_bytes(entries: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:

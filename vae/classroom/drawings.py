@@ -1,5 +1,5 @@
 """The class's own drawings as a dataset: the board's digits and sketches, by what each student
-said it was, written as a folder of pictures beside the models (vae/store/cache.py's pictures_dir()).
+said it was, written as a folder of pictures beside the models (vae/places.py: pictures_dir()).
 
 The pictures are the 28×28 inputs the students' pages made (vae/data/images.py's "ink"), so
 the folder is marked as prepared: vae/data/folders.py reads them as they are instead of running
@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image
 
 from vae.data.folders import MIN_IMAGES, PREPARED_MARK, dataset_name
-from vae.store.cache import pictures_dir
+from vae.places import pictures_dir
 
 UNNAMED = "unnamed"  # the class of drawings whose student said nothing
 

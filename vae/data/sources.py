@@ -170,9 +170,9 @@ def load_dataset(
 
 def image_folders() -> dict[str, Path]:
     """{dataset name: folder} for the folders of pictures named in $VAE_IMAGE_DIRS, and those sent
-    to the app (a zip, the class's drawings: vae/store/cache.py's pictures_dir())."""
+    to the app (a zip, the class's drawings: vae/places.py: pictures_dir())."""
     from vae.data.folders import dataset_name
-    from vae.store.cache import pictures_dir
+    from vae.places import pictures_dir
 
     folders = [Path(part) for part in os.environ.get("VAE_IMAGE_DIRS", "").split(os.pathsep) if part.strip()]
     try:

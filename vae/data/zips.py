@@ -128,11 +128,11 @@ def _unpack_one(archive: zipfile.ZipFile, member: zipfile.ZipInfo, folder: Path)
 
 
 def store_zip(source, filename: str, on_progress: Callable[[int, int], None] | None = None) -> tuple[str, Path, int]:
-    """Unpack an uploaded zip of pictures beside the models (vae/store/cache.py's pictures_dir(),
+    """Unpack an uploaded zip of pictures beside the models (vae/places.py: pictures_dir(),
     which every app process and worker lists as datasets); returns (dataset name, folder, files
     skipped). Raises ValueError when the zip is unsafe or cannot make a dataset (it is then removed)."""
     from vae.data.folders import dataset_name, scan
-    from vae.store.cache import pictures_dir
+    from vae.places import pictures_dir
 
     root = pictures_dir()
     root.mkdir(parents=True, exist_ok=True)

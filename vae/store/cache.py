@@ -16,35 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vae.model.config import LEGACY_VALUES, TrainConfig
+from vae.places import cache_dir, models_dir, pictures_dir
+
+__all__ = ["cache_dir", "models_dir", "pictures_dir"]  # where things are: vae/places.py, named here too
 
 KEYED_ONLY_WHEN_SET = ("channels", "preparation")
 
 if TYPE_CHECKING:
     import filelock
-
-
-def cache_dir() -> Path:
-    """Where trained models are cached: $VAE_CACHE_DIR or ~/.cache/vae-explorer."""
-    root = os.environ.get("VAE_CACHE_DIR")
-    if root:
-        return Path(root)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "vae-explorer"
-
-
-def models_dir() -> Path:
-    """Where trained models are saved and listed: $VAE_MODEL_STORE (a folder every app process
-    and training worker sees, such as a network filesystem: deploy/README.md), else the cache's
-    `models/` folder."""
-    store = os.environ.get("VAE_MODEL_STORE", "").strip()
-    return Path(store) if store else cache_dir() / "models"
-
-
-def pictures_dir() -> Path:
-    """Where folders of pictures sent to the app (a zip, the class's drawings) are kept: beside the
-    models, so that every app process and training worker that sees the models sees them too.
-    A dot-folder: the model listing passes over it."""
-    return models_dir() / ".pictures"
 
 
 def cache_key(config: TrainConfig, data_source: str) -> str:
