@@ -17,6 +17,7 @@ from tests import browser
 from tests.conftest import ROOT
 from tests.test_browser_board import TEACHER_CODE, log_in
 from tests.test_browser_classroom import open_page
+from tests.test_browser_training import start_training
 from tests.test_folders import png
 from tests.test_follow import RedisServer
 from vae.classroom.board import make_entry, open_store
@@ -121,10 +122,22 @@ def test_a_zip_of_pictures_becomes_a_dataset_and_an_unsafe_one_is_refused(chromi
         bomb = zip_of({"boom/a/big.png": b"\0" * (30 * 2**20), **pictures})
         upload_zip(teacher, "boom.zip", bomb)
         teacher.get_by_text(re.compile(r"boom.zip: .*no picture does that")).wait_for()
+        upload_zip(teacher, "empty.zip", zip_of({f"empty/{i:05d}.png": b"" for i in range(10_000)}))
+        teacher.get_by_text(re.compile(r"empty.zip holds 0 pictures \(and 10,000 empty or other files\)")).wait_for()
         browser.wait_for_map(teacher, "board_map")  # the page goes on working
         upload_zip(teacher, "sprites.zip", zip_of(pictures))
         teacher.get_by_text(re.compile(r"sprites.zip is the dataset Your pictures: sprites")).wait_for()
-        teacher.get_by_role("combobox", name="Dataset").click()
-        teacher.get_by_role("option", name="Your pictures: sprites", exact=True).wait_for()
+        # Then trained like any dataset: in "Explore one model" the form is open on it.
+        teacher.get_by_text("Explore one model").click()
+        browser.wait_for_map(teacher)
+        teacher.get_by_text("No model of Your pictures: sprites yet").wait_for()
+        start_training(teacher, 2)
+        teacher.get_by_text(re.compile(r"Now showing \*?\*?images-sprites-dense")).first.wait_for(timeout=240_000)
+        browser.wait_for_map(teacher)
+        browser.wait_until_idle(teacher)
+        x, y, index = teacher.evaluate(browser.data_point_js(), ["heart", 0])
+        px, py = teacher.evaluate(browser.to_page_js(), [x, y])
+        browser.click_and_wait(teacher, px, py, timeout_ms=30_000)
+        teacher.get_by_role("heading", name=re.compile(f"Test #{index}: heart")).wait_for()
     finally:
         teacher.context.close()

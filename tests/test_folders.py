@@ -173,3 +173,25 @@ def test_the_class_recipe_takes_enough_steps_on_a_small_dataset():
     assert 600 <= drawings["epochs"] * (240 // drawings["batch_size"]) <= 800  # steps, where 6 of 256 gave 6
     middle = recipe_for("class", 10_000)
     assert middle["batch_size"] == 64 and middle["epochs"] * (10_000 // 64) >= 750
+
+
+def test_colour_pictures_go_to_the_board_and_come_back_as_a_colour_dataset(tmp_path, monkeypatch):
+    from vae.classroom.board import Entry, make_entry
+    from vae.classroom.drawings import save_drawings
+    from vae.plots.pictures import gif_bytes, png_bytes
+
+    monkeypatch.setenv("VAE_MODEL_STORE", str(tmp_path / "store"))
+    data = shapes.make_shapes(60, 0, seed=8)
+    tint = np.array([0.9, 0.2, 0.1], np.float32)
+    entries = [make_entry(p[..., None] * tint, "", "m", (0, 0), "s", "red") for p in data.x_train[:30]]
+    entries += [make_entry(p, "", "m", (0, 0), "s", "grey") for p in data.x_train[30:]]
+    assert entries[0].image.shape == (28, 28, 3) and entries[-1].image.shape == (28, 28)
+    assert Entry.from_json(entries[0].to_json()).image.shape == (28, 28, 3)  # through Redis as it is
+    name, folder = save_drawings(entries, "ABCDE")
+    read = folders.read_image_folder(folder)
+    assert read.name == name and read.channels == 3 and read.preparation == "ink"  # a colour drawing: colour
+    red = read.x_train[read.y_train == read.class_names.index("red")]
+    assert red[..., 0].max() > 0.8 and red[..., 2].max() < 0.2
+    # The pictures for people keep the colour: a PNG in RGB, a GIF of colour frames.
+    assert Image.open(io.BytesIO(png_bytes(red[0], 2))).mode == "RGB"
+    assert Image.open(io.BytesIO(gif_bytes(red[:3], 2))).convert("RGB").getextrema()[0][1] > 150

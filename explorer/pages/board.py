@@ -20,6 +20,7 @@ from explorer.frame import Frame
 from explorer.map_layer import map_layer, mark
 from explorer.text import plain
 from vae.classroom.board import MAX_CODE_MISSES, MAX_ENTRIES, code_wait, codes_match
+from vae.data.folders import fit_channels
 from vae.plots import pictures
 
 BOARD_MAP = "board_map"
@@ -172,7 +173,9 @@ def encoded(_frame: Frame, name: str, ids: tuple[str, ...], _entries: list) -> n
     """Every entry's mean under the model shown (entries may come from several models)."""
     if not _entries:
         return np.zeros((0, 2), np.float32)
-    images = np.stack([entry.image for entry in _entries]).astype(np.float32) / 255.0
+    # Each as the model shown reads it: grey pictures on three channels for a colour model, colour averaged for a grey one.
+    channels = _frame.model.config.channels
+    images = np.stack([fit_channels(entry.image[None] / np.float32(255), channels)[0] for entry in _entries])
     return _frame.model.encode(images)[0]
 
 
@@ -206,7 +209,10 @@ def gallery(frame: Frame, entries: list, means: np.ndarray, code: str) -> None:
 def pair_png(_frame: Frame, name: str, entry_id: str, _image: np.ndarray, z: tuple) -> bytes:
     """A sent digit beside its reconstruction by model `name`: made once, not at every poll."""
     reconstruction = _frame.model.decode(np.array([z], np.float32))[0]
-    return pictures.png_bytes(np.concatenate([_image / 255.0, np.ones((28, 2)), reconstruction], axis=1), 3)
+    colour = 3 if 3 in (_image.ndim, reconstruction.ndim) else 1  # side by side in the same mode
+    sent, made = (fit_channels(picture[None], colour)[0] for picture in (_image / 255.0, reconstruction))
+    gap = np.ones((28, 2, 3) if colour == 3 else (28, 2))
+    return pictures.png_bytes(np.concatenate([sent, gap, made], axis=1), 3)
 
 
 def ago(sent_at: float) -> str:

@@ -52,7 +52,7 @@ def ttl_from_env() -> int:
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
-    """One sent digit: the 28x28 input (uint8), who sent it (optional), when, and from which model."""
+    """One sent digit: the 28x28 input (uint8; 28x28x3 in colour), who sent it (optional), when, and from which model."""
 
     id: str
     image: np.ndarray
@@ -80,7 +80,8 @@ class Entry:
     @classmethod
     def from_json(cls, text: str | bytes) -> Entry:
         values = json.loads(text)
-        image = np.frombuffer(base64.b64decode(values["image"]), np.uint8).reshape(28, 28)
+        pixels = np.frombuffer(base64.b64decode(values["image"]), np.uint8)
+        image = pixels.reshape(28, 28) if pixels.size == 28 * 28 else pixels.reshape(28, 28, 3)
         return cls(
             values["id"],
             image,
@@ -117,13 +118,10 @@ def codes_match(given: str | None, expected: str) -> bool:
 def make_entry(
     image: np.ndarray, name: str | None, model: str, mean, student: str = "", label: str | None = ""
 ) -> Entry:
-    """A board entry; a colour picture (28, 28, 3) is sent in grey (the board's pictures are grey)."""
-    image = np.asarray(image, np.float64)
-    if image.ndim == 3 and image.shape[-1] == 3:
-        image = image.mean(axis=-1)
-    pixels = (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
-    if pixels.shape != (28, 28):
-        raise ValueError(f"A board entry needs a 28x28 image, not {pixels.shape}.")
+    """A board entry: a 28x28 grey picture, or 28x28x3 in colour (an upload to a colour model)."""
+    pixels = (np.clip(np.asarray(image, np.float64), 0, 1) * 255).round().astype(np.uint8)
+    if pixels.shape not in ((28, 28), (28, 28, 3)):
+        raise ValueError(f"A board entry needs a 28x28 (or 28x28x3) image, not {pixels.shape}.")
     mean = (float(mean[0]), float(mean[1]))
     return Entry(secrets.token_hex(6), pixels, clean_name(name), time.time(), model, mean, student, clean_name(label))
 

@@ -48,7 +48,7 @@ def save_drawings(entries, board: str, now: float | None = None) -> tuple[str, P
         for entry in entries:
             where = staging / folder_label(entry.label) if labelled else staging
             where.mkdir(exist_ok=True)
-            Image.fromarray(entry.image, "L").save(where / f"{entry.id}.png")
+            Image.fromarray(entry.image).save(where / f"{entry.id}.png")  # grey, or colour for a colour model's
         (staging / PREPARED_MARK).write_text("28x28 inputs made by the students' pages (ink)\n")
         staging.rename(final)
     except BaseException:

@@ -198,11 +198,12 @@ def read_image_folder(
 
 
 def _prepared(data: bytes) -> np.ndarray:
-    """A 28×28 input as it was made: grey, [0, 1]."""
+    """A 28×28 input as it was made, [0, 1]: (28, 28, 3) for every picture, which _split makes
+    grey again unless one has colour (an upload sent from a colour model)."""
     image = load_first_frame(open_image(data))
     if image.size != (28, 28):
         raise ValueError(f"A prepared input is 28 x 28 pixels, not {image.width} x {image.height}.")
-    return np.asarray(image.convert("L"), np.float32) / 255.0
+    return np.asarray(image.convert("RGB"), np.float32) / 255.0
 
 
 def _quietly_as_is(path: Path) -> np.ndarray:
@@ -230,7 +231,7 @@ def skipped_sentence(skipped: dict[str, int]) -> str:
 
 
 def _split(folder, pictures, labels, classes, preparation, skipped, digest) -> Dataset:
-    if preparation == "as-is":
+    if pictures.ndim == 4:  # "as-is", or prepared inputs: colour only if one picture has colour
         pictures = pictures if any(is_colour(p) for p in pictures) else pictures.mean(axis=3)
     test = np.zeros(len(labels), bool)
     notes = [skipped_sentence(skipped).capitalize() + "."] if skipped else []

@@ -9,7 +9,7 @@ zip's directory can lie about sizes):
 - paths that leave the folder (absolute, `..`, drive letters, backslashes) and links: the whole
   zip is refused, naming the entry;
 - only files whose names end as a picture's are unpacked (the rest are counted as skipped);
-  each at most 10 MB, as an upload.
+  each at most 10 MB, as an upload, and none empty.
 
 `unpack_zip` then leaves a folder that vae/data/folders.py reads like any other.
 """
@@ -56,7 +56,7 @@ def check_zip(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
             )
         path = PurePosixPath(member.filename)
         hidden = any(part.startswith(".") or part == "__MACOSX" for part in path.parts)  # what zip tools add
-        if not hidden and path.suffix[1:].lower() in EXTENSIONS and member.file_size <= MAX_UPLOAD_BYTES:
+        if not hidden and path.suffix[1:].lower() in EXTENSIONS and 0 < member.file_size <= MAX_UPLOAD_BYTES:
             pictures.append(member)
     return pictures
 
@@ -147,8 +147,8 @@ def store_zip(source, filename: str, on_progress: Callable[[int, int], None] | N
 
         if len(files) < MIN_IMAGES:
             raise ValueError(
-                f"{filename} holds {len(files)} picture{'' if len(files) == 1 else 's'} (and {skipped:,} other "
-                f"file{'' if skipped == 1 else 's'}); a VAE needs at least {MIN_IMAGES} pictures to learn from."
+                f"{filename} holds {len(files)} picture{'' if len(files) == 1 else 's'} (and {skipped:,} empty or "
+                f"other file{'' if skipped == 1 else 's'}); a VAE needs at least {MIN_IMAGES} pictures to learn from."
             )
     except BaseException:
         shutil.rmtree(destination, ignore_errors=True)
