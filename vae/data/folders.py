@@ -138,7 +138,7 @@ def _read_all(files: list[tuple[Path, int]], preparation: str):
     preparations, and small folders, by threads (decoding and resizing let go of the lock)."""
     paths = [path for path, _ in files]
     cores = os.cpu_count() or 1
-    if preparation == "as-is" or len(paths) < PROCESSES_FROM or cores == 1:
+    if preparation != "ink" or len(paths) < PROCESSES_FROM or cores == 1:
         with concurrent.futures.ThreadPoolExecutor(max_workers=cores) as pool:
             yield from pool.map(lambda path: _read_one(path, preparation), paths)
         return
