@@ -128,7 +128,7 @@ def test_a_zip_of_pictures_becomes_a_dataset_and_an_unsafe_one_is_refused(chromi
         upload_zip(teacher, "sprites.zip", zip_of(pictures))
         teacher.get_by_text(re.compile(r"sprites.zip is the dataset Your pictures: sprites")).wait_for()
         # Then trained like any dataset: in "Explore one model" the form is open on it.
-        teacher.get_by_text("Explore one model").click()
+        teacher.get_by_test_id("stRadioGroup").get_by_text("Explore one model").click()
         browser.wait_for_map(teacher)
         teacher.get_by_text("No model of Your pictures: sprites yet").wait_for()
         start_training(teacher, 2)
