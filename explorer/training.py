@@ -223,10 +223,14 @@ def panel() -> None:
             f" · epoch {progress.epoch + 1}/{progress.epochs} · loss {progress.loss:.1f} "
             f"= reconstruction {progress.reconstruction_loss:.1f} + KL {progress.kl_loss:.2f}"
         )
-    st.progress(
-        min(progress.fraction, 1.0) if progress else 0.0,
-        text=text if progress else text + " · starting (loading the data and TensorFlow)…",
-    )
+    reading = state.reading if progress is None else None  # a folder of pictures, before the first step
+    if progress is not None:
+        fraction = min(progress.fraction, 1.0)
+    elif reading:
+        fraction, text = reading[0] / reading[1], text + f" · reading the pictures: {reading[0]:,} of {reading[1]:,}…"
+    else:
+        fraction, text = 0.0, text + " · starting (loading the data and TensorFlow)…"
+    st.progress(fraction, text=text)
     # Said politely once per epoch by screen readers (the bar itself changes every batch).
     epoch = f"Training: epoch {progress.epoch + 1} of {progress.epochs}." if progress else "Training is starting."
     st.html(f'<div role="status" aria-live="polite" class="vae-training-status" style="{style.HIDDEN}">{epoch}</div>')

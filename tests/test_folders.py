@@ -195,3 +195,26 @@ def test_colour_pictures_go_to_the_board_and_come_back_as_a_colour_dataset(tmp_p
     # The pictures for people keep the colour: a PNG in RGB, a GIF of colour frames.
     assert Image.open(io.BytesIO(png_bytes(red[0], 2))).mode == "RGB"
     assert Image.open(io.BytesIO(gif_bytes(red[:3], 2))).convert("RGB").getextrema()[0][1] > 150
+
+
+def test_the_apps_training_of_a_folder_reports_its_reading_and_keeps_its_colour(tmp_path):
+    import json
+    import os
+
+    from vae.cli import arguments_for
+    from vae.model.config import TrainConfig
+
+    write_shapes(tmp_path / "tinted", 120, colour=True)
+    config = TrainConfig(dataset="images-tinted", epochs=1, hidden_units=(16,))
+    result = subprocess.run(
+        [sys.executable, "-m", "vae", *arguments_for(config), "--progress-json", "--out", str(tmp_path / "m")],
+        cwd=ROOT,
+        env={**os.environ, "VAE_IMAGE_DIRS": str(tmp_path / "tinted")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    reading = [json.loads(line)["reading"] for line in result.stdout.splitlines() if '"reading"' in line]
+    assert reading[-1] == {"done": 120, "total": 120}  # the app's bar before the first step
+    assert vae.load_model(tmp_path / "m").config.channels == 3  # "--preparation ink" among every field: still colour

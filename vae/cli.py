@@ -19,6 +19,7 @@ from typing import Annotated
 
 import tyro
 
+from vae.data.dataset import is_own_images
 from vae.model.config import Progress, TrainConfig
 from vae.training.process import die_with_parent, lower_priority
 
@@ -215,8 +216,8 @@ def run(command: Command, argv: list[str]):
     from vae.training.watchdog import Watchdog
 
     data = PRELOADED.pop((command.config.dataset, command.data_dir), None)
-    if command.images:
-        data = read_folder(command, argv)
+    if command.images or (data is None and command.progress_json and is_own_images(command.config.dataset)):
+        data = read_folder(command, argv)  # with its progress (a folder of 20,000 takes half a minute)
     elif data is None:
         data = vae.load_dataset(command.config.dataset, data_dir=command.data_dir)
     if command.test_limit:
@@ -266,15 +267,20 @@ def run(command: Command, argv: list[str]):
 
 
 def read_folder(command: Command, argv: list[str]):
-    """The --images folder, read with a progress bar (or JSON lines for the app)."""
+    """The --images folder, or the folder of a dataset named images-<folder>, read with a progress
+    bar (or JSON lines for the app)."""
     from vae.data.folders import read_image_folder
+    from vae.data.sources import image_folder
 
-    chosen = any(arg.startswith("--preparation") for arg in argv)
+    folder = command.images or image_folder(command.config.dataset)
+    # Typed with --images, the preparation is the user's; a dataset by name (the app's trainings,
+    # whose arguments name every field) is read as its pictures decide.
+    chosen = command.images and any(arg.startswith("--preparation") for arg in argv)
     preparation = command.config.preparation if chosen else "auto"
     if command.progress_json:
         report = JsonReport()
         return read_image_folder(
-            command.images, preparation, lambda done, total: report.send({"reading": {"done": done, "total": total}})
+            folder, preparation, lambda done, total: report.send({"reading": {"done": done, "total": total}})
         )
     from tqdm import tqdm
 
@@ -284,7 +290,7 @@ def read_folder(command: Command, argv: list[str]):
             bar.total = total
             bar.update(done - bar.n)
 
-        return read_image_folder(command.images, preparation, advance)
+        return read_image_folder(folder, preparation, advance)
 
 
 def summarise(command: Command, model) -> None:

@@ -37,6 +37,7 @@ class JobState:
     snapshots: list[tuple[float, list]]  # (epoch, means of the snapshot images)
     result: dict | None
     error: str | None
+    reading: tuple[int, int] | None = None  # (files read, files) while a folder of pictures is read
 
     @property
     def finished(self) -> bool:
@@ -66,6 +67,7 @@ class TrainingJob:
         self._stderr = collections.deque(maxlen=STDERR_LINES)
         self._last_seen = time.monotonic()
         self.peak_bytes = 0
+        self._reading: tuple[int, int] | None = None
         self.process = process or spawn(command, cwd)
         self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
         self._stderr_thread.start()
@@ -132,6 +134,8 @@ class TrainingJob:
                 else:
                     self._snapshots.append((snapshot["epoch"], snapshot["means"]))
                 self._last_live = bool(snapshot.get("live"))
+            elif "reading" in message:  # a folder of one's own pictures, before the first step
+                self._reading = (int(message["reading"]["done"]), int(message["reading"]["total"]))
             elif "done" in message:
                 # The model is saved: finished now, not when the process has exited (Python
                 # and TensorFlow take a second or two to shut down). A cancel came too late.
@@ -170,6 +174,7 @@ class TrainingJob:
                 list(self._snapshots),
                 self._result,
                 self.error() if self._status == "failed" else None,
+                self._reading,
             )
 
     def progress_since(self, count: int) -> list[Progress]:

@@ -67,6 +67,7 @@ def state_to_json(state: JobState) -> str:
             "snapshot": list(state.snapshots[-1]) if state.snapshots else None,
             "result": state.result,
             "error": state.error,
+            "reading": state.reading,
         }
     )
 
@@ -75,7 +76,8 @@ def state_from_json(text: str | bytes) -> JobState:
     data = json.loads(text)
     progress = Progress(**data["progress"]) if data.get("progress") else None
     snapshots = [tuple(data["snapshot"])] if data.get("snapshot") else []
-    return JobState(data["status"], progress, data["losses"], snapshots, data.get("result"), data.get("error"))
+    reading = tuple(data["reading"]) if data.get("reading") else None
+    return JobState(data["status"], progress, data["losses"], snapshots, data.get("result"), data.get("error"), reading)
 
 
 # ---- the worker's side: what RQ's work-horse runs ----------------------------------------
