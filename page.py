@@ -26,7 +26,7 @@ if gc.get_freeze_count() == 0:
     if streamlit.runtime.exists():
         streamlit.delta_generator._use_warning_has_been_displayed = True
 
-from explorer import first_page, follow, frame, links, resources, server_socket, sidebar, state, style  # noqa: E402
+from explorer import first_page, follow, frame, links, resources, server_socket, sidebar, state, style, training_line  # noqa: E402
 from explorer.pages import board, compare, explore  # noqa: E402
 
 PRESENT = st.query_params.get("present", "").lower() in ("1", "true", "yes")
@@ -67,7 +67,7 @@ if "pending_digit" in st.session_state:  # a ?digit= link, placed now that its e
 if first_page.whole():
     sidebar.show(shown.dataset, shown.name, with_training=view == "explore")  # last: the map reaches the page first
     follow.teacher_panel()
-    resources.warm_trainer()  # a trainer waiting for the next press of Train, once a page is whole
+    training_line.warm_trainer()  # a trainer waiting for the next press of Train, once a page is whole
     follow.show()  # last: its banner floats over the page (nothing moves when it comes)
 links.mirror()
 follow.publish()

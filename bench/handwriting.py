@@ -327,8 +327,10 @@ def real_report(name: str, model, results: list[dict]) -> None:
         print("refused: " + ", ".join(missed))
 
 
-def phone_photo_time(repeats: int = 7) -> float:
-    """Median milliseconds to prepare a 4000 x 3000 phone photo of a digit (JPEG)."""
+def phone_photo_time(repeats: int = 7, prepare=None) -> float:
+    """Median milliseconds to prepare a 4000 x 3000 phone photo of a digit (JPEG), with `prepare`
+    (default: today's `vae.prepare_image`)."""
+    prepare = prepare or vae.prepare_image
     import time
 
     rng = np.random.default_rng(3)
@@ -345,7 +347,7 @@ def phone_photo_time(repeats: int = 7) -> float:
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        vae.prepare_image(data)
+        prepare(data)
         times.append((time.perf_counter() - started) * 1000)
     return float(np.median(times))
 
@@ -372,6 +374,16 @@ def main() -> None:
     args = parser.parse_args()
     print(conditions())
     print(f"preparing a 4000 x 3000 phone photo (JPEG): {phone_photo_time():.0f} ms, median of 7")
+    if args.against:  # side by side, now and then, twice each in turn
+        then = prepare_image_at(args.against)
+        times = [(phone_photo_time(), phone_photo_time(prepare=then)) for _ in range(2)]
+        print(
+            "the same photo, side by side: now "
+            + ", ".join(f"{now:.0f}" for now, _ in times)
+            + f" ms; images.py at {args.against} "
+            + ", ".join(f"{old:.0f}" for _, old in times)
+            + " ms"
+        )
     if args.draw:
         from bench.drawings import draw_all
 

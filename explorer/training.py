@@ -15,7 +15,7 @@ import streamlit as st
 
 import vae
 from explorer import frame as frames
-from explorer import resources, student, style
+from explorer import student, style, training_line
 from vae.analysis import projections
 from vae.data.dataset import dataset_title
 from vae.data.idx import DATASETS
@@ -128,7 +128,7 @@ def start_job(config: vae.TrainConfig) -> None:
     (vae/workers/queue.py: at most VAE_MAX_TRAININGS at once, and only what free memory allows;
     with a queue URL, the Redis queue of the training workers: vae/workers/remote.py)."""
     key = job_key(config)
-    registry = resources.jobs()
+    registry = training_line.jobs()
     registry.request(key, config, training_seconds(config.epochs, config.train_limit or 60_000))
     registry.remember(student.identity(), key)
     st.session_state.job = key
@@ -140,18 +140,18 @@ def resume_mine() -> None:
     student finds their place in line, their training, or the model it made."""
     if not st.session_state.job:
         try:
-            st.session_state.job = resources.jobs().mine(student.identity())
+            st.session_state.job = training_line.jobs().mine(student.identity())
         except QUEUE_AWAY:
             pass  # asked again on the next run
 
 
 def forget_mine(key: str) -> None:
-    resources.jobs().forget(student.identity(), key)
+    training_line.jobs().forget(student.identity(), key)
 
 
 def waiting(key: str, config: vae.TrainConfig, place: tuple[int, int]) -> None:
     """A page in line: its place, about how long, and a way out."""
-    registry = resources.jobs()
+    registry = training_line.jobs()
     minutes = registry.wait_seconds(key) / 60
     limit = registry.limit
     at_once = f"{limit} training{'s' * (limit != 1)} at a time"
@@ -199,7 +199,7 @@ def live() -> None:
 
 
 def panel() -> None:
-    registry = resources.jobs()
+    registry = training_line.jobs()
     key = st.session_state.job
     registry.promote()  # a place may have come free since the last second
     place = registry.position(key)
