@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -226,8 +227,8 @@ def placement(model, training_means, training_labels, pictures, prepare=None) ->
 
 
 def prepare_image_at(revision: str):
-    """`vae.prepare_image` as it was at a git revision (its vae/data/images.py), to compare side by side."""
-    import importlib.util
+    """`vae.prepare_image` as it was at a git revision (its vae/data/images.py, and vae/data/ink.py
+    where it has one), to compare side by side."""
     import subprocess
     import tempfile
 
@@ -240,13 +241,27 @@ def prepare_image_at(revision: str):
     if shown.returncode:  # a revision from before vae/ was in parts: its own image_files is today's
         shown = show("vae/images.py")
         shown.check_returncode()
+    folder = Path(tempfile.mkdtemp(prefix="bench-images-"))
     source = shown.stdout.replace("from vae.image_files import", "from vae.data.image_files import")
-    path = Path(tempfile.mkdtemp(prefix="bench-images-")) / "images_then.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("images_then", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    ink = show("vae/data/ink.py")  # the pipeline's first half, in a file of its own since the fifth session
+    if ink.returncode == 0:
+        load(folder, "ink_then", ink.stdout)
+        source = source.replace("from vae.data.ink import", "from ink_then import")
+    module = load(folder, "images_then", source)
     return module.prepare_image
+
+
+def load(folder: Path, name: str, source: str):
+    """A module from source text, registered under `name` (so that another may import it)."""
+    import importlib.util
+
+    path = folder / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def real_kind(kind: str, size: tuple[int, int]) -> str:
