@@ -1,12 +1,14 @@
 """A 16-D model's views, measured in Chromium and in process.
 
-    python -m bench.views [--repeats 5] [--no-background] [--quick]
+    python -m bench.views [--repeats 5] [--no-background] [--quick] [--against REV] [--views-only]
 
 Measures, on a running app (a warm server, one Chromium page):
 - model → PCA plane: the sidebar's model changed from `mnist-vae` to `mnist-vae-16` (and back),
   from the choice to the new map drawn (its label names the model; goal: the plane <= 1 s);
 - switching views under the map: "Slice through the point", "Neighbours (t-SNE)", "PCA plane",
-  and another pair of components, from the press to the new view drawn (goal <= 0.3 s);
+  and another pair of components, from the press to the new view drawn (goal <= 0.3 s), and to
+  the server's run after it come (the caption under the chooser names the view); with --against
+  REV, that revision's app too, a press on each in turn (side by side);
 - the neighbours layout in process: openTSNE on the 10,000 16-D means (both cores), and
   placing one upload on it (the first, which builds openTSNE's affinities, and a later one);
 - in the background (unless --no-background): a copy of `mnist-vae-16` without its layout, as
@@ -29,7 +31,7 @@ from playwright.sync_api import sync_playwright
 
 import vae
 from bench.common import conditions, summary, table
-from bench.live import start_app, stop
+from bench.live import old_checkout, start_app, stop
 from tests import browser
 from vae.analysis import neighbours
 from vae.store.catalog import bundled_path
@@ -99,24 +101,61 @@ def model_switches(page, repeats: int) -> list[tuple]:
     return rows_of(times)
 
 
-def view_switches(page, repeats: int) -> list[tuple]:
+CAPTIONS = {"slice": "The map is a slice", "neighbours": "Neighbours: a t-SNE", "pca": "The map is a plane"}
+
+
+def caption_is(view: str) -> str:
+    """The server's run after the press has come: the caption under the chooser names the view."""
+    return (
+        f"() => ({view_is(view)})() && [...document.querySelectorAll('[data-testid=stCaptionContainer], [data-testid=stMarkdownContainer]')]"
+        f".some((c) => c.textContent.startsWith({CAPTIONS[view]!r}))"
+    )
+
+
+def view_round(page, k: int, times: dict) -> None:
+    """One press of each view, and another pair of components, into `times` (seconds)."""
+
     def press(text: str):
         return lambda: page.get_by_text(text, exact=True).first.click()
 
     def axis(name: str, option: str):
         return lambda: (page.get_by_label(name).click(), page.get_by_role("option", name=option, exact=True).click())
 
-    times = {"→ slice": [], "→ neighbours": [], "→ PCA plane": [], "another pair of components": []}
+    for name, text, view in (
+        ("→ slice", "Slice through the point", "slice"),
+        ("→ neighbours", "Neighbours (t-SNE)", "neighbours"),
+        ("→ PCA plane", "PCA plane", "pca"),
+    ):
+        drawn, server = timed_both(page, press(text), view_is(view), caption_is(view))
+        times.setdefault(name, []).append(drawn)
+        times.setdefault(name + ": the server's run come (caption)", []).append(server)
+    option = "PC3" if k % 2 == 0 else "PC4"  # (the PCA plane came back as PC1, PC2)
+    title_js = f"(t) => ({browser.plot()}?.layout.xaxis.title.text || '').startsWith(t) && {POINTS}"
+    times.setdefault("another pair of components", []).append(
+        timed(page, axis("Horizontal axis", option), title_js, option + " (")
+    )
+
+
+def timed_both(page, act, first_js: str, second_js: str) -> tuple[float, float]:
+    """Seconds from the press to `first_js` true, and to `second_js` true (each seen at a frame)."""
+    page.evaluate(PRESS_JS)
+    act()
+    first = page.evaluate(WATCH_JS, [first_js, None])
+    second = page.evaluate(WATCH_JS, [second_js, None])
+    browser.wait_until_idle(page)
+    return first, second
+
+
+def view_switches(pages: dict, repeats: int) -> list[tuple]:
+    """Each checkout's page (`pages`: name -> page) in turn, `repeats` rounds."""
+    times = {name: {} for name in pages}
     for k in range(repeats):
-        times["→ slice"].append(timed(page, press("Slice through the point"), view_is("slice")))
-        times["→ neighbours"].append(timed(page, press("Neighbours (t-SNE)"), view_is("neighbours")))
-        times["→ PCA plane"].append(timed(page, press("PCA plane"), view_is("pca")))
-        option = "PC3" if k % 2 == 0 else "PC4"  # (the PCA plane came back as PC1, PC2)
-        title_js = f"(t) => ({browser.plot()}?.layout.xaxis.title.text || '').startsWith(t) && {POINTS}"
-        times["another pair of components"].append(
-            timed(page, axis("Horizontal axis", option), title_js, option + " (")
-        )
-    return rows_of(times)
+        for name, page in pages.items():
+            view_round(page, k, times[name])
+    rows = []
+    for name in pages:
+        rows += [(f"{name}: {row[0]}", *row[1:]) for row in rows_of(times[name])]
+    return rows
 
 
 def rows_of(times: dict) -> list[tuple]:
@@ -198,35 +237,57 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-background", action="store_true", help="skip the layout computed in the background")
     parser.add_argument("--quick", action="store_true", help="once each, a layout of 1,000 means, no background")
+    parser.add_argument(
+        "--against", default="", help="a git revision whose views are timed too, in turn (side by side)"
+    )
+    parser.add_argument(
+        "--views-only", action="store_true", help="only the switches in Chromium (no layout, no background)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.repeats, args.no_background = 1, True
+    if args.views_only:
+        args.no_background = True
     print(conditions())
     cache = Path(tempfile.mkdtemp(prefix="bench-views-"))
+    roots = {"this checkout": browser.ROOT}
+    if args.against:
+        roots[args.against] = old_checkout(args.against)
     try:
         with sync_playwright() as playwright:
             chromium = browser.launch_chromium(playwright)
-            server, url = start_app(browser.ROOT, str(cache))
+            servers = {}
             try:
-                page = open_page(chromium, url)
+                for name, root in roots.items():
+                    servers[name] = start_app(root, str(cache))
+                page = open_page(chromium, servers["this checkout"][1])
                 models = model_switches(page, args.repeats)
                 page.context.close()
-                page = open_page(chromium, f"{url}/?model=mnist-vae-16&digit=42")
-                views = view_switches(page, args.repeats)
-                page.context.close()
+                pages = {
+                    name: open_page(chromium, f"{url}/?model=mnist-vae-16&digit=42")
+                    for name, (_, url) in servers.items()
+                }
+                views = view_switches(pages, args.repeats)
+                for page in pages.values():
+                    page.context.close()
             finally:
-                stop(server)
+                for server, _ in servers.values():
+                    stop(server)
             back = [] if args.no_background else background(chromium, cache)
             chromium.close()
-        in_process = layout_in_process(1000 if args.quick else None)
+        in_process = [] if args.views_only else layout_in_process(1000 if args.quick else None)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+        for root in roots.values():
+            if root != browser.ROOT:
+                shutil.rmtree(root, ignore_errors=True)
     print("\nChoosing the model in the sidebar, to the new map drawn (s):")
     print(table(models, ("switch", "median", "min", "max", "n")))
     print("\nChoosing the view under a 16-D map, to the new view drawn (s):")
     print(table(views, ("switch", "median", "min", "max", "n")))
-    print("\nThe neighbours layout, in process:")
-    print(table(in_process, ("step", "seconds")))
+    if in_process:
+        print("\nThe neighbours layout, in process:")
+        print(table(in_process, ("step", "seconds")))
     if back:
         print("\nA model trained here (a copy of mnist-vae-16 without its layout), on the neighbours view:")
         print(table(back, ("measure", "median", "max")))

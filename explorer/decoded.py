@@ -13,6 +13,7 @@ import streamlit as st
 
 from explorer import describe, first_page, follow, links, posterior, reruns, state
 from explorer.frame import Frame
+from explorer.frame import build as build_frame
 from explorer.latent_map import MAP_KEY, chosen_marks, decoded_at, nearest_test_digit
 from explorer.map_layer import map_layer
 from explorer.text import plain
@@ -31,6 +32,7 @@ def handle_click(frame: Frame, click: dict) -> None:
 
     A marker dragged and let go chooses exactly where it was let go, and only chooses.
     """
+    frame = view_clicked(frame, click)
     if frame.plane.kind == "neighbours":
         # Only the layout's dots are latent points: a click, a lifted finger or Enter chooses the
         # dot under it (within a finger's width), and between the dots there is nothing to decode.
@@ -53,6 +55,19 @@ def handle_click(frame: Frame, click: dict) -> None:
     elif describe.table_open():
         reruns.redraw(reruns.DECODED, reruns.MAP)  # the map as a table names the chosen point
     # else this panel's own rerun draws the new point (the map is not sent again)
+
+
+def view_clicked(frame: Frame, click: dict) -> Frame:
+    """The frame of the view a click was made on. The page draws a view at the chooser's press,
+    before the server's run (map/views.js): a click in that moment is read on what it was made on."""
+    view = click.get("view")
+    if not view or view == frame.view:
+        return frame
+    try:
+        other = build_frame(frame.name, st.session_state.get("opt_marker", 4), view)
+    except (ValueError, OSError):
+        return frame
+    return other if other.view == view else frame
 
 
 @st.fragment(key=reruns.DECODED)

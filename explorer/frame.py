@@ -64,10 +64,11 @@ class Frame:
         return self.plane.inverse_transform(np.asarray(xy, np.float64))
 
 
-def build(name: str, marker_size: int = 4, view: str | None = None) -> Frame:
+def build(name: str, marker_size: int = 4, view: str | None = None, path: str | None = None) -> Frame:
     """A model by name with its map's fixed part; raises ValueError (or OSError) if it cannot load.
-    `view`: the map's view of a d-D model (VIEWS; default the session's)."""
-    path = resources.model_path(name)
+    `view`: the map's view of a d-D model (VIEWS; default the session's); `path`: the model's
+    folder, when known (else found by name)."""
+    path = path or resources.model_path(name)
     model = resources.model(path)
     data = model_test_set(path)
     d = model.config.latent_dim
@@ -117,6 +118,16 @@ def view_name(kind: str, pair: tuple[int, int]) -> str:
     return kind if kind == "neighbours" else "{}:{},{}".format(kind, *pair)
 
 
+def view_after(frame: Frame, kind: str) -> str:
+    """The view that choosing `kind` in the map's chooser gives: a slice starts on the two most
+    used dimensions (an unused one would show nothing); another kind keeps the axes."""
+    pair = frame.plane.components if frame.plane.kind in ("pca", "slice") else (1, 2)
+    if kind == "slice" and frame.plane.kind != "slice":
+        kl = resources.kl_per_dimension_of(frame.path, frame.dataset)
+        pair = tuple(int(j) + 1 for j in np.argsort(-kl, kind="stable")[:2])
+    return view_name(kind, tuple(pair))
+
+
 def fitted_view(view: tuple[str, tuple[int, int]], latent_dim: int) -> tuple[str, tuple[int, int]]:
     """The view, with its axes, if the model has them; else the same kind on axes 1 and 2."""
     kind, pair = view
@@ -124,14 +135,19 @@ def fitted_view(view: tuple[str, tuple[int, int]], latent_dim: int) -> tuple[str
 
 
 def session_view(latent_dim: int) -> tuple[str, tuple[int, int]]:
-    """The session's choice of view (`map_view`), fitted to the model."""
-    return fitted_view(parse_view(st.session_state.get("map_view", "pca:1,2")), latent_dim)
+    """The session's choice of view (`map_view`), fitted to the model (a view that cannot be
+    read, which only a defect could store, is the first PCA plane: the page stays up)."""
+    try:
+        view = parse_view(st.session_state.get("map_view", "pca:1,2"))
+    except ValueError:
+        view = ("pca", (1, 2))
+    return fitted_view(view, latent_dim)
 
 
 def plane_view() -> str:
     """The session's PCA plane, for pages that show a d-D model on a plane whatever the explore
     page's view (the class board, the compare view)."""
-    kind, pair = parse_view(st.session_state.get("map_view", "pca:1,2"))
+    kind, pair = session_view(MAX_COMPONENT)
     return view_name("pca", pair if kind == "pca" else (1, 2))
 
 

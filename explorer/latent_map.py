@@ -11,7 +11,8 @@ import numpy as np
 import streamlit as st
 
 from explorer import live_decoder, map_view, resources, state
-from explorer.frame import Frame
+from explorer.frame import Frame, view_after
+from explorer.frame import build as build_frame
 from vae.analysis import latent
 from vae.plots import figures
 
@@ -100,6 +101,7 @@ def live(frame: Frame, present: bool = False, group: str | None = None, primary:
         "group": group,
         "primary": primary,
         "view": plane.kind,
+        "name": frame.view,
         "label": f"Latent map of {frame.name}" + ("" if plane.kind == "latent" else ", " + VIEW_LABELS[plane.kind]),
         "description": f"{len(frame.mean):,} test {what} {where} by {frame.name}; {keys}",
     }
@@ -109,9 +111,17 @@ def live(frame: Frame, present: bool = False, group: str | None = None, primary:
     return spec
 
 
-def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, present: bool = False, on_drawn=None) -> None:
+def show(
+    frame: Frame,
+    options: dict,
+    height: int,
+    key: str = MAP_KEY,
+    present: bool = False,
+    on_drawn=None,
+    ahead: list[dict] | None = None,
+) -> None:
     """The map with what the session drew on it (`present`: the projector's layout;
-    `on_drawn`: see map_view.show)."""
+    `on_drawn` and `ahead`: see map_view.show and `views_ahead`)."""
     map_view.show(
         key,
         frame.token,
@@ -120,7 +130,35 @@ def show(frame: Frame, options: dict, height: int, key: str = MAP_KEY, present: 
         layout(frame, options, height, legend_right=present),
         live(frame, present=present),
         on_drawn,
+        ahead,
     )
+
+
+def views_ahead(
+    frame: Frame, options: dict, height: int, present: bool, choices: dict[str, str], chooser: str, layer: str
+) -> list[dict]:
+    """The other views a d-D model's chooser offers (`choices`: kind -> its button's text, in the
+    element `chooser` selects), each as the server's run after the press would draw it, with the
+    chosen point's mark of the map layer `layer`: the page draws it at the press (map/views.js).
+
+    A view that is not ready (a neighbours layout still computed) is not offered ahead: its press
+    waits for the server, as every press did before. Without the manifold's picture, which is
+    computed per view: the server's run brings it.
+    """
+    ahead = []
+    plain = {**options, "manifold": False}
+    for kind, choice in choices.items():
+        if kind == frame.plane.kind:
+            continue
+        other = build_frame(frame.name, options["marker_size"], view_after(frame, kind), path=frame.path)
+        if other.plane.kind != kind:
+            continue
+        spec = map_view.spec_of(
+            overlays(other, options), layout(other, plain, height, legend_right=present), live(other, present=present)
+        )
+        marks = {layer: chosen_marks(other)}
+        ahead.append(map_view.ahead_view(other.token, other.encoded, spec, marks, chooser, choice))
+    return ahead
 
 
 def chosen_marks(frame: Frame) -> list[dict]:

@@ -69,7 +69,7 @@ function attach(layer) {
 
 function choose(layer, map, choice) {
   const g = map.geometry();
-  layer.send("click", { x: choice.x, y: choice.y, scale: g.scale, hidden: g.hidden, t: Date.now(),
+  layer.send("click", { x: choice.x, y: choice.y, scale: g.scale, hidden: g.hidden, view: g.view, t: Date.now(),
                         exact: choice.exact, kind: choice.kind });
 }
 
@@ -96,7 +96,7 @@ function release(layer, event) {
   if (Math.hypot(event.clientX - down.x, event.clientY - down.y) > 6 || performance.now() - down.t > 1200) { return; }
   const g = down.g, fx = (down.px - g.left) / g.width, fy = (down.py - g.top) / g.height;
   layer.send("click", { x: g.x[0] + fx * (g.x[1] - g.x[0]), y: g.y[1] - fy * (g.y[1] - g.y[0]),
-                        scale: g.scale, hidden: g.hidden, t: Date.now() });
+                        scale: g.scale, hidden: g.hidden, view: g.view, t: Date.now() });
 }
 """
 
@@ -114,7 +114,8 @@ def map_layer(key: str, target: str, marks: list[dict], on_click=None, announce:
 
     `on_click(click)` runs before the rerun a click causes (a callback, so that what it
     changes is already drawn by that rerun). A click is {"x", "y" (latent coordinates),
-    "scale" (pixels per latent unit), "hidden" (classes hidden in the legend)}.
+    "scale" (pixels per latent unit), "hidden" (classes hidden in the legend), "view" (the view
+    it was made on, as links name it: the page may show a view before the server's run, map/views.js)}.
     """
 
     def clicked():
@@ -148,7 +149,10 @@ def checked_click(click) -> dict | None:
     hidden = click.get("hidden") or []
     if not isinstance(hidden, list) or not all(isinstance(name, str) for name in hidden):
         return None
-    return {**click, "x": x, "y": y, "scale": scale, "hidden": hidden[:100]}
+    view = click.get("view")
+    if view is not None and not (isinstance(view, str) and len(view) <= 40):
+        return None
+    return {**click, "x": x, "y": y, "scale": scale, "hidden": hidden[:100], "view": view}
 
 
 def clicked_digit(

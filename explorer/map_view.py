@@ -31,7 +31,7 @@ from explorer.static_files import content_name, publish
 # so they are joined into one here: the relative imports dropped, the exports made plain.
 MODULES = (
     "dom", "page", "geometry", "figure", "points", "marks", "legend", "tip", "modebar",
-    "decoder", "preview", "live", "scrubber", "input", "teacher", "main",
+    "decoder", "preview", "live", "scrubber", "input", "teacher", "views", "main",
 )  # fmt: skip
 MODULE_DIR = Path(__file__).with_name("map")
 _IMPORT = re.compile(r'^import \{[^}]*\} from "\./([a-z]+)\.js";\n', re.M)
@@ -109,25 +109,55 @@ def digest(value) -> str:
     return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=8).hexdigest()
 
 
+def spec_of(traces: list[dict], layout: dict, live: dict | None = None) -> dict:
+    """What a run sends of the map besides its points: the traces over them, the layout, and
+    how the page decodes (see `show`)."""
+    return {"traces": encode_traces(traces), "layout": layout, "live": live or {}}
+
+
+def ahead_view(token: str, base: list[dict], spec: dict, marks: dict, chooser: str, choice: str) -> dict:
+    """A view the map's chooser offers, as the page draws it at the chooser's press (map/views.js):
+    its points file, its figure (`spec_of`) and its marks ({layer key: marks}); `chooser` selects
+    the chooser's element in the page, `choice` is its button's text."""
+    return {
+        "base": base_reference(token, base),
+        "spec": spec,
+        "digest": digest(spec),
+        "marks": marks,
+        "chooser": chooser,
+        "choice": choice,
+    }
+
+
 def show(
-    key: str, token: str, base: list[dict], traces: list[dict], layout: dict, live: dict | None = None, on_drawn=None
+    key: str,
+    token: str,
+    base: list[dict],
+    traces: list[dict],
+    layout: dict,
+    live: dict | None = None,
+    on_drawn=None,
+    ahead: list[dict] | None = None,
 ) -> None:
     """Draw a map under `key`: `base` (encoded once, named by `token`), then `traces` over it.
 
     `live` (optional) is what the page decodes with: {"decoder": live_decoder.spec(...),
     "preview": its size in pixels, "group": maps that preview together, "primary": the
-    model in use, "label" and "description": the map's name and description for assistive
-    technology}.
+    model in use, "view" and "name": its view's kind and name, "label" and "description": the
+    map's name and description for assistive technology}.
 
     `on_drawn` (optional), a callback: run once, when the page first draws the map's points
     (or after 4 s, or when they cannot be loaded) in the run after (explorer/first_page.py).
+
+    `ahead` (optional): the views the map's chooser offers (`ahead_view`), drawn by the page at
+    the press, before the server's run.
     """
-    spec = {"traces": encode_traces(traces), "layout": layout, "live": live or {}}
+    spec = spec_of(traces, layout, live)
     # Names what is drawn over the points: a rerun that changes nothing on the map (a click)
     # does not redraw it.
     # Whether to tell when drawn is not in the digest: the map is not redrawn when it changes.
     told = {"on_drawn_change": on_drawn} if on_drawn else {}
     # A page's first step carries the points (no request after the map's script starts).
     points = base_reference(token, base, inline=on_drawn is not None)
-    data = [key, points, spec, digest(spec), on_drawn is not None]
+    data = [key, points, spec, digest(spec), on_drawn is not None, ahead or []]
     _component(key=key, data=data, height="content", **told)

@@ -14,6 +14,7 @@ that needs it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -82,7 +83,14 @@ def served() -> bool:
     context = get_script_run_ctx()
     if context is None or not st.get_option("server.enableStaticServing"):
         return False
-    return Path(context.main_script_path).resolve().parent / "static" == STATIC_DIR
+    return serves_this_folder(context.main_script_path)
+
+
+@functools.lru_cache(maxsize=8)
+def serves_this_folder(main_script_path: str) -> bool:
+    """Whether a script's static folder is STATIC_DIR (once per script: resolving a path reads
+    each of its folders, a few milliseconds of every run)."""
+    return Path(main_script_path).resolve().parent / "static" == STATIC_DIR
 
 
 def publish(folder: str, name: str, content: bytes) -> str:

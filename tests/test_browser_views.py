@@ -135,6 +135,55 @@ def test_the_chooser_slices_along_the_two_most_used_dimensions_then_lays_out_the
         page.context.close()
 
 
+def test_a_view_is_drawn_at_the_press_once_and_a_click_meanwhile_is_read_on_it(chromium, server, model16):
+    """The chooser's other views come with the map (explorer/map/views.js): at the press the page
+    draws the new view, before any message can reach the server, and the server's run then sends
+    the same figure, which is not drawn again. A click made at once is read on the view it was
+    made on, whether it reaches the server before the view's run or after."""
+    _, mean, _ = model16
+    page = open_page(chromium, f"{server}/?model=mnist-vae-16&digit=42")
+    plot = browser.plot()
+    try:
+        browser.wait_until_idle(page)
+        page.wait_for_function(f"() => {plot}.ahead.length === 2")  # their points fetched while idle
+        assert sorted(page.evaluate(f"() => {plot}.ahead")) == ["Neighbours (t-SNE)", "Slice through the point"]
+        # A listener after the map's own: it runs in the press's own event, before anything is sent.
+        page.evaluate(
+            """(plot) => {
+              window.__atPress = null;
+              document.addEventListener('click', () => {
+                const map = eval(plot);
+                window.__atPress = { view: document.querySelector('.st-key-latent_map .vae-map').dataset.view,
+                                     title: map.layout.xaxis.title.text, drawn: map.drawn,
+                                     points: map.traces.reduce((n, t) => n + (t.x ? t.x.length : 0), 0) };
+              }, { capture: true, once: true });
+            }""",
+            plot,
+        )
+        page.get_by_text("Slice through the point", exact=True).first.click()
+        at_press = page.evaluate("() => window.__atPress")
+        assert at_press["view"] == "slice" and at_press["title"].startswith("z") and at_press["points"] >= 10_000
+        page.get_by_text("It passes through #42's μ").wait_for()  # the server's run has come
+        browser.wait_until_idle(page)
+        assert page.evaluate(f"() => {plot}.drawn") == at_press["drawn"]  # the same figure: not drawn again
+        # The PCA plane, and at once a click on it: the chosen point lands under the click.
+        page.wait_for_function(f"() => {plot}.ahead.includes('PCA plane')")
+        page.get_by_text("PCA plane", exact=True).first.click()
+        assert map_view(page) == "pca"
+        x_range, y_range = page.evaluate(f"() => [{plot}.layout.xaxis.range, {plot}.layout.yaxis.range]")
+        target = [x_range[0] + 0.9 * (x_range[1] - x_range[0]), y_range[0] + 0.9 * (y_range[1] - y_range[0])]
+        px, py = page.evaluate(browser.to_page_js(), target)
+        page.mouse.click(px, py)
+        page.get_by_text("The map is a plane").wait_for()
+        page.wait_for_function(f"() => ({plot}?.marks || []).some((m) => m.kind === 'ring' && m.label !== '#42')")
+        browser.wait_until_idle(page)
+        ring = next(m for m in page.evaluate(f"() => {plot}.marks") if m["kind"] == "ring")
+        ring_px = page.evaluate(browser.to_page_js(), [ring["x"], ring["y"]])
+        assert np.hypot(ring_px[0] - px, ring_px[1] - py) <= 8, (ring, target)
+    finally:
+        page.context.close()
+
+
 def test_the_neighbours_layout_is_the_shipped_one_and_decodes_only_its_dots(chromium, server, model16):
     model, mean, _ = model16
     layout = neighbours.load_layout(bundled_path("mnist-vae-16") / neighbours.LAYOUT_FILE, mean)

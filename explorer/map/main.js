@@ -28,12 +28,13 @@ import { createPreview, hidePreview } from "./preview.js";
 import { createScrubber, placeOnPath, syncScrubber } from "./scrubber.js";
 import { followApi } from "./teacher.js";
 import { createTip, hideTip, nearestPoint, showTip } from "./tip.js";
+import { lookAhead, readyAhead, useBase, watchChooser } from "./views.js";
 
 const MAPS = (window.__vaeMaps = window.__vaeMaps || {});
 
 export default function (component) {
   const { data, parentElement } = component;
-  const [key, base, spec, digest, tell] = data;
+  const [key, base, spec, digest, tell, ahead] = data;
   let map = MAPS[key];
   const fresh = !map || map.parent !== parentElement;
   if (fresh) { map = MAPS[key] = create(key, parentElement, map); }
@@ -41,41 +42,17 @@ export default function (component) {
   // server sends the rest; after 4 s in any case.
   map.tell = tell ? () => component.setTriggerValue("drawn", true) : null;
   if (tell && !map.tellTimer) { map.tellTimer = setTimeout(() => told(map), 4000); }
+  lookAhead(map, ahead);  // the views its chooser offers (views.js)
   // Every rerun (every click) renders the component again; the same figure is not redrawn.
   if (digest && digest === map.digest && base.token === map.baseToken) { return; }
   map.digest = digest;
-  useBase(map, base);
+  if (base.token !== map.baseToken) { map.notice.textContent = ""; }
+  useBase(map, base, () => update(map, map.spec), (reason) => {
+    map.notice.textContent = "The map's points could not be loaded (" + reason + "): reload the page.";
+    told(map);
+  });
   update(map, spec);
   if (fresh) { window.dispatchEvent(new Event("vae-map")); }  // its click layer attaches now (map_layer.py)
-}
-
-function useBase(map, base) {
-  // The test set's points: inline, or a static file fetched once per model (map_view.py).
-  if (base.token === map.baseToken || base.token === map.loading) { return; }
-  if (base.traces) {
-    map.base = base.traces.map(decodeTrace);
-    map.baseToken = base.token;
-    return;
-  }
-  map.base = [];  // not the previous model's points while this model's load
-  map.baseToken = null;
-  map.loading = base.token;
-  map.notice.textContent = "";
-  fetch(base.url)
-    .then((response) => (response.ok ? response.json() : Promise.reject(new Error("HTTP " + response.status))))
-    .then((body) => {
-      if (map.loading !== base.token) { return; }  // another model was asked for meanwhile
-      map.loading = null;
-      map.base = body.traces.map(decodeTrace);
-      map.baseToken = base.token;
-      update(map, map.spec);
-    })
-    .catch((error) => {
-      if (map.loading !== base.token) { return; }
-      map.loading = null;  // the next run tries again
-      map.notice.textContent = "The map's points could not be loaded (" + error.message + "): reload the page.";
-      told(map);
-    });
 }
 
 function create(key, parent, old) {
@@ -123,6 +100,9 @@ function create(key, parent, old) {
   });
   listen(area, stage, handlers(map));
   if (old && old.observer) { old.observer.disconnect(); }  // the map this one replaces
+  if (old && old.unwatch) { old.unwatch(); }
+  // A press on the view chooser draws the view it names at once, when its points are here.
+  watchChooser(map, (view) => { Object.assign(map.marks, view.marks || {}); update(map, view.spec); });
   map.observer = new ResizeObserver(() => { if (parent.clientWidth && parent.clientWidth !== map.width) { resize(map); draw(map); } });
   map.observer.observe(parent);
   // Out of sight (and out of reach of clicks) until the page around it is laid out (page.js).
@@ -377,11 +357,12 @@ function api(map) {
     get decoder() { return map.decoder; },
     get live() { return map.live; },
     get layout() { return map.layout; },  // as sent: the axes' ranges and titles
+    get ahead() { return readyAhead(map); },  // the views drawn at the chooser's press (views.js)
     geometry() {
       // The plot area on the page (page coordinates) and the latent ranges it shows.
       const rect = map.area.getBoundingClientRect(), v = fitted(map.view, map.box);
       return { left: rect.left + window.scrollX, top: rect.top + window.scrollY, width: rect.width, height: rect.height,
-               x: v.x.slice(), y: v.y.slice(), scale: v.scale, hidden: [...map.traces.filter((t) => !visible(map.hidden, t)).map((t) => t.name)] };
+               x: v.x.slice(), y: v.y.slice(), scale: v.scale, view: map.live.name || null, hidden: [...map.traces.filter((t) => !visible(map.hidden, t)).map((t) => t.name)] };
     },
     toPage(x, y) {
       const rect = map.area.getBoundingClientRect(), t = transformOf(map);

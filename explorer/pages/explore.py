@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from explorer import (
@@ -28,8 +27,7 @@ from explorer import (
     traversals,
     uploads,
 )
-from explorer.frame import Frame, session_view, view_name
-from vae.analysis import projections
+from explorer.frame import Frame, session_view, view_after, view_name
 
 TABS = ["Your digit", "Path", "Sample the prior", "Manifold", "Dimensions", "Replay training", "How it works"]
 
@@ -66,6 +64,7 @@ def show(frame: Frame, options: dict) -> None:
 
 
 VIEW_CHOICES = {"pca": "PCA plane", "slice": "Slice through the point", "neighbours": "Neighbours (t-SNE)"}
+CHOOSER = ".st-key-map_view_kind"  # the view chooser's element in the page (its widget's key)
 
 
 def view_choice(frame: Frame) -> None:
@@ -73,23 +72,30 @@ def view_choice(frame: Frame) -> None:
     axes, and what that view is a picture of."""
     kind, pair = session_view(frame.latent_dim)
 
+    # The axes' widgets are the kind's own (their keys name it): their options read z3 on a slice
+    # and PC3 on a plane, and a widget whose labels changed under a run that a click cut short
+    # came back as its old label ('z10'), not a number (Streamlit's selectbox keeps a value it
+    # cannot find among its options).
+    x_key, y_key = f"map_axis_x_{kind}", f"map_axis_y_{kind}"
+
     def chosen(what: str) -> None:
         s = st.session_state
-        new_kind, new_pair = s.map_view_kind, [s.map_axis_x, s.map_axis_y]
-        if new_kind == "slice" and kind != "slice":
-            # A slice first along the two most used dimensions: an unused one would show nothing.
-            kl = projections.kl_per_dimension(frame.mean, frame.log_var)
-            new_pair = [int(j) + 1 for j in np.argsort(-kl, kind="stable")[:2]]
-        elif new_kind != kind:
-            new_pair = list(pair)
-        elif new_pair[0] == new_pair[1]:  # the other axis gives way
+        new_kind = s.map_view_kind
+        if new_kind != kind:
+            # As the page drew it at the press (latent_map.views_ahead): the server draws the same.
+            s.map_view = view_after(frame, new_kind)
+            st.rerun()  # the whole page: its map and its frame are built for the view
+        new_pair = [s.get(x_key), s.get(y_key)]
+        if not all(isinstance(c, int) and 1 <= c <= frame.latent_dim for c in new_pair):
+            return
+        if new_pair[0] == new_pair[1]:  # the other axis gives way
             other = 1 if what == "x" else 0
             new_pair[other] = next(c for c in range(1, frame.latent_dim + 1) if c != new_pair[1 - other])
         s.map_view = view_name(new_kind, tuple(new_pair))
-        st.rerun()  # the whole page: its map and its frame are built for the view
+        st.rerun()
 
     s = st.session_state
-    s.map_view_kind, (s.map_axis_x, s.map_axis_y) = kind, pair
+    s.map_view_kind, (s[x_key], s[y_key]) = kind, pair
     st.segmented_control(
         "The map shows",
         list(VIEW_CHOICES),
@@ -106,10 +112,8 @@ def view_choice(frame: Frame) -> None:
         name = "PC{}" if kind == "pca" else "z{}"
         options = list(range(1, frame.latent_dim + 1))
         across, up = st.columns(2)
-        across.selectbox(
-            "Horizontal axis", options, format_func=name.format, key="map_axis_x", on_change=chosen, args=("x",)
-        )
-        up.selectbox("Vertical axis", options, format_func=name.format, key="map_axis_y", on_change=chosen, args=("y",))
+        across.selectbox("Horizontal axis", options, format_func=name.format, key=x_key, on_change=chosen, args=("x",))
+        up.selectbox("Vertical axis", options, format_func=name.format, key=y_key, on_change=chosen, args=("y",))
     if kind == "neighbours" and frame.plane.kind != "neighbours":
         neighbours.computing(frame)
     st.caption(view_caption(frame))
@@ -155,7 +159,10 @@ def map_area(frame: Frame, options: dict, height: int, present: bool) -> None:
     """The map, the path's filmstrip under it and the map as a table: a part of the page that
     the panels and the decoded point rerun when they change what it shows (explorer/reruns.py)."""
     on_drawn = None if first_page.whole() else first_page.map_drawn  # the page's first step
-    latent_map.show(frame, options, height, present=present, on_drawn=on_drawn)
+    ahead = None
+    if frame.latent_dim > 2 and first_page.whole():  # the chooser's other views, drawn at its press
+        ahead = latent_map.views_ahead(frame, options, height, present, VIEW_CHOICES, CHOOSER, decoded.LAYER_KEY)
+    latent_map.show(frame, options, height, present=present, on_drawn=on_drawn, ahead=ahead)
     if frame.latent_dim > 2 and first_page.whole():
         view_choice(frame)
     path.filmstrip(frame)
