@@ -260,9 +260,11 @@ def main() -> None:
             try:
                 for name, root in roots.items():
                     servers[name] = start_app(root, str(cache))
-                page = open_page(chromium, servers["this checkout"][1])
-                models = model_switches(page, args.repeats)
-                page.context.close()
+                models = []
+                for name, (_, url) in servers.items():
+                    page = open_page(chromium, url)
+                    models += [(f"{name}: {row[0]}", *row[1:]) for row in model_switches(page, args.repeats)]
+                    page.context.close()
                 pages = {
                     name: open_page(chromium, f"{url}/?model=mnist-vae-16&digit=42")
                     for name, (_, url) in servers.items()

@@ -180,6 +180,18 @@ def test_a_view_is_drawn_at_the_press_once_and_a_click_meanwhile_is_read_on_it(c
         ring = next(m for m in page.evaluate(f"() => {plot}.marks") if m["kind"] == "ring")
         ring_px = page.evaluate(browser.to_page_js(), [ring["x"], ring["y"]])
         assert np.hypot(ring_px[0] - px, ring_px[1] - py) <= 8, (ring, target)
+        # By keyboard: Enter on the chooser's button draws its view in the same way, in its keydown.
+        page.wait_for_function(f"() => {plot}.ahead.includes('Neighbours (t-SNE)')")
+        page.evaluate(
+            """() => { window.__atKey = null; document.addEventListener('keydown', () => {
+                 window.__atKey = document.querySelector('.st-key-latent_map .vae-map').dataset.view; },
+                 { capture: true, once: true }); }"""
+        )
+        page.locator(".st-key-map_view_kind button", has_text="Neighbours (t-SNE)").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => window.__atKey !== null")
+        assert page.evaluate("() => window.__atKey") == "neighbours"
+        page.get_by_text("Neighbours: a t-SNE layout").wait_for()
     finally:
         page.context.close()
 

@@ -9,6 +9,7 @@
 //   decoder.js   the decoder in the page       preview.js  the live preview beside a point
 //   live.js      decoding as the hand moves    scrubber.js the slider along the path
 //   page.js      the page around it laid out   dom.js  element()   teacher.js  the teacher's hand, following
+//   views.js     the points files, kept; the views a d-D map's chooser offers, drawn at its press
 //
 // Each map is an entry of window.__vaeMaps by its key; the map layer (map_layer.py) finds
 // it there, reads its geometry for clicks, gives it the marks to draw, and listens for the

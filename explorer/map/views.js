@@ -98,6 +98,13 @@ export function watchChooser(map, show) {
     map.ahead = [];  // until the server's run sends the views ahead of this one
     show(view);
   };
-  document.addEventListener("click", pressed, true);
-  map.unwatch = () => document.removeEventListener("click", pressed, true);
+  // By keyboard, Streamlit's buttons (React Aria) choose on Enter's keydown and Space's keyup,
+  // with no click event.
+  const keyed = (event) => {
+    const enter = event.type === "keydown" && event.key === "Enter", space = event.type === "keyup" && event.key === " ";
+    if ((enter || space) && !event.repeat) { pressed(event); }
+  };
+  const listened = { click: pressed, keydown: keyed, keyup: keyed };
+  for (const [type, listener] of Object.entries(listened)) { document.addEventListener(type, listener, true); }
+  map.unwatch = () => { for (const [type, listener] of Object.entries(listened)) { document.removeEventListener(type, listener, true); } };
 }
