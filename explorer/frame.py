@@ -64,16 +64,19 @@ class Frame:
         return self.plane.inverse_transform(np.asarray(xy, np.float64))
 
 
-def build(name: str, marker_size: int = 4, view: str | None = None, path: str | None = None) -> Frame:
+def build(
+    name: str, marker_size: int = 4, view: str | None = None, path: str | None = None, shown: bool = True
+) -> Frame:
     """A model by name with its map's fixed part; raises ValueError (or OSError) if it cannot load.
     `view`: the map's view of a d-D model (VIEWS; default the session's); `path`: the model's
-    folder, when known (else found by name)."""
+    folder, when known (else found by name); `shown`: False for a view only offered ahead (its
+    neighbours layout is not made ready for uploads)."""
     path = path or resources.model_path(name)
     model = resources.model(path)
     data = model_test_set(path)
     d = model.config.latent_dim
     kind, pair = session_view(d) if view is None else fitted_view(parse_view(view), d)
-    if kind == "neighbours" and (d == 2 or resources.neighbour_layout(path, model.config.dataset) is None):
+    if kind == "neighbours" and (d == 2 or resources.neighbour_layout(path, model.config.dataset, warm=shown) is None):
         kind, pair = "pca", (1, 2)  # until its layout is computed (explorer/neighbours.py), the PCA plane
     base = resources.map_base(path, model.config.dataset, marker_size, (kind, pair))
     plane = base["plane"]

@@ -150,7 +150,7 @@ def views_ahead(
     for kind, choice in choices.items():
         if kind == frame.plane.kind:
             continue
-        other = build_frame(frame.name, options["marker_size"], view_after(frame, kind), path=frame.path)
+        other = build_frame(frame.name, options["marker_size"], view_after(frame, kind), path=frame.path, shown=False)
         if other.plane.kind != kind:
             continue
         spec = map_view.spec_of(

@@ -153,15 +153,20 @@ def map_base(path: str, dataset: str, marker_size: int, view: tuple[str, tuple[i
     }
 
 
-def neighbour_layout(path: str, dataset: str):
-    """The model's neighbours layout (vae/analysis/neighbours.py), or None until it is computed."""
+def neighbour_layout(path: str, dataset: str, warm: bool = False):
+    """The model's neighbours layout (vae/analysis/neighbours.py), or None until it is computed.
+    `warm`: the layout is shown, so what placing an upload on it needs is built now, in a thread
+    (5 s of a core: not for a layout only offered ahead, latent_map.views_ahead)."""
     from vae.analysis import neighbours
 
     mean = encodings(path, dataset)[0]
     try:
-        return _layout(str(neighbours.layout_path(path)), neighbours.fingerprint(mean), path, dataset)
+        layout = _layout(str(neighbours.layout_path(path)), neighbours.fingerprint(mean), path, dataset)
     except _NoLayout:
         return None
+    if warm:
+        layout.warm()  # so that the first upload on it is placed in 2 s, not 7
+    return layout
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
@@ -173,7 +178,6 @@ def _layout(file, made_from: str, path: str, dataset: str):
     layout = neighbours.load_layout(file, encodings(path, dataset)[0])
     if layout is None:
         raise _NoLayout
-    layout.warm()  # so that the first upload on it is placed in 2 s, not 7
     return layout
 
 

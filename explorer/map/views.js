@@ -58,22 +58,28 @@ export function useBase(map, base, redraw, failed) {
     });
 }
 
-// The views the chooser offers: kept on the map, their points fetched once the page is idle.
+// The views the chooser offers: kept on the map, their points fetched once the page is idle
+// and some seconds after they first came, so that a new page's own loading (its second step, the
+// decoder's file) never waits for them.
+const SETTLE_MS = 3000;
+
 export function lookAhead(map, ahead) {
   map.ahead = ahead || [];
+  if (map.ahead.length && !map.aheadSince) { map.aheadSince = performance.now(); }
   for (const view of map.ahead) {
     const token = view.base.token;
     if (kept.has(token) || !view.base.url || fetching.has(token)) { continue; }
     fetching.add(token);
-    idle(() => load(view.base.url)
+    const fetchIt = () => load(view.base.url)
       .then((body) => keep(token, body.traces.map(decodeTrace)))
       .catch(() => {})  // the switch then waits for the server, as without this
-      .finally(() => fetching.delete(token)));
+      .finally(() => fetching.delete(token));
+    setTimeout(() => idle(fetchIt), Math.max(0, map.aheadSince + SETTLE_MS - performance.now()));
   }
 }
 
 function idle(task) {
-  if (window.requestIdleCallback) { window.requestIdleCallback(task, { timeout: 500 }); } else { setTimeout(task, 200); }
+  if (window.requestIdleCallback) { window.requestIdleCallback(task, { timeout: 1000 }); } else { setTimeout(task, 200); }
 }
 
 // The views ahead whose points are here: a press on them draws at once (their buttons' texts).

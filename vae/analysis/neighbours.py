@@ -116,7 +116,10 @@ class NeighbourLayout:
         return places[0] if single else places
 
     def warm(self) -> None:
-        """Build what `transform` needs (5 s on 2 cores) in a thread, before the first upload."""
+        """Build what `transform` needs (5 s on 2 cores) in a thread, before the first upload (once)."""
+        if getattr(self, "_warming", False):
+            return
+        self._warming = True
 
         def build():
             with self._lock:
