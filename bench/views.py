@@ -155,7 +155,14 @@ def view_switches(pages: dict, repeats: int) -> list[tuple]:
     rows = []
     for name in pages:
         rows += [(f"{name}: {row[0]}", *row[1:]) for row in rows_of(times[name])]
+    if EACH:
+        for name, switches in times.items():
+            for switch, values in switches.items():
+                print(f"{name}: {switch}: " + " ".join(f"{v:.2f}" for v in values))
     return rows
+
+
+EACH = False  # --each: every press's seconds, in order
 
 
 def rows_of(times: dict) -> list[tuple]:
@@ -243,7 +250,10 @@ def main() -> None:
     parser.add_argument(
         "--views-only", action="store_true", help="only the switches in Chromium (no layout, no background)"
     )
+    parser.add_argument("--each", action="store_true", help="also print every press's seconds, in order")
     args = parser.parse_args()
+    global EACH
+    EACH = args.each
     if args.quick:
         args.repeats, args.no_background = 1, True
     if args.views_only:

@@ -61,7 +61,7 @@ export function useBase(map, base, redraw, failed) {
 // The views the chooser offers: kept on the map, their points fetched once the page is idle
 // and some seconds after they first came, so that a new page's own loading (its second step, the
 // decoder's file) never waits for them.
-const SETTLE_MS = 3000;
+const SETTLE_MS = 1500;
 
 export function lookAhead(map, ahead) {
   map.ahead = ahead || [];
