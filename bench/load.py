@@ -132,8 +132,9 @@ class Session:
         word that its points are drawn, which brings the rest (explorer/first_page.py)."""
         milliseconds = self.run()
         view = self.elements.get("vae_map_view")
-        # The map's data ends with whether it asks to be told (explorer/map_view.py's show).
-        if view is not None and json.loads(view.json)[-1] is True:
+        # The map's data: [key, points, spec, digest, whether it asks to be told, the views ahead]
+        # (explorer/map_view.py's show).
+        if view is not None and json.loads(view.json)[4] is True:
             milliseconds += self.component_event("vae_map_view", "drawn", True)
         return milliseconds
 
