@@ -146,8 +146,9 @@ def timed_both(page, act, first_js: str, second_js: str) -> tuple[float, float]:
     return first, second
 
 
-def view_switches(pages: dict, repeats: int) -> list[tuple]:
-    """Each checkout's page (`pages`: name -> page) in turn, `repeats` rounds."""
+def view_switches(pages: dict, repeats: int, each: bool = False) -> list[tuple]:
+    """Each checkout's page (`pages`: name -> page) in turn, `repeats` rounds (`each`: also print
+    every press's seconds, in order)."""
     times = {name: {} for name in pages}
     for k in range(repeats):
         for name, page in pages.items():
@@ -155,14 +156,11 @@ def view_switches(pages: dict, repeats: int) -> list[tuple]:
     rows = []
     for name in pages:
         rows += [(f"{name}: {row[0]}", *row[1:]) for row in rows_of(times[name])]
-    if EACH:
+    if each:
         for name, switches in times.items():
             for switch, values in switches.items():
                 print(f"{name}: {switch}: " + " ".join(f"{v:.2f}" for v in values))
     return rows
-
-
-EACH = False  # --each: every press's seconds, in order
 
 
 def rows_of(times: dict) -> list[tuple]:
@@ -252,8 +250,6 @@ def main() -> None:
     )
     parser.add_argument("--each", action="store_true", help="also print every press's seconds, in order")
     args = parser.parse_args()
-    global EACH
-    EACH = args.each
     if args.quick:
         args.repeats, args.no_background = 1, True
     if args.views_only:
@@ -279,7 +275,7 @@ def main() -> None:
                     name: open_page(chromium, f"{url}/?model=mnist-vae-16&digit=42")
                     for name, (_, url) in servers.items()
                 }
-                views = view_switches(pages, args.repeats)
+                views = view_switches(pages, args.repeats, args.each)
                 for page in pages.values():
                     page.context.close()
             finally:

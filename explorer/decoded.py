@@ -11,7 +11,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from explorer import describe, first_page, follow, links, posterior, reruns, state
+from explorer import describe, first_page, follow, links, posterior, reruns, sidebar, state
 from explorer.frame import Frame
 from explorer.frame import build as build_frame
 from explorer.latent_map import MAP_KEY, chosen_marks, decoded_at, nearest_test_digit
@@ -64,7 +64,8 @@ def view_clicked(frame: Frame, click: dict) -> Frame:
     if not view or view == frame.view:
         return frame
     try:
-        other = build_frame(frame.name, st.session_state.get("opt_marker", 4), view)
+        key, default = sidebar.OPTIONS["marker_size"]
+        other = build_frame(frame.name, st.session_state.get(key, default), view, path=frame.path)
     except (ValueError, OSError):
         return frame
     return other if other.view == view else frame
