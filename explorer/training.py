@@ -20,7 +20,7 @@ from vae.analysis import projections
 from vae.data.dataset import dataset_title
 from vae.data.idx import DATASETS
 from vae.data.sources import download_dataset, how_to_provide, training_data_available, training_images
-from vae.model.config import recipe_for
+from vae.model.config import form_config
 from vae.plots import figures, training_figures
 from vae.store.snapshots import snapshot_indices
 from vae.workers.queue import training_seconds
@@ -45,12 +45,12 @@ def form(dataset: str) -> None:
     RECIPES) is chosen first: it sets the epochs below, and the batch size and learning rate."""
 
     def recipe_chosen() -> None:
-        st.session_state.train_epochs = vae.TrainConfig(**recipe_for(st.session_state.train_recipe, size)).epochs
+        st.session_state.train_epochs = form_config(st.session_state.train_recipe, size).epochs
 
     size = training_images(dataset)
     if st.session_state.train_form_dataset != dataset:  # another dataset: its recipe's epochs
         st.session_state.train_form_dataset = dataset
-        st.session_state.train_epochs = vae.TrainConfig(**recipe_for(st.session_state.train_recipe, size)).epochs
+        st.session_state.train_epochs = form_config(st.session_state.train_recipe, size).epochs
 
     st.segmented_control(
         "Recipe",
@@ -62,7 +62,6 @@ def form(dataset: str) -> None:
         help="For class: 6 epochs of 256 images a step, tuned for the time to a good map on 2 cores "
         "(bench/README). Best quality: 20 epochs of 128, the command line's default.",
     )
-    recipe = recipe_for(st.session_state.train_recipe, size)
     with st.form("train"):
         arch = st.selectbox(
             "Architecture", ["dense", "conv"], help="dense: multilayer perceptron; conv: strided convolutions"
@@ -80,8 +79,10 @@ def form(dataset: str) -> None:
         seed = st.number_input("Seed (same seed, same run)", 0, 10_000, 0)
         start = st.form_submit_button("Train", type="primary", width="stretch")
     if start:
-        config = vae.TrainConfig(
-            **{**recipe, "epochs": epochs},
+        config = form_config(
+            st.session_state.train_recipe,
+            size,
+            epochs=epochs,
             dataset=dataset,
             arch=arch,
             beta=beta,

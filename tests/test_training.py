@@ -1,5 +1,7 @@
 """Training on real images: the losses are logged, progress is reported, metrics recorded."""
 
+import dataclasses
+
 import numpy as np
 
 import vae
@@ -86,6 +88,30 @@ def test_same_seed_same_run(small_mnist):
     np.testing.assert_array_equal(first.snapshots.means, second.snapshots.means)
     other = vae.train(vae.TrainConfig(epochs=1, batch_size=100, hidden_units=(32,), seed=4), small_mnist)
     assert not np.array_equal(first.weights[0], other.weights[0])
+
+
+def test_a_trainer_prepared_ahead_starts_traced_and_trains_the_same_model_as_a_fresh_one(small_mnist):
+    """A warm trainer traces the form's default config's step ahead (fit.prepare); the training
+    then reuses that step, with every variable as built: the same weights, step for step."""
+    from vae.training import fit
+
+    config = vae.TrainConfig(epochs=2, batch_size=50, hidden_units=(32,), seed=5, warmup_epochs=0.5)
+    fresh = vae.train(config, small_mnist)
+    fit.prepare(config, small_mnist)
+    prepared = fit._PREPARED[fit._prepared_key(config, small_mnist)].trainer
+    traced = prepared.train_function
+    ahead = vae.train(config, small_mnist)
+    assert ahead.metrics["step_traced_ahead"] and not fresh.metrics["step_traced_ahead"]
+    assert prepared.train_function is traced and not fit._PREPARED  # its step reused, once
+    for a, b in zip(fresh.weights, ahead.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(fresh.snapshots.means, ahead.snapshots.means)
+    assert ahead.metrics["history"] == fresh.metrics["history"]
+    # Another config (or the same on other data) is not given the prepared trainer.
+    fit.prepare(config, small_mnist)
+    other = vae.train(dataclasses.replace(config, seed=6), small_mnist)
+    assert not other.metrics["step_traced_ahead"] and len(fit._PREPARED) == 1
+    fit._PREPARED.clear()
 
 
 def test_a_stop_request_ends_training_early_and_keeps_the_model(split_mnist):

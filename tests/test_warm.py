@@ -9,6 +9,7 @@ import time
 import pytest
 
 import vae
+from vae.model.config import form_config
 from vae.workers import warm
 from vae.workers.jobs import TrainingJob
 from vae.workers.queue import TrainingQueue
@@ -45,6 +46,22 @@ def test_a_warm_trainer_takes_the_job_and_another_warms_up_behind_it(pool):
     assert vae.load_model(state.result["path"]).config.train_limit == 300
     behind = ready(pool.waiting[("mnist", None)])
     assert behind.process.pid != first.process.pid and behind.alive()
+
+
+def test_the_forms_default_training_starts_on_the_step_its_warm_trainer_traced_ahead(pool, idx_folder):
+    trainer = ready(pool.ensure("mnist", None))
+    assert trainer.prepares  # said in its "warm" line; the step is traced before it reads a job
+    data = vae.load_dataset("mnist", data_dir=idx_folder)
+    job = TrainingJob.for_config(form_config("class", len(data.x_train), dataset="mnist"))
+    assert job.warm
+    state = finished(job, timeout=240)
+    assert state.status == "done", job.error()
+    assert vae.load_model(state.result["path"]).metrics["step_traced_ahead"]
+    # Another config in the next warm trainer: trained as before, its own step traced.
+    ready(pool.waiting[("mnist", None)])
+    other = TrainingJob.for_config(CONFIG)
+    assert other.warm and finished(other).status == "done", other.error()
+    assert not vae.load_model(other.state().result["path"]).metrics["step_traced_ahead"]
 
 
 def test_a_killed_warm_trainer_is_replaced_and_no_training_is_lost(pool):

@@ -199,6 +199,14 @@ RECIPES = {
 }
 
 
+def form_config(recipe: str, train_images: int, **changes) -> TrainConfig:
+    """The training form's config: `recipe`'s settings for a dataset of `train_images`, then the
+    form's own fields. `form_config("class", 60_000, dataset="mnist")` is what Train sends when
+    nothing on the form is changed (its widgets start at TrainConfig's defaults), the config a
+    warm trainer traces ahead (vae/workers/warm.py)."""
+    return TrainConfig(**{**recipe_for(recipe, train_images), **changes})
+
+
 SMALL_DATASET_STEPS = 750  # steps of the class recipe on a small dataset (a class's drawings)
 
 

@@ -210,6 +210,62 @@ def _optimizer(config: TrainConfig, steps: int) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate, **options)
 
 
+def _compiled_trainer(config: TrainConfig, images: np.ndarray, batches: int):
+    trainer = build_trainer(config, pixel_mean=images.mean(axis=0))
+    # XLA fuses the dense layers' small kernels and cuts step time on a CPU; its CPU
+    # convolutions are slower than oneDNN's, so convolutional models run without it.
+    trainer.compile(optimizer=_optimizer(config, config.epochs * batches), jit_compile=config.arch == "dense")
+    return trainer
+
+
+class PreparedTrainer:
+    """A trainer whose training step is already traced and compiled, with its first state kept.
+
+    `fit` traces its step before the first one (Keras' Python trace, then XLA): 5-6 s on 2 cores
+    in which a class sees no training. A warm trainer (vae/workers/warm.py) does that ahead for
+    the form's default config, on one batch, then puts back every variable as built: the
+    weights, the sampler's seed state, the optimizer's moments and step count. Keras keeps the
+    traced step across `fit` calls, so a training of that config starts stepping at once and
+    learns exactly what a fresh trainer would (tests/test_fit.py checks it weight for weight).
+    """
+
+    def __init__(self, config: TrainConfig, data: Dataset):
+        self.key = _prepared_key(config, data)
+        images = data.x_train[: config.train_limit]
+        batch = max(1, min(config.batch_size, len(images)))
+        self.trainer = _compiled_trainer(config, images, len(images) // batch)
+        self.trainer.optimizer.build(self.trainer.trainable_variables)
+        self.variables = [*self.trainer.variables, *self.trainer.optimizer.variables]
+        self.initial = [variable.numpy() for variable in self.variables]
+        one_batch, _ = training_batches(images[:batch], batch, 1, config.seed)
+        self.trainer.fit(one_batch, epochs=1, steps_per_epoch=1, shuffle=False, verbose=0)
+
+    def fresh(self):
+        """The trainer as built, its compiled step kept."""
+        keras.utils.set_random_seed(self.key[0].seed)  # as build_trainer does
+        for variable, value in zip(self.variables, self.initial, strict=True):
+            variable.assign(value)
+        self.trainer.reset_metrics()
+        return self.trainer
+
+
+_PREPARED: dict[tuple, PreparedTrainer] = {}
+
+
+def _prepared_key(config: TrainConfig, data: Dataset) -> tuple:
+    config = dataclasses.replace(config, dataset=data.name, channels=data.channels, preparation=data.preparation)
+    return config, data.source, data.content_hash, len(data.x_train)
+
+
+def prepare(config: TrainConfig, data: Dataset) -> None:
+    """Build `config`'s trainer for `data` and trace its step now, so that a later `train` of the
+    same config on the same data starts at once (once: the trainer is then that training's)."""
+    require_training_data(data)
+    config = dataclasses.replace(config, dataset=data.name, channels=data.channels, preparation=data.preparation)
+    prepared = PreparedTrainer(config, data)
+    _PREPARED[prepared.key] = prepared
+
+
 def train(
     config: TrainConfig,
     data: Dataset,
@@ -244,10 +300,8 @@ def train(
         inputs = without_autotune(inputs)
     else:
         inputs, batches = training_batches(images, config.batch_size, config.epochs, config.seed)
-    trainer = build_trainer(config, pixel_mean=images.mean(axis=0))
-    # XLA fuses the dense layers' small kernels and cuts step time on a CPU; its CPU
-    # convolutions are slower than oneDNN's, so convolutional models run without it.
-    trainer.compile(optimizer=_optimizer(config, config.epochs * batches), jit_compile=config.arch == "dense")
+    prepared = _PREPARED.pop(_prepared_key(config, data), None)  # its step traced ahead (a warm trainer)
+    trainer = prepared.fresh() if prepared is not None else _compiled_trainer(config, images, batches)
     indices = snapshot_indices(data.y_test)
     snapshot = SnapshotCallback(data.x_test[indices], Snapshots.empty(indices, config.latent_dim), batches, on_snapshot)
     # The map as initialised, now: `fit` first traces (and compiles) its step, 3-6 s on 2 cores
@@ -297,6 +351,7 @@ def train(
             "evaluation": round(time.perf_counter() - fit_returned, 2),
         },
         "train_images": int(len(images)),
+        "step_traced_ahead": prepared is not None,
         "epochs_trained": epochs_done,
         "data_source": data.origin or data.source,
         "dataset": data.name,

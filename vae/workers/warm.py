@@ -7,7 +7,9 @@ a 2-core machine: bench.time_to_map). A warm trainer does all that ahead, at the
 priority, then waits. When Train is pressed, the app hands it the command line, and it runs
 exactly what `python -m vae` would (vae/cli.py's `main`), in that same fresh process:
 TensorFlow never forks, and every training still gets a process of its own, which returns its
-memory when it ends. A new one warms up behind it.
+memory when it ends. A new one warms up behind it. Once ready, it also traces the training step
+of the form's default config (5-6 s that `fit` would spend before its first step), so that the
+usual press starts stepping at once; another config traces its own, as a fresh process does.
 
     python -m vae --warm [--dataset mnist] [--data-dir DIR]
 
@@ -34,6 +36,7 @@ class WarmTrainer:
     def __init__(self, dataset: str = "mnist", data_dir: str | None = None):
         self.dataset, self.data_dir = dataset, data_dir
         self.ready = threading.Event()
+        self.prepares = False  # it traces the form's default training step once ready (vae/training/fit.py's prepare)
         self.started = time.monotonic()
         command = [sys.executable, "-m", "vae", "--warm", "--dataset", dataset]
         if data_dir:
@@ -44,6 +47,7 @@ class WarmTrainer:
     def _wait_ready(self) -> None:
         line = self.process.stdout.readline()  # its first line, once warm; "" if it died
         if line.startswith('{"warm"'):
+            self.prepares = bool(json.loads(line)["warm"].get("prepares"))
             self.ready.set()
 
     def alive(self) -> bool:
