@@ -77,7 +77,9 @@ class SnapshotCallback(keras.callbacks.Callback):
     model, for the replay). With `on_snapshot`, also live maps for the page as it trains: after
     the first `first_live` steps, then at most every `live_every_s` seconds (sent, not kept:
     `on_snapshot(epoch, means, live=True)`), so that a class sees the map form in its first
-    seconds, not only after a whole epoch."""
+    seconds, not only after a whole epoch. Every 2 s, not every second: each new map is a Plotly
+    redraw in the page, and where the browser shares the trainer's 2 cores (a teacher's laptop)
+    the class recipe's bar filled 3-10 s sooner (bench.time_to_map, side by side, bench/README)."""
 
     def __init__(
         self,
@@ -86,7 +88,7 @@ class SnapshotCallback(keras.callbacks.Callback):
         batches: int,
         on_snapshot: Callable[..., None] | None = None,
         first_live: int = 100,
-        live_every_s: float = 1.0,
+        live_every_s: float = 2.0,
     ):
         super().__init__()
         self.images, self.snapshots, self.on_snapshot = images, snapshots, on_snapshot
