@@ -36,6 +36,11 @@ def test_bench_recipes_quick(idx_folder):
     assert "test NELBO" in run("bench.recipes", "--quick", "--candidates", "baseline", "--data-dir", str(idx_folder))
 
 
+def test_bench_class_recipe_quick(idx_folder):
+    out = run("bench.class_recipe", "--quick", "--set", "beta=0.5", "--data-dir", str(idx_folder))
+    assert "s to a live map with 5-NN >= 0.7" in out and "beta=0.5,epochs=1" in out
+
+
 def test_bench_uploads_quick():
     out = run("bench.uploads", "--quick", "--repeats", "1")
     assert "49 MP RGBA PNG" in out and "peak growth MB" in out
