@@ -5,8 +5,8 @@
 First, real handwriting: the development set in ../shared/data/handwriting-dev/ (365 hand-drawn
 digits from 41 public repositories, `--real`), by kind and by source, next to the model's own
 ceiling (the 5-NN accuracy of its MNIST test means) and the goal, 0.95 of that ceiling. Then
-two kinds of digits made here, both pushed through `vae.prepare_image` exactly as the app does
-with an upload:
+two kinds of digits made here, all pushed through the app's own path for an upload
+(vae/data/folders.py's `prepare_for`: the picture's readings, the one the model explains best):
 - drawings made in Chromium on the app's own canvas with a mouse: stroke templates of the ten
   digits, drawn with random slant, size, place and pen width (`--draw` makes them anew into
   bench/handwriting/; they are kept, so every run judges the same drawings);
@@ -14,7 +14,8 @@ with an upload:
   off-centre and small, blurred, JPEG-compressed, faint pencil, a phone photo of paper with
   uneven light and grain, ruled lines.
 A digit is "placed right" when the 5 nearest training-set means (of the 60,000 MNIST training
-images) vote for its own digit. Refusals (prepare_image finds no digit) count as wrong.
+images) vote for its own digit. Refusals (no digit found) count as wrong. `--one-reading` also
+reports the real set with `vae.prepare_image` alone (the standard reading, no choice).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PIL import Image, ImageFilter
 
 import vae
 from bench.common import conditions, table
+from vae.data.folders import prepare_for
 from vae.data.sources import bundled_test_set
 
 HERE = Path(__file__).resolve().parent / "handwriting"
@@ -213,7 +215,7 @@ def placement(model, training_means, training_labels, pictures, prepare=None) ->
     images, labels, refused = [], [], 0
     for data, label in pictures:
         try:
-            images.append((prepare or vae.prepare_image)(data))
+            images.append((prepare or as_the_app(model))(data))
             labels.append(label)
         except ValueError:
             refused += 1
@@ -299,7 +301,7 @@ def real_set(folder: Path) -> list[dict]:
 
 def real_placement(model, training_means, training_labels, rows: list[dict], prepare=None) -> list[dict]:
     """Each real picture with what became of it: "placed" (its 5-NN vote is its label), or "refused"."""
-    prepare = prepare or vae.prepare_image
+    prepare = prepare or as_the_app(model)
     out = []
     for row in rows:
         try:
@@ -342,10 +344,15 @@ def real_report(name: str, model, results: list[dict]) -> None:
         print("refused: " + ", ".join(missed))
 
 
+def as_the_app(model):
+    """An upload prepared as the app prepares it for `model`."""
+    return lambda data: prepare_for(model, data)
+
+
 def phone_photo_time(repeats: int = 7, prepare=None) -> float:
     """Median milliseconds to prepare a 4000 x 3000 phone photo of a digit (JPEG), with `prepare`
-    (default: today's `vae.prepare_image`)."""
-    prepare = prepare or vae.prepare_image
+    (default: as the app does for the bundled 2-D model)."""
+    prepare = prepare or as_the_app(vae.load_model())
     import time
 
     rng = np.random.default_rng(3)
@@ -386,9 +393,13 @@ def main() -> None:
     parser.add_argument("--against", default="", help="also prepare the uploads as a git revision did (side by side)")
     parser.add_argument("--real", default=str(SHARED_REAL), help="the development set of real handwriting")
     parser.add_argument("--no-made", action="store_true", help="the real set only: skip the digits made here")
+    parser.add_argument("--one-reading", action="store_true", help="also the real set with vae.prepare_image alone")
     args = parser.parse_args()
     print(conditions())
-    print(f"preparing a 4000 x 3000 phone photo (JPEG): {phone_photo_time():.0f} ms, median of 7")
+    print(
+        f"preparing a 4000 x 3000 phone photo (JPEG), as the app does for mnist-vae: {phone_photo_time():.0f} ms, "
+        f"median of 7 (one reading, vae.prepare_image: {phone_photo_time(prepare=vae.prepare_image):.0f} ms)"
+    )
     if args.against:  # side by side, now and then, twice each in turn
         then = prepare_image_at(args.against)
         times = [(phone_photo_time(), phone_photo_time(prepare=then)) for _ in range(2)]
@@ -412,6 +423,9 @@ def main() -> None:
         if real:
             training_means, _ = model.encode(training.x_train)
             real_report(name, model, real_placement(model, training_means, training.y_train, real))
+            if args.one_reading:
+                one = real_placement(model, training_means, training.y_train, real, vae.prepare_image)
+                real_report(f"{name}, one reading (vae.prepare_image)", model, one)
             if args.against:
                 then = real_placement(model, training_means, training.y_train, real, prepare_image_at(args.against))
                 real_report(f"{name}, images.py at {args.against}", model, then)

@@ -27,7 +27,7 @@ def add(frame: Frame, name: str, source) -> bool:
         # A large photo takes a second or two, longer while two others are being prepared
         # (vae.data.images decodes at most two large pictures at once, to bound the server's memory).
         with st.spinner(f"Preparing {name}…"):
-            image = prepare_for(frame.model.config, source)
+            image = prepare_for(frame.model, source)  # the reading the model explains best
     except ValueError as error:
         state.report_upload_error(f"{plain(name)}: {error}")
         return False

@@ -71,8 +71,8 @@ def _max_filter(pixels: np.ndarray, size: int) -> np.ndarray:
     return ndimage.maximum_filter(pixels, size, mode="nearest")
 
 
-def _normalise_strokes(ink: np.ndarray) -> np.ndarray:
-    """Resize the cropped digit to STROKE_SIZE and thicken strokes thinner than MNIST's."""
+def _normalise_strokes(ink: np.ndarray, stroke: float = TARGET_STROKE) -> np.ndarray:
+    """Resize the cropped digit to STROKE_SIZE and bring its strokes to `stroke` of its longer side."""
     scale = STROKE_SIZE / max(ink.shape)
     image = _to_image(ink)
     if scale < 1:
@@ -85,7 +85,7 @@ def _normalise_strokes(ink: np.ndarray) -> np.ndarray:
     padded = ImageOps.expand(image, border=STROKE_SIZE // 5, fill=0)
     values = np.asarray(padded, dtype=np.float64) / 255.0
     width = _stroke_width(values > 0.5)
-    target = TARGET_STROKE * STROKE_SIZE
+    target = stroke * STROKE_SIZE
     if width < target * 0.75:
         grow = int(round(target - width)) | 1
         values = _max_filter(np.asarray(_to_image(values)), min(grow, 15)) / 255.0
@@ -126,6 +126,39 @@ def prepare_image(source) -> np.ndarray:
     many pixels or bytes, or no ink at all). Memory is bounded: a large picture is reduced
     right after decoding, and at most LARGE_AT_ONCE are decoded at once (the others wait).
     """
+    return _center_in_field(_normalise_strokes(_digit_ink(source)))
+
+
+# The readings of one picture (`readings`): MNIST's own digits vary this much in stroke width
+# (as a share of the digit's longer side) and in slant, and a person's pen or tilt is one of them.
+# A stroke already near a width is left as it is (see _normalise_strokes), so readings may coincide.
+STROKE_READINGS = (TARGET_STROKE, 0.08, 0.10, 0.14, 0.16, 0.18)
+TURN_READINGS = (0.0, -8.0, 8.0, -15.0, 15.0)  # degrees, anticlockwise
+
+
+def readings(source) -> np.ndarray:
+    """Several equally plausible readings of one picture: (30, 28, 28), every stroke width of
+    STROKE_READINGS, each turned by every angle of TURN_READINGS. The first is `prepare_image`'s.
+
+    A model chooses the one it explains best (vae/data/folders.py's `prepare_for`): the same
+    digit drawn with a thin pen, or tilted, then lands where its thicker or upright twins do.
+    The picture is opened and its ink found once; each reading costs about a millisecond.
+    Raises ValueError as `prepare_image` does.
+    """
+    from scipy import ndimage
+
+    digit = _digit_ink(source)
+    out = []
+    for stroke in STROKE_READINGS:
+        field = _center_in_field(_normalise_strokes(digit, stroke))
+        for turn in TURN_READINGS:
+            turned = ndimage.rotate(field, turn, reshape=False, order=1) if turn else field
+            out.append(np.clip(turned, 0.0, 1.0))
+    return np.stack(out).astype(np.float32)
+
+
+def _digit_ink(source) -> np.ndarray:
+    """The picture's ink, light on black, cropped to the digit (vae/data/ink.py)."""
     image = open_image(source)
     if image.width * image.height > LARGE_PIXELS:
         with _large_pictures:
@@ -133,5 +166,4 @@ def prepare_image(source) -> np.ndarray:
     else:
         image = load_first_frame(image)
     grey, alpha = focus(*grey_and_alpha(image))
-    ink = clean(ink_map(grey, alpha))
-    return _center_in_field(_normalise_strokes(_crop(ink)))
+    return _crop(clean(ink_map(grey, alpha)))
