@@ -6,7 +6,7 @@ First, real handwriting: the development set in ../shared/data/handwriting-dev/ 
 digits from 41 public repositories, `--real`), by kind and by source, next to the model's own
 ceiling (the 5-NN accuracy of its MNIST test means) and the goal, 0.95 of that ceiling. Then
 two kinds of digits made here, all pushed through the app's own path for an upload
-(vae/data/folders.py's `prepare_for`: the picture's readings, the one the model explains best):
+(vae/analysis/reading.py's `prepare_for`: the picture's readings, the one the model explains best):
 - drawings made in Chromium on the app's own canvas with a mouse: stroke templates of the ten
   digits, drawn with random slant, size, place and pen width (`--draw` makes them anew into
   bench/handwriting/; they are kept, so every run judges the same drawings);
@@ -31,7 +31,7 @@ from PIL import Image, ImageFilter
 
 import vae
 from bench.common import conditions, table
-from vae.data.folders import prepare_for
+from vae.analysis.reading import prepare_for
 from vae.data.sources import bundled_test_set
 
 HERE = Path(__file__).resolve().parent / "handwriting"

@@ -16,7 +16,7 @@ from explorer import board_panel, describe, reruns, resources, state
 from explorer.drawing_canvas import drawing_canvas
 from explorer.frame import Frame
 from explorer.text import plain
-from vae.data.folders import prepare_for
+from vae.analysis.reading import prepare_for
 from vae.data.image_files import EXTENSIONS, SUPPORTED
 from vae.plots.pictures import data_uri, filmstrip, png_data_uri
 

@@ -1,6 +1,5 @@
 """A folder of one's own pictures as a dataset: read, refused with a reason, trained from the command line."""
 
-import dataclasses
 import io
 import subprocess
 import sys
@@ -219,25 +218,3 @@ def test_the_apps_training_of_a_folder_reports_its_reading_and_keeps_its_colour(
     reading = [json.loads(line)["reading"] for line in result.stdout.splitlines() if '"reading"' in line]
     assert reading[-1] == {"done": 120, "total": 120}  # the app's bar before the first step
     assert vae.load_model(tmp_path / "m").config.channels == 3  # "--preparation ink" among every field: still colour
-
-
-def test_an_upload_is_read_the_way_its_model_explains_best(bundled_model, mnist_test):
-    from bench import handwriting
-    from vae.analysis.metrics import loss_terms
-    from vae.data.images import readings
-
-    chosen = []
-    for index in range(12):
-        data = handwriting.pen(mnist_test.x_test[index], width=3)
-        options = readings(data)
-        reconstruction, kl = loss_terms(bundled_model, options)
-        image = folders.prepare_for(bundled_model, data)
-        best = int(np.argmin(reconstruction + kl))
-        np.testing.assert_array_equal(image, options[best])
-        chosen.append(best)
-    assert set(chosen) != {0}  # not always the standard reading: the choice is the model's
-    # A model of pictures as they are (not ink on paper) reads an upload as it is, in its channels.
-    colour = dataclasses.replace(bundled_model.config, preparation="as-is", channels=3)
-    as_is = type("Model", (), {"config": colour})()
-    picture = folders.prepare_for(as_is, png(np.full((40, 40, 3), 128, np.uint8)))
-    assert picture.shape == (28, 28, 3)

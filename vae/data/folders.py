@@ -33,7 +33,7 @@ from PIL import Image
 
 from vae.data.dataset import IMAGES_PREFIX, UNLABELED, Dataset
 from vae.data.image_files import EXTENSIONS, load_first_frame, open_image
-from vae.data.images import prepare_image, readings
+from vae.data.images import prepare_image
 from vae.model.config import PREPARATIONS
 
 MIN_IMAGES = 50  # fewer cannot teach a network anything worth a map
@@ -267,21 +267,3 @@ def fit_channels(images: np.ndarray, channels: int) -> np.ndarray:
     if channels == 1 and images.ndim == 4:
         return images.mean(axis=-1).astype(images.dtype)
     return images
-
-
-def prepare_for(model, source) -> np.ndarray:
-    """An upload as `model` (a TrainedVAE) reads it: through the preparation its dataset was read
-    with ("ink" or "as-is"), in its number of channels.
-
-    Ink on paper has several readings (vae/data/images.py's `readings`: stroke widths, slight
-    turns); the model takes the one it explains best, the lowest negative ELBO. On the real
-    development set this placed 0.83 of the digits among their own with the 2-D model, against
-    0.75 with the one standard reading (bench/README, seventh session)."""
-    config = model.config
-    if config.preparation != "ink":
-        return fit_channels(prepare_as_is(source)[None], config.channels)[0]
-    from vae.analysis.metrics import loss_terms
-
-    options = fit_channels(readings(source), config.channels)
-    reconstruction, kl = loss_terms(model, options)
-    return options[int(np.argmin(reconstruction + kl))]

@@ -140,7 +140,7 @@ def readings(source) -> np.ndarray:
     """Several equally plausible readings of one picture: (30, 28, 28), every stroke width of
     STROKE_READINGS, each turned by every angle of TURN_READINGS. The first is `prepare_image`'s.
 
-    A model chooses the one it explains best (vae/data/folders.py's `prepare_for`): the same
+    A model chooses the one it explains best (vae/analysis/reading.py's `prepare_for`): the same
     digit drawn with a thin pen, or tilted, then lands where its thicker or upright twins do.
     The picture is opened and its ink found once; each reading costs about a millisecond.
     Raises ValueError as `prepare_image` does.
