@@ -179,8 +179,17 @@ def fit_to(frame) -> None:
 
 
 # ---- uploads -------------------------------------------------------------------------------
-def add_upload(name: str, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray) -> None:
-    entry = {"name": name, "image": image, "mean": mean, "log_var": log_var, "model": st.session_state.model_name}
+def add_upload(name: str, image: np.ndarray, mean: np.ndarray, log_var: np.ndarray, reading: str = "") -> None:
+    """`reading`: which of the picture's readings its model chose, in words (vae/analysis/reading.py)."""
+    entry = {
+        "name": name,
+        "image": image,
+        "mean": mean,
+        "log_var": log_var,
+        "model": st.session_state.model_name,
+        "reading": reading,
+        "read_by": st.session_state.model_name,  # the reading stays when the model changes
+    }
     st.session_state.uploads = st.session_state.uploads + [entry]
 
 

@@ -16,7 +16,7 @@ from explorer import board_panel, describe, reruns, resources, state
 from explorer.drawing_canvas import drawing_canvas
 from explorer.frame import Frame
 from explorer.text import plain
-from vae.analysis.reading import prepare_for
+from vae.analysis.reading import READINGS, best_reading
 from vae.data.image_files import EXTENSIONS, SUPPORTED
 from vae.plots.pictures import data_uri, filmstrip, png_data_uri
 
@@ -27,13 +27,13 @@ def add(frame: Frame, name: str, source) -> bool:
         # A large photo takes a second or two, longer while two others are being prepared
         # (vae.data.images decodes at most two large pictures at once, to bound the server's memory).
         with st.spinner(f"Preparing {name}…"):
-            image = prepare_for(frame.model, source)  # the reading the model explains best
+            image, reading = best_reading(frame.model, source)  # the reading the model explains best
     except ValueError as error:
         state.report_upload_error(f"{plain(name)}: {error}")
         return False
     mean, log_var = frame.model.encode(image[None])
     name = unique_name(name)
-    state.add_upload(name, image, mean[0], log_var[0])
+    state.add_upload(name, image, mean[0], log_var[0], reading)
     state.choose(mean[0], upload=name)
     return True
 
@@ -43,6 +43,15 @@ def added(frame: Frame, anything: bool) -> None:
     Nothing added (a file refused): only this panel reruns, with the message."""
     if anything:
         reruns.chosen_changed(frame.plane.kind, reruns.PANELS, reruns.MAP, reruns.DECODED)
+
+
+def reading_caption(frame: Frame, upload: dict) -> str:
+    """Which of the picture's readings this is, and which model chose it (uploads keep theirs
+    when the model changes)."""
+    if not upload.get("reading"):
+        return ""
+    chooser = "it" if upload.get("read_by") == frame.name else plain(upload.get("read_by") or "another model")
+    return f": of {READINGS} readings of the picture, the one {chooser} explains best ({upload['reading']})"
 
 
 def unique_name(name: str) -> str:
@@ -99,7 +108,7 @@ def latest(frame: Frame, upload: dict) -> None:
     # Inside the run's message (data: URLs): on every run of this tab, two fewer requests.
     seen.image(
         png_data_uri(upload["image"], 6),
-        caption="what the model sees (28×28)",
+        caption="what the model sees (28×28)" + reading_caption(frame, upload),
         width=168,
         alt=f"{upload['name']} as the model sees it, 28 by 28 pixels",
     )

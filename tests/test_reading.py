@@ -34,3 +34,13 @@ def test_an_upload_is_read_the_way_its_model_explains_best(bundled_model, mnist_
     as_is = type("Model", (), {"config": colour})()
     picture = prepare_for(as_is, png(np.full((40, 40, 3), 128, np.uint8)))
     assert picture.shape == (28, 28, 3)
+
+
+def test_a_reading_is_said_in_words():
+    from vae.analysis.reading import READINGS, reading_words
+    from vae.data.images import TURN_READINGS
+
+    assert READINGS == 30 and TURN_READINGS[:3] == (0.0, -8.0, 8.0)
+    assert reading_words(0) == "strokes 12% of its size"  # the standard reading
+    assert reading_words(1) == "strokes 12% of its size, turned 8° clockwise"
+    assert reading_words(len(TURN_READINGS) + 2) == "strokes 8% of its size, turned 8° anticlockwise"
