@@ -45,13 +45,16 @@ def added(frame: Frame, anything: bool) -> None:
         reruns.chosen_changed(frame.plane.kind, reruns.PANELS, reruns.MAP, reruns.DECODED)
 
 
-def reading_caption(frame: Frame, upload: dict) -> str:
-    """Which of the picture's readings this is, and which model chose it (uploads keep theirs
-    when the model changes)."""
+def reading_sentence(frame: Frame, upload: dict) -> str:
+    """Which of the picture's readings the model sees, and which model chose it (uploads keep
+    their picture when the model changes)."""
     if not upload.get("reading"):
         return ""
-    chooser = "it" if upload.get("read_by") == frame.name else plain(upload.get("read_by") or "another model")
-    return f": of {READINGS} readings of the picture, the one {chooser} explains best ({upload['reading']})"
+    chooser = "this model" if upload.get("read_by") == frame.name else plain(upload.get("read_by") or "another model")
+    return (
+        f" Of {READINGS} readings of your picture (stroke widths, slight turns), {chooser} took the one it "
+        f"explains best, the lowest negative ELBO: {upload['reading']}."
+    )
 
 
 def unique_name(name: str) -> str:
@@ -95,7 +98,7 @@ def latest(frame: Frame, upload: dict) -> None:
     st.markdown(
         f"**{plain(upload['name'])}** is on the map as a star at μ: {describe.place(frame, mean)}, with its "
         "1σ and 2σ ellipses (tiny: the encoder is sure of itself). The panel beside the map shows it "
-        "up close. " + describe.placement(frame, mean)
+        "up close. " + describe.placement(frame, mean) + reading_sentence(frame, upload)
     )
     if len(frame.class_names) == 1 and frame.data is not None:  # no labels: the nearest pictures themselves
         nearest = describe.nearest(frame, mean)
@@ -108,7 +111,7 @@ def latest(frame: Frame, upload: dict) -> None:
     # Inside the run's message (data: URLs): on every run of this tab, two fewer requests.
     seen.image(
         png_data_uri(upload["image"], 6),
-        caption="what the model sees (28×28)" + reading_caption(frame, upload),
+        caption="what the model sees (28×28)",
         width=168,
         alt=f"{upload['name']} as the model sees it, 28 by 28 pixels",
     )

@@ -383,8 +383,10 @@ def test_a_faint_pencil_photo_is_placed_and_shows_what_the_model_was_given(page,
     given = page.locator("[data-testid=stImage]").filter(has_text="what the model sees (28×28)").first
     given.wait_for()
     assert page.get_by_text("No digit found").count() == 0
-    # Which of its readings the model chose, said under it (vae/analysis/reading.py).
-    assert "of 30 readings of the picture, the one it explains best (strokes " in given.inner_text()
+    # In the panel of uploads, which of its readings the model chose (vae/analysis/reading.py).
+    chosen = page.get_by_text("Of 30 readings of your picture").first
+    chosen.wait_for()
+    assert "this model took the one it explains best, the lowest negative ELBO: strokes " in chosen.inner_text()
     picture = given.locator("img")
     assert "28 by 28" in picture.get_attribute("alt")
     assert page.evaluate("(img) => img.naturalWidth % 28 === 0 && img.naturalWidth >= 28", picture.element_handle())
