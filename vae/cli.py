@@ -150,8 +150,9 @@ def watch_stdin_for_stop() -> threading.Event:
 def serve_warm(argv: list[str]) -> int:
     """`python -m vae --warm [--dataset D] [--data-dir DIR]`: a warm trainer (vae/workers/warm.py).
     Imports TensorFlow and reads the images at the lowest priority, says {"warm": ...} on stdout,
-    traces the form's default training step, then waits for one line on stdin, `python -m vae`'s arguments as a JSON list, and runs them
-    here (`main`): the same training as a fresh process, without its first seconds."""
+    traces the form's default training step, then waits for one line on stdin, `python -m vae`'s
+    arguments as a JSON list, and runs them here (`main`): the same training as a fresh process,
+    without its first seconds."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m vae --warm", description=serve_warm.__doc__.split("\n")[0])

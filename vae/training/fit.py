@@ -228,7 +228,7 @@ class PreparedTrainer:
     the form's default config, on one batch, then puts back every variable as built: the
     weights, the sampler's seed state, the optimizer's moments and step count. Keras keeps the
     traced step across `fit` calls, so a training of that config starts stepping at once and
-    learns exactly what a fresh trainer would (tests/test_fit.py checks it weight for weight).
+    learns exactly what a fresh trainer would (tests/test_training.py checks it weight for weight).
     """
 
     def __init__(self, config: TrainConfig, data: Dataset):
