@@ -135,8 +135,8 @@ def test_the_teacher_brings_everyone_back_and_the_model_and_tab_follow(chromium,
         student.wait_for_selector("[data-following='false']", state="attached", timeout=5_000)
         # The count: a stream that stopped following is forgotten within FOLLOWER_TTL (8 s), read by the
         # teacher's fragment every 3 s; on a loaded machine (CI) its runs come late. 30 s was not
-        # enough three times in one CI run on a slow day (2026-12-08), while a benchmark's server ran
-        # beside it; alone, or beside tests/test_school.py's trainings, it comes in seconds.
+        # enough three times in one CI run on a slow day (2026-12-08); alone, or beside
+        # tests/test_school.py's trainings, it came within seconds.
         teacher.get_by_text(re.compile(r"0 students following")).wait_for(timeout=60_000)
         teacher.get_by_role("button", name="Bring everyone back").click()
         student.wait_for_selector(FOLLOWING, timeout=10_000)
