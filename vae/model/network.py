@@ -143,7 +143,7 @@ class VAETrainer(keras.Model):
         self.encoder = encoder
         self.decoder = decoder
         # A variable, not a number, so that a KL warm-up can change it while the compiled
-        # training step runs (vae.training.fit.KLWarmup).
+        # training step runs (vae.training.callbacks.KLWarmup).
         self.beta = keras.Variable(float(beta), trainable=False, name="beta", dtype="float32")
         self.total_loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
